@@ -1,0 +1,144 @@
+//! The staged DAG: the plain-data contract between the compiler and the runtime.
+//!
+//! Everything the runtime needs to execute a plan, and nothing that ties it to the
+//! compiler's internals (no salsa ids, no syntax). It is serialized as JSON by
+//! `planc plan --format json` and versioned by [`FORMAT_VERSION`]; docs/dag-format.md
+//! documents every field.
+//!
+//! Paths are relative to the directory of the root plan file, so a DAG does not depend
+//! on where the checkout lives.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on every change a consumer could notice.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedDag {
+    pub format_version: u32,
+    /// The plan's name (`plan "NAME"`).
+    pub plan: String,
+    /// Every stage in order: `stage0`, the declared stages, `final`, and `rebuild` when
+    /// the plan rebuilds tainted instances.
+    pub stages: Vec<String>,
+    /// Profiles active in every instance (`--profile`), sorted.
+    pub profiles: Vec<String>,
+    pub seeds: Vec<Seed>,
+    /// In a topological order: every action's producers come before it.
+    pub actions: Vec<Action>,
+    pub verify: Vec<Verify>,
+    pub images: Vec<Image>,
+    /// Dependency edges redirected to an earlier instance to break a cycle.
+    pub redirects: Vec<Redirect>,
+}
+
+/// A stage0 producer: exists without being built by the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seed {
+    pub name: String,
+    /// Host programs made visible to actions that use this seed (`from-host`).
+    pub host_tools: Vec<String>,
+    pub archive: Option<Archive>,
+    /// Output names the seed provides (its host tools are provided too).
+    pub provides: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Archive {
+    pub path: String,
+    /// Lower-case hex; `None` when the plan gives none (the lock file then records it).
+    pub sha256: Option<String>,
+}
+
+/// One package instance (package × stage) to build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    /// `PACKAGE@STAGE`, unique in the DAG.
+    pub id: String,
+    pub package: String,
+    pub version: Option<String>,
+    pub stage: String,
+    /// Active build profiles: the stage's name (for non-final stages), the stage's own
+    /// profiles and the global ones; sorted.
+    pub profiles: Vec<String>,
+    pub inputs: Vec<Input>,
+    pub outputs: Vec<Output>,
+    pub source: Option<Source>,
+    /// Shell commands, `${out}`, `${out.NAME}`, `${jobs}` and `${sysroot}` not yet expanded.
+    pub build: Vec<String>,
+    pub check: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub timeout_secs: Option<u64>,
+    /// Consumed, directly or not, an output of a non-final instance of another package.
+    pub tainted: bool,
+    /// Estimated cost in milliseconds, used until a measured duration exists.
+    pub cost_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    /// A directory copied into the work dir.
+    Path { path: String },
+    /// An archive unpacked into the work dir after its checksum is verified.
+    Archive(Archive),
+}
+
+/// A resolved build dependency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    /// The name the dependency asked for (an output or a provided name).
+    pub name: String,
+    pub from: Producer,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Producer {
+    /// `output` of `actions[action]`.
+    Action { action: usize, output: String },
+    /// A seed, by name.
+    Seed { seed: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    pub name: String,
+    /// The package version, with `~STAGE` appended for non-final instances.
+    pub version: Option<String>,
+    /// Runtime dependencies (output or provided names), as declared.
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
+}
+
+/// Two instances whose outputs must be identical bit for bit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verify {
+    pub left: usize,
+    pub right: usize,
+}
+
+/// An image: the listed outputs, already closed over runtime `depends`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub name: String,
+    pub format: String,
+    pub outputs: Vec<OutputRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputRef {
+    pub action: usize,
+    pub output: String,
+}
+
+/// `from` needed `name`, which resolved to `original`; it was redirected to `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redirect {
+    pub from: usize,
+    pub name: String,
+    pub original: String,
+    pub to: usize,
+}

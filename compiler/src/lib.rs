@@ -1,0 +1,4 @@
+//! The planc compiler: KDL plans to a checked, staged, cycle-broken DAG.
+
+pub mod dag;
+pub mod syntax;

@@ -1,0 +1,129 @@
+//! The KDL 2.0 syntax tree: documents, nodes, entries and values, each with its byte span.
+//!
+//! The tree is lossless in the sense that matters to tools: every node, entry and value
+//! points at the exact bytes it came from, and the text between them is trivia
+//! (whitespace, comments, slashdashed items, line continuations), so the source can be
+//! reproduced from the text and the spans. Slashdashed (`/-`) nodes, entries and
+//! children blocks are comments: they are not in the tree.
+
+use super::span::Span;
+
+/// A parsed file: its top-level nodes and every syntax error found.
+///
+/// Parsing never fails: with errors, `nodes` holds as much of the document as could be
+/// recovered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// `(type)name arg key=value { children }`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// From the type annotation (or the name) to the end of the children block, or of
+    /// the last entry when there are no children. Excludes leading trivia and the
+    /// terminator.
+    pub span: Span,
+    pub ty: Option<Ident>,
+    pub name: Ident,
+    /// Arguments and properties in source order.
+    pub entries: Vec<Entry>,
+    pub children: Option<Children>,
+}
+
+/// A `{ … }` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Children {
+    /// From `{` to `}` inclusive.
+    pub span: Span,
+    pub nodes: Vec<Node>,
+}
+
+/// An argument (`name` is `None`) or a property (`name=value`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The whole entry: key, `=`, type annotation and value.
+    pub span: Span,
+    pub name: Option<Ident>,
+    pub ty: Option<Ident>,
+    pub value: Value,
+    /// The value's own text (a quoted string includes its quotes).
+    pub value_span: Span,
+}
+
+/// A node name, property key or type annotation, after unescaping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub text: Box<str>,
+    pub span: Span,
+}
+
+/// A KDL value after unescaping and number parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// Identifier, quoted, raw and multi-line strings alike.
+    String(Box<str>),
+    /// Integers in any radix. Values outside `i128` are syntax errors.
+    Integer(i128),
+    /// Decimal floats and `#inf`, `#-inf`, `#nan`.
+    Float(Float),
+    Bool(bool),
+    Null,
+}
+
+/// An `f64` compared by its bits, so that trees are `Eq` (salsa compares query results).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Float(pub u64);
+
+impl Float {
+    pub fn new(value: f64) -> Float {
+        Float(value.to_bits())
+    }
+
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+}
+
+/// One syntax error: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub kind: SyntaxErrorKind,
+}
+
+/// What went wrong. Messages and help lines live in `SyntaxErrorKind::message` and
+/// `SyntaxErrorKind::help` (in `syntax_error.rs`), the one place that words them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// A character that cannot start or continue anything here.
+    UnexpectedChar(char),
+    /// Text that does not fit here, e.g. a value where a node name is needed.
+    Unexpected { found: &'static str, expected: &'static str },
+    UnterminatedString,
+    UnterminatedComment,
+    InvalidEscape,
+    /// A KDL 1 bare `true`, `false` or `null`, or a bare `inf`/`nan`.
+    BareKeyword(&'static str),
+    /// A `#word` that is not a KDL keyword.
+    UnknownKeyword(Box<str>),
+    InvalidNumber,
+    NumberOutOfRange,
+    /// A multi-line string whose lines do not share the closing line's indentation.
+    BadMultilineIndent,
+    /// An identifier that is not allowed as a bare string (e.g. starts with a digit).
+    InvalidIdentifier,
+    /// A disallowed code point (e.g. a BiDi control or U+FEFF inside the document).
+    DisallowedCodePoint(char),
+    /// Two items without whitespace between them, e.g. `node"a"`.
+    MissingWhitespace,
+    /// A node not followed by `;`, a newline, `}` or the end of input.
+    MissingTerminator,
+    UnclosedBlock,
+    UnmatchedCloseBrace,
+    /// A `/-` with nothing it can comment out.
+    DanglingSlashdash,
+    /// Input that is not UTF-8.
+    InvalidUtf8,
+}

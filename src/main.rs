@@ -1,0 +1,3 @@
+//! The `planc` command line.
+
+fn main() {}
