@@ -1,4 +1,32 @@
 //! The planc compiler: KDL plans to a checked, staged, cycle-broken DAG.
+//!
+//! Pipeline: text → `syntax` (lossless tree) → `lower` (typed items) → `plan_files`
+//! (imports) → `index` and `check` (names) → … Every step after parsing is a salsa query
+//! over the inputs in `ir`, so the CLI and the language server share one incremental
+//! database (`db`). Diagnostics are returned as values, never accumulated.
 
+mod check;
+mod db;
 pub mod dag;
+mod dependency;
+mod diagnostic;
+mod diagnostic_kind;
+mod duration;
+mod front;
+mod index;
+mod ir;
+mod items;
+mod lower;
+mod plan_files;
+mod restriction;
+mod session;
+mod stdlib;
+mod suggest;
 pub mod syntax;
+mod version;
+
+pub use db::Database;
+pub use diagnostic::{Diagnostic, FileName, Label, Severity};
+pub use diagnostic_kind::DiagnosticKind;
+pub use ir::SourceFile;
+pub use session::{root_file_path, LoadError, PlanSummary, Session, SessionConfig};

@@ -95,7 +95,7 @@ pub struct SyntaxError {
 
 /// What went wrong. Messages and help lines live in `SyntaxErrorKind::message` and
 /// `SyntaxErrorKind::help` (in `syntax_error.rs`), the one place that words them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SyntaxErrorKind {
     /// A character that cannot start or continue anything here.
     UnexpectedChar(char),

@@ -1,0 +1,50 @@
+//! The database shared by the CLI and the language server.
+
+use std::sync::{Arc, Mutex};
+
+/// The compiler's database trait: every tracked function takes `&dyn Db`.
+#[salsa::db]
+pub trait Db: salsa::Database {}
+
+/// The one database implementation.
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    /// Names of the queries executed since logging was enabled (incrementality tests).
+    log: Option<Arc<Mutex<Vec<String>>>>,
+}
+
+impl Database {
+    pub fn new() -> Database {
+        Database::default()
+    }
+
+    /// A database that records every query execution, for incrementality tests.
+    pub fn with_execution_log() -> Database {
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                if let Ok(mut log) = sink.lock() {
+                    log.push(format!("{database_key:?}"));
+                }
+            }
+        })));
+        Database { storage, log: Some(log) }
+    }
+
+    /// The queries executed since the last call.
+    pub fn take_execution_log(&self) -> Vec<String> {
+        match &self.log {
+            Some(log) => log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {}

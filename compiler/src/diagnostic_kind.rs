@@ -1,0 +1,193 @@
+//! Every diagnostic the compiler can report, with its stable code: the one place that
+//! words messages, labels and help lines.
+//!
+//! Style: lower case, names in backticks, no trailing period; a help line whenever a fix
+//! is known. Every code has an entry in docs/diagnostics.md.
+
+use crate::diagnostic::Severity;
+use crate::syntax::SyntaxErrorKind;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DiagnosticKind {
+    Syntax(SyntaxErrorKind),
+    /// A child node the enclosing node does not have.
+    UnknownNode { name: String, parent: &'static str, suggestion: Option<String> },
+    UnknownProperty { name: String, node: String, suggestion: Option<String> },
+    /// A value of the wrong type: `what` names the place (``the `version` property``).
+    WrongType { what: String, expected: &'static str, found: &'static str },
+    /// Too many values for a node.
+    TooManyValues { node: String, expected: usize },
+    MissingValue { node: String, what: &'static str },
+    MissingChild { node: String, child: &'static str },
+    DuplicateProperty { name: String },
+    UnexpectedAnnotation,
+    InvalidName { name: String, reason: &'static str },
+    InvalidValue { what: String, reason: String },
+    /// Two definitions of one name; `what` is "package", "output", "seed", ….
+    Duplicate { what: &'static str, name: String },
+    UnresolvedDep { name: String, suggestion: Option<String> },
+    UnknownStage { name: String, suggestion: Option<String> },
+    ReservedStage { name: String },
+    UnknownTemplate { name: String, suggestion: Option<String> },
+    UnknownPackage { name: String, context: &'static str, suggestion: Option<String> },
+    BadDependency { reason: String },
+    BadVersion { reason: String },
+    BadRestriction { reason: String },
+    BadDuration { text: String },
+    ImportNotFound { path: String, reason: Option<String> },
+    ImportCycle { chain: Vec<String> },
+    UnknownStdModule { name: String, available: Vec<&'static str> },
+    MissingPlan,
+    UnusedTemplate { name: String },
+    UnusedSeed { name: String },
+}
+
+impl DiagnosticKind {
+    /// The stable code, `planc::…`.
+    pub fn code(&self) -> &'static str {
+        use DiagnosticKind::*;
+        match self {
+            Syntax(_) => "planc::syntax",
+            UnknownNode { .. } => "planc::unknown-node",
+            UnknownProperty { .. } => "planc::unknown-property",
+            WrongType { .. } => "planc::wrong-type",
+            TooManyValues { .. } => "planc::too-many-values",
+            MissingValue { .. } => "planc::missing-value",
+            MissingChild { .. } => "planc::missing-child",
+            DuplicateProperty { .. } => "planc::duplicate-property",
+            UnexpectedAnnotation => "planc::unexpected-annotation",
+            InvalidName { .. } => "planc::invalid-name",
+            InvalidValue { .. } => "planc::invalid-value",
+            Duplicate { .. } => "planc::duplicate",
+            UnresolvedDep { .. } => "planc::unresolved-dep",
+            UnknownStage { .. } => "planc::unknown-stage",
+            ReservedStage { .. } => "planc::reserved-stage",
+            UnknownTemplate { .. } => "planc::unknown-template",
+            UnknownPackage { .. } => "planc::unknown-package",
+            BadDependency { .. } => "planc::bad-dependency",
+            BadVersion { .. } => "planc::bad-version",
+            BadRestriction { .. } => "planc::bad-restriction",
+            BadDuration { .. } => "planc::bad-duration",
+            ImportNotFound { .. } => "planc::import-not-found",
+            ImportCycle { .. } => "planc::import-cycle",
+            UnknownStdModule { .. } => "planc::unknown-std-module",
+            MissingPlan => "planc::missing-plan",
+            UnusedTemplate { .. } => "planc::unused-template",
+            UnusedSeed { .. } => "planc::unused-seed",
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            DiagnosticKind::UnusedTemplate { .. } | DiagnosticKind::UnusedSeed { .. } => {
+                Severity::Warning
+            }
+            _ => Severity::Error,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        use DiagnosticKind::*;
+        match self {
+            Syntax(kind) => kind.message(),
+            UnknownNode { name, parent, .. } => format!("unknown node `{name}` in {parent}"),
+            UnknownProperty { name, node, .. } => {
+                format!("unknown property `{name}` on `{node}`")
+            }
+            WrongType { what, expected, found } => {
+                format!("{what} must be {expected}, found {found}")
+            }
+            TooManyValues { node, expected } => match expected {
+                0 => format!("`{node}` takes no values"),
+                1 => format!("`{node}` takes one value"),
+                n => format!("`{node}` takes at most {n} values"),
+            },
+            MissingValue { node, what } => format!("`{node}` needs {what}"),
+            MissingChild { node, child } => format!("`{node}` needs a `{child}` node"),
+            DuplicateProperty { name } => format!("property `{name}` is given twice"),
+            UnexpectedAnnotation => "type annotations have no meaning in a plan".to_string(),
+            InvalidName { name, reason } => format!("`{name}` is not a valid name: {reason}"),
+            InvalidValue { what, reason } => format!("invalid {what}: {reason}"),
+            Duplicate { what, name } => format!("{what} `{name}` is defined more than once"),
+            UnresolvedDep { name, .. } => {
+                format!("no package output, seed or provided name is called `{name}`")
+            }
+            UnknownStage { name, .. } => format!("unknown stage `{name}`"),
+            ReservedStage { name } => format!("`{name}` is a built-in stage and cannot be declared"),
+            UnknownTemplate { name, .. } => format!("unknown template `{name}`"),
+            UnknownPackage { name, context, .. } => format!("{context} unknown package `{name}`"),
+            BadDependency { reason } => format!("malformed dependency: {reason}"),
+            BadVersion { reason } => format!("malformed version: {reason}"),
+            BadRestriction { reason } => format!("malformed restriction formula: {reason}"),
+            BadDuration { text } => format!("`{text}` is not a duration"),
+            ImportNotFound { path, reason } => match reason {
+                Some(reason) => format!("cannot read import `{path}`: {reason}"),
+                None => format!("import `{path}` not found"),
+            },
+            ImportCycle { chain } => format!("import cycle: {}", chain.join(" → ")),
+            UnknownStdModule { name, .. } => format!("no stdlib module `std:{name}`"),
+            MissingPlan => "the root file has no `plan` node".to_string(),
+            UnusedTemplate { name } => format!("template `{name}` is never used"),
+            UnusedSeed { name } => format!("seed `{name}` provides nothing the plan uses"),
+        }
+    }
+
+    /// The label under the primary span.
+    pub fn label(&self) -> Option<String> {
+        use DiagnosticKind::*;
+        Some(match self {
+            Syntax(_) => "here".to_string(),
+            UnknownNode { .. } | UnknownProperty { .. } => "not known here".to_string(),
+            WrongType { expected, .. } => format!("expected {expected}"),
+            TooManyValues { .. } => "unexpected value".to_string(),
+            DuplicateProperty { .. } => "given again here".to_string(),
+            Duplicate { .. } => "defined again here".to_string(),
+            UnresolvedDep { .. } => "not produced by anything in the plan".to_string(),
+            UnknownStage { .. } => "not declared in `plan { stages … }`".to_string(),
+            ImportCycle { .. } => "this import closes the cycle".to_string(),
+            UnusedTemplate { .. } | UnusedSeed { .. } => "unused".to_string(),
+            _ => return None,
+        })
+    }
+
+    pub fn help(&self) -> Option<String> {
+        use DiagnosticKind::*;
+        let did_you_mean = |s: &Option<String>| s.as_ref().map(|s| format!("did you mean `{s}`?"));
+        match self {
+            Syntax(kind) => kind.help(),
+            UnknownNode { suggestion, .. }
+            | UnknownProperty { suggestion, .. }
+            | UnknownTemplate { suggestion, .. }
+            | UnknownPackage { suggestion, .. } => did_you_mean(suggestion),
+            UnresolvedDep { suggestion, .. } => did_you_mean(suggestion).or_else(|| {
+                Some("declare a `package` with this output, or a `seed` that provides it".into())
+            }),
+            UnknownStage { suggestion, name } => did_you_mean(suggestion)
+                .or_else(|| Some(format!("add it to the plan: `stages \"{name}\"`"))),
+            ReservedStage { .. } => Some(
+                "`stage0` holds the seeds and `final` is implicit and last; declare only the stages between"
+                    .into(),
+            ),
+            UnexpectedAnnotation => Some("remove the `(…)` annotation".into()),
+            DuplicateProperty { .. } => Some("keep one of them".into()),
+            Duplicate { what, .. } => Some(format!("rename or remove one of the {what}s")),
+            BadVersion { .. } => {
+                Some("write a Debian version constraint, e.g. `name (>= 1.2-3)`".into())
+            }
+            BadRestriction { .. } => Some(
+                "write Debian restriction lists, e.g. `<!stage1 !nocheck> <cross>`".into(),
+            ),
+            BadDuration { .. } => Some("write a number with a unit: `90s`, `30m`, `2h`, `1h30m`".into()),
+            ImportNotFound { .. } => Some("import paths are relative to the importing file".into()),
+            ImportCycle { .. } => Some("remove one of the imports in the cycle".into()),
+            UnknownStdModule { available, .. } => Some(format!(
+                "available: {}",
+                available.iter().map(|m| format!("`std:{m}`")).collect::<Vec<_>>().join(", ")
+            )),
+            MissingPlan => Some("start the root file with `plan \"NAME\" { stages \"stage1\" }`".into()),
+            UnusedTemplate { .. } => Some("use it with `package \"NAME\" use=\"TEMPLATE\"`, or remove it".into()),
+            UnusedSeed { .. } => Some("remove it, or depend on what it provides".into()),
+            _ => None,
+        }
+    }
+}

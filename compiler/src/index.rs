@@ -1,0 +1,184 @@
+//! The plan's name index: which packages, outputs, provided names, templates, seeds,
+//! images and stages exist.
+//!
+//! The index holds names only, never spans: editing a file without changing what it
+//! defines leaves the index equal, so salsa reuses every other file's checks.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::diagnostic::{Diagnostic, FileName};
+use crate::diagnostic_kind::DiagnosticKind;
+use crate::front::lower_file;
+use crate::ir::{PlanRoot, SourceFile};
+use crate::items::{FileItems, Name, Output, PlanDecl};
+use crate::syntax::Span;
+use crate::plan_files::plan_files;
+
+/// The names one file defines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileNames {
+    pub packages: Vec<Box<str>>,
+    /// Outputs and provided names of packages and seeds, and seeds' host tools.
+    pub produced: Vec<Box<str>>,
+    pub templates: Vec<Box<str>>,
+    pub seeds: Vec<(Box<str>, Vec<Box<str>>)>,
+    pub images: Vec<Box<str>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameIndex {
+    pub packages: HashSet<Box<str>>,
+    pub produced: HashSet<Box<str>>,
+    pub templates: HashSet<Box<str>>,
+    /// Provided name → the seeds providing it.
+    pub seed_provides: HashMap<Box<str>, Vec<Box<str>>>,
+    pub images: HashSet<Box<str>>,
+    /// Declared stages, in order, from the plan declaration.
+    pub stages: Vec<Box<str>>,
+    pub output_count: usize,
+}
+
+/// The outputs a package has when it declares none: one named after it.
+pub(crate) fn default_output_name(package: &Name, outputs: &[Output]) -> Option<Box<str>> {
+    outputs.is_empty().then(|| package.text.clone())
+}
+
+fn outputs_produced(outputs: &[Output], into: &mut Vec<Box<str>>) {
+    for output in outputs {
+        into.push(output.name.text.clone());
+        into.extend(output.provides.iter().map(|p| p.name.text.clone()));
+    }
+}
+
+pub(crate) fn collect_names(items: &FileItems) -> FileNames {
+    let mut names = FileNames::default();
+    for package in &items.packages {
+        names.packages.push(package.name.text.clone());
+        names.produced.extend(default_output_name(&package.name, &package.body.outputs));
+        outputs_produced(&package.body.outputs, &mut names.produced);
+        for stage in &package.body.stages {
+            outputs_produced(&stage.outputs, &mut names.produced);
+        }
+    }
+    for extend in &items.extends {
+        outputs_produced(&extend.body.outputs, &mut names.produced);
+        for stage in &extend.body.stages {
+            outputs_produced(&stage.outputs, &mut names.produced);
+        }
+    }
+    for seed in &items.seeds {
+        let mut provided: Vec<Box<str>> = seed.provides.iter().map(|p| p.name.text.clone()).collect();
+        provided.extend(seed.from_host.iter().map(|t| t.text.clone()));
+        outputs_produced(&seed.outputs, &mut provided);
+        names.produced.extend(provided.iter().cloned());
+        names.seeds.push((seed.name.text.clone(), provided));
+    }
+    names.templates.extend(items.templates.iter().map(|t| t.name.text.clone()));
+    names.images.extend(items.images.iter().map(|i| i.name.text.clone()));
+    names
+}
+
+#[salsa::tracked]
+pub fn file_names(db: &dyn Db, file: SourceFile) -> Arc<FileNames> {
+    Arc::new(collect_names(&lower_file(db, file)))
+}
+
+/// The plan declaration: the first one in file order.
+#[salsa::tracked]
+pub fn plan_decl(db: &dyn Db, root: PlanRoot) -> Option<Arc<PlanDecl>> {
+    let files = plan_files(db, root);
+    files.files.iter().find_map(|&f| lower_file(db, f).plan.clone().map(Arc::new))
+}
+
+#[salsa::tracked]
+pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
+    let files = plan_files(db, root);
+    let mut index = NameIndex::default();
+    for &file in &files.files {
+        let names = file_names(db, file);
+        index.packages.extend(names.packages.iter().cloned());
+        index.produced.extend(names.produced.iter().cloned());
+        index.templates.extend(names.templates.iter().cloned());
+        index.images.extend(names.images.iter().cloned());
+        for (seed, provided) in &names.seeds {
+            for name in provided {
+                let seeds = index.seed_provides.entry(name.clone()).or_default();
+                if !seeds.contains(seed) {
+                    seeds.push(seed.clone());
+                }
+            }
+        }
+    }
+    index.output_count = index.produced.len();
+    if let Some(plan) = plan_decl(db, root) {
+        index.stages = plan.stages.iter().map(|s| s.text.clone()).collect();
+    }
+    Arc::new(index)
+}
+
+/// Names defined twice: packages, outputs (across packages), seeds, templates, images.
+#[salsa::tracked]
+pub fn duplicate_definitions(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
+    let files = plan_files(db, root);
+    let all: Vec<(FileName, Arc<FileItems>)> =
+        files.files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
+    let mut first = FirstDefinitions::default();
+    let mut out = Vec::new();
+    for (file, items) in &all {
+        for package in &items.packages {
+            first.define("package", &package.name, &package.name.text, file, &mut out);
+            if package.body.outputs.is_empty() {
+                first.define("output", &package.name, &package.name.text, file, &mut out);
+            }
+            for output in &package.body.outputs {
+                first.define("output", &output.name, &package.name.text, file, &mut out);
+            }
+        }
+        for extend in &items.extends {
+            for output in &extend.body.outputs {
+                first.define("output", &output.name, &extend.target.text, file, &mut out);
+            }
+        }
+        for seed in &items.seeds {
+            first.define("seed", &seed.name, &seed.name.text, file, &mut out);
+        }
+        for template in &items.templates {
+            first.define("template", &template.name, &template.name.text, file, &mut out);
+        }
+        for image in &items.images {
+            first.define("image", &image.name, &image.name.text, file, &mut out);
+        }
+    }
+    Arc::new(out)
+}
+
+/// The first definition of each (kind, name), with the package that owns it.
+#[derive(Default)]
+struct FirstDefinitions<'a> {
+    seen: HashMap<(&'static str, &'a str), (&'a FileName, Span, &'a str)>,
+}
+
+impl<'a> FirstDefinitions<'a> {
+    fn define(&mut self, what: &'static str, name: &'a Name, owner: &'a str, file: &'a FileName, out: &mut Vec<Diagnostic>) {
+        match self.seen.entry((what, &name.text)) {
+            Entry::Vacant(slot) => {
+                slot.insert((file, name.span, owner));
+            }
+            Entry::Occupied(slot) => {
+                let &(first_file, first_span, first_owner) = slot.get();
+                let label = if what == "output" && first_owner != owner {
+                    format!("also produced by package `{first_owner}`")
+                } else {
+                    "first defined here".to_string()
+                };
+                out.push(
+                    Diagnostic::new(DiagnosticKind::Duplicate { what, name: name.text.to_string() }, file, name.span)
+                        .with_related(first_file, first_span, label),
+                );
+            }
+        }
+    }
+}

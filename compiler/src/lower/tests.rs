@@ -1,0 +1,135 @@
+//! Lowering: items and their fields, and the schema's diagnostics.
+
+use crate::diagnostic::FileName;
+use crate::items::{FileItems, Pin, SourceRef};
+use crate::syntax;
+
+fn lower(text: &str) -> FileItems {
+    let file: FileName = "plan.kdl".into();
+    super::lower_document(&syntax::parse(text), text, &file)
+}
+
+fn codes(items: &FileItems) -> Vec<&'static str> {
+    items.diagnostics.iter().map(|d| d.code()).collect()
+}
+
+#[test]
+fn every_package_field() {
+    let items = lower(
+        r#"
+package "libc" version="2.40" {
+    source path="src/libc"
+    build-depends "cc" "make (>= 4.0)"
+    build-depends "docgen | doxygen" when="<!nodoc !stage1>"
+    output "libc" { depends "libc-common"; provides "c-library" "libc-x (= 2)" }
+    output "libc-doc" when="<!nodoc>"
+    stage "stage1" { build-depends "cc" stage="previous"; drop "make"; profiles "nocheck" }
+    build { run "make -j${jobs} PREFIX=${out}"; }
+    check { run "make test"; }
+    env CFLAGS="-O2" LDFLAGS="-s"
+    license "LGPL-2.1-or-later"
+    timeout "1h30m"
+}
+"#,
+    );
+    assert_eq!(codes(&items), Vec::<&str>::new());
+    let p = &items.packages[0];
+    assert_eq!(&*p.name.text, "libc");
+    assert_eq!(p.version.as_ref().map(|v| &*v.text), Some("2.40"));
+    assert!(matches!(&p.body.source, Some(SourceRef::Path(path)) if &*path.text == "src/libc"));
+    assert_eq!(p.body.build_depends.len(), 3);
+    assert_eq!(p.body.build_depends[2].when.to_string(), "<!nodoc !stage1>");
+    assert_eq!(p.body.outputs.len(), 2);
+    assert_eq!(p.body.outputs[0].provides[1].version.as_deref(), Some("2"));
+    assert_eq!(p.body.outputs[1].when.to_string(), "<!nodoc>");
+    let stage = &p.body.stages[0];
+    assert_eq!(&*stage.name.text, "stage1");
+    assert!(matches!(stage.build_depends.as_ref().unwrap()[0].pin, Some(Pin::Previous(_))));
+    assert_eq!(&*stage.drop[0].text, "make");
+    assert_eq!(&*stage.profiles[0].text, "nocheck");
+    assert_eq!(p.body.build.as_ref().unwrap().commands.len(), 1);
+    assert_eq!(p.body.env.len(), 2);
+    assert_eq!(p.body.timeout.map(|t| t.0), Some(5400));
+}
+
+#[test]
+fn dependency_name_spans_point_into_the_file() {
+    let text = r#"package "a" { build-depends "cc | gcc (>= 1)"; }"#;
+    let items = lower(text);
+    let dep = &items.packages[0].body.build_depends[0];
+    assert_eq!(&text[dep.name_span(0).range()], "cc");
+    assert_eq!(&text[dep.name_span(1).range()], "gcc");
+}
+
+#[test]
+fn plan_seed_template_extend_image_verify() {
+    let items = lower(
+        r#"
+plan "demo" { stages "stage1" "stage2"; rebuild-tainted #true; stage "stage1" { profiles "nocheck" } }
+import "./toolchain.kdl"
+seed "rust-beta" {
+    archive "seeds/rust-beta.tar.zst" sha256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    provides "rustc" "cargo"
+}
+seed "host" { from-host "cc" "make" "sh" }
+template "configure-make" { build { run "./configure --prefix=${out}"; } }
+extend "python3" { stage "stage1" { drop "libglib-dev" } }
+image "core" { include "libc" "docgen"; format "tar.zst" }
+verify "stage2" "final" { packages "rustc" }
+"#,
+    );
+    assert_eq!(codes(&items), Vec::<&str>::new());
+    let plan = items.plan.as_ref().unwrap();
+    assert_eq!(plan.stages.len(), 2);
+    assert!(plan.rebuild_tainted);
+    assert_eq!(&*plan.stage_profiles[0].profiles[0].text, "nocheck");
+    assert_eq!(items.imports.len(), 1);
+    let sum = items.seeds[0].archive.as_ref().unwrap().sha256.as_ref().unwrap();
+    assert_eq!(&*sum.text, &"a".repeat(64));
+    assert_eq!(items.seeds[1].from_host.len(), 3);
+    assert_eq!(items.templates.len(), 1);
+    assert_eq!(&*items.extends[0].target.text, "python3");
+    assert_eq!(items.images[0].include.len(), 2);
+    assert_eq!(&*items.verifies[0].left.text, "stage2");
+}
+
+#[test]
+fn schema_errors_keep_going() {
+    let items = lower(
+        r#"
+package "a" version="1..x_" colour="red" {
+    biuld { run "x"; }
+    timeout "2 hours"
+    license #true
+    build-depends "python3:any" "b (> 1)"
+    source path="x" archive="y"
+}
+package { }
+stage "stage1"
+"#,
+    );
+    assert_eq!(
+        codes(&items),
+        [
+            "planc::unknown-property",
+            "planc::bad-version",
+            "planc::unknown-node",
+            "planc::bad-duration",
+            "planc::wrong-type",
+            "planc::bad-dependency",
+            "planc::bad-version",
+            "planc::invalid-value",
+            "planc::missing-value",
+            "planc::unknown-node",
+        ]
+    );
+    // The package is still there, with what could be lowered.
+    assert_eq!(items.packages.len(), 1);
+}
+
+#[test]
+fn reserved_and_duplicate_stages() {
+    let items = lower(r#"plan "p" { stages "stage1" "final" "stage1"; }"#);
+    assert_eq!(codes(&items), ["planc::reserved-stage", "planc::duplicate"]);
+    assert_eq!(items.plan.unwrap().stages.len(), 1);
+}

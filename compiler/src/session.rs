@@ -1,0 +1,221 @@
+//! A checked plan held in a database: loads the root file and everything it imports, and
+//! takes edits. The CLI uses one for a single check; the language server keeps one alive.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use salsa::Setter;
+
+use crate::check::plan_diagnostics;
+use crate::db::Database;
+use crate::diagnostic::{Diagnostic, FileName};
+use crate::front::lower_file;
+use crate::index::name_index;
+use crate::ir::{PlanRoot, SourceFile, Workspace};
+use crate::plan_files::{normalize, plan_files};
+use crate::stdlib;
+
+/// Options of a session.
+#[derive(Clone, Debug, Default)]
+pub struct SessionConfig {
+    /// Files added as if the root plan imported them (`--overlay`).
+    pub overlays: Vec<PathBuf>,
+    /// Global build profiles (`--profile`).
+    pub profiles: Vec<String>,
+    /// Threads used to parse files on first load (at least 1).
+    pub threads: usize,
+}
+
+/// Why a session could not start: the root file itself is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable { path: String, reason: String },
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub files: usize,
+    pub packages: usize,
+    pub outputs: usize,
+}
+
+pub struct Session {
+    db: Database,
+    workspace: Workspace,
+    root: PlanRoot,
+    threads: usize,
+}
+
+/// The plan file a path names: the path itself, or `plan.kdl` inside a directory.
+pub fn root_file_path(path: &Path) -> PathBuf {
+    if path.is_dir() { path.join("plan.kdl") } else { path.to_path_buf() }
+}
+
+fn display_name(path: &Path) -> FileName {
+    normalize(path).to_string_lossy().into_owned().into()
+}
+
+/// Reads a plan file as text; a file that is not UTF-8 is refused with the offset.
+fn read_text(name: &str) -> Result<String, String> {
+    if let Some(module) = name.strip_prefix("std:") {
+        return stdlib::module(module).map(str::to_string).ok_or_else(|| "no such stdlib module".into());
+    }
+    let bytes = std::fs::read(name).map_err(|e| io_reason(&e))?;
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+impl Session {
+    /// Opens the plan at `path` (a file, or a directory holding `plan.kdl`) and loads
+    /// everything it imports.
+    pub fn open(path: &Path, config: &SessionConfig) -> Result<Session, LoadError> {
+        Session::open_with(Database::new(), path, config)
+    }
+
+    /// Like [`Session::open`], on a given database (e.g. one that logs executions).
+    pub fn open_with(db: Database, path: &Path, config: &SessionConfig) -> Result<Session, LoadError> {
+        let root_path = root_file_path(path);
+        let root_name = display_name(&root_path);
+        let text = read_text(&root_name)
+            .map_err(|reason| LoadError::Unreadable { path: root_name.to_string(), reason })?;
+        let mut files = BTreeMap::new();
+        let root_file = SourceFile::new(&db, root_name.clone(), text.into());
+        files.insert(root_name, root_file);
+        let mut overlays = Vec::new();
+        for overlay in &config.overlays {
+            let name = display_name(overlay);
+            let text = read_text(&name)
+                .map_err(|reason| LoadError::Unreadable { path: name.to_string(), reason })?;
+            let file = SourceFile::new(&db, name.clone(), text.into());
+            files.insert(name, file);
+            overlays.push(file);
+        }
+        let workspace = Workspace::new(&db, Arc::new(files), Arc::default());
+        let root = PlanRoot::new(&db, workspace, root_file, overlays, config.profiles.clone());
+        let mut session = Session { db, workspace, root, threads: config.threads.max(1) };
+        session.prefetch(&session.plan_files_now());
+        session.load_imports();
+        Ok(session)
+    }
+
+    fn plan_files_now(&self) -> Vec<SourceFile> {
+        plan_files(&self.db, self.root).files.clone()
+    }
+
+    /// Lowers files on several threads so that the sequential import walk finds them done.
+    fn prefetch(&self, files: &[SourceFile]) {
+        if self.threads <= 1 || files.len() < 2 {
+            return;
+        }
+        let chunk = files.len().div_ceil(self.threads);
+        std::thread::scope(|scope| {
+            for part in files.chunks(chunk) {
+                let db = self.db.clone();
+                scope.spawn(move || {
+                    for &file in part {
+                        lower_file(&db, file);
+                    }
+                });
+            }
+        });
+    }
+
+    /// Loads imported files until nothing new is wanted.
+    fn load_imports(&mut self) {
+        loop {
+            let wanted = plan_files(&self.db, self.root).wanted.clone();
+            if wanted.is_empty() {
+                return;
+            }
+            let mut files = (**self.workspace.files(&self.db)).clone();
+            let mut unreadable = (**self.workspace.unreadable(&self.db)).clone();
+            let mut new_files = Vec::new();
+            for name in wanted {
+                match read_text(&name) {
+                    Ok(text) => {
+                        let file = SourceFile::new(&self.db, name.clone(), text.into());
+                        files.insert(name, file);
+                        new_files.push(file);
+                    }
+                    Err(reason) => {
+                        unreadable.insert(name, reason);
+                    }
+                }
+            }
+            self.workspace.set_files(&mut self.db).to(Arc::new(files));
+            self.workspace.set_unreadable(&mut self.db).to(Arc::new(unreadable));
+            self.prefetch(&new_files);
+        }
+    }
+
+    /// The root file's name as shown to users.
+    pub fn root_name(&self) -> &str {
+        self.root.root(&self.db).name(&self.db)
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn root(&self) -> PlanRoot {
+        self.root
+    }
+
+    /// The loaded file called `name`.
+    pub fn file(&self, name: &str) -> Option<SourceFile> {
+        self.workspace.files(&self.db).get(name).copied()
+    }
+
+    /// Every file of the plan, root first.
+    pub fn files(&self) -> Vec<SourceFile> {
+        self.plan_files_now()
+    }
+
+    /// The text of a loaded file, for rendering diagnostics.
+    pub fn text(&self, name: &str) -> Option<Arc<str>> {
+        self.file(name).map(|f| f.text(&self.db).clone())
+    }
+
+    /// Replaces a file's text (an editor's unsaved buffer, or a file changed on disk) and
+    /// loads whatever new imports it brings. Unchanged text is not set, so nothing re-runs.
+    pub fn set_text(&mut self, name: &str, text: &str) {
+        match self.file(name) {
+            Some(file) => {
+                if **file.text(&self.db) != *text {
+                    file.set_text(&mut self.db).to(text.into());
+                }
+            }
+            None => {
+                let name: FileName = name.into();
+                let file = SourceFile::new(&self.db, name.clone(), text.into());
+                let mut files = (**self.workspace.files(&self.db)).clone();
+                files.insert(name, file);
+                self.workspace.set_files(&mut self.db).to(Arc::new(files));
+            }
+        }
+        self.load_imports();
+    }
+
+    pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        plan_diagnostics(&self.db, self.root).clone()
+    }
+
+    pub fn summary(&self) -> PlanSummary {
+        let index = name_index(&self.db, self.root);
+        PlanSummary {
+            files: plan_files(&self.db, self.root).files.len(),
+            packages: index.packages.len(),
+            outputs: index.output_count,
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Did-you-mean: the closest candidate to a misspelled name.
+
+/// The candidate closest to `name` by edit distance, if close enough to be a likely typo
+/// (at most one edit for short names, a third of the length for longer ones). Ties go to
+/// the lexicographically smallest, so answers are deterministic.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        if candidate == name || candidate.len().abs_diff(name.len()) > limit {
+            continue;
+        }
+        let bound = best.map_or(limit, |(d, _)| d);
+        if let Some(d) = bounded_distance(name, candidate, bound) {
+            if best.is_none_or(|(bd, bc)| d < bd || (d == bd && candidate < bc)) {
+                best = Some((d, candidate));
+            }
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+/// Edit distance counting a swap of neighbours as one edit (optimal string alignment),
+/// if it is at most `bound`.
+fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; 3];
+    rows[1] = (0..width).collect();
+    for i in 1..=a.len() {
+        let (before, rest) = rows.split_at_mut(2);
+        let (two_up, one_up) = (&before[0], &before[1]);
+        let cur = &mut rest[0];
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (one_up[j - 1] + cost).min(one_up[j] + 1).min(cur[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_up[j - 2] + 1);
+            }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > bound {
+            return None;
+        }
+        rows.rotate_left(1);
+    }
+    let d = rows[1][b.len()];
+    (d <= bound).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["build-depends", "output", "version", "stage"];
+        assert_eq!(did_you_mean("build-depend", names).as_deref(), Some("build-depends"));
+        assert_eq!(did_you_mean("ouptut", names).as_deref(), Some("output"));
+        assert_eq!(did_you_mean("license", names), None);
+        assert_eq!(did_you_mean("x", ["y", "z"]).as_deref(), Some("y"));
+        assert_eq!(did_you_mean("biuld", ["build", "check"]).as_deref(), Some("build"));
+        assert_eq!(did_you_mean("stgae1", ["stage1", "stage2"]).as_deref(), Some("stage1"));
+    }
+}
