@@ -50,6 +50,10 @@ pub struct Entry {
     pub value: Value,
     /// The value's own text (a quoted string includes its quotes).
     pub value_span: Span,
+    /// For a decimal float, its literal without `_` (e.g. `1.0e-10`), because `f64`
+    /// cannot keep every KDL number (`1.23E+1000` overflows) nor tell `1e10` from `1.0e10`,
+    /// and the canonical printer needs both. `None` for every other value.
+    pub float_text: Option<Box<str>>,
 }
 
 /// A node name, property key or type annotation, after unescaping.
@@ -126,4 +130,21 @@ pub enum SyntaxErrorKind {
     DanglingSlashdash,
     /// Input that is not UTF-8.
     InvalidUtf8,
+    /// A `\` line continuation followed by something other than a newline or a comment.
+    InvalidLineContinuation,
+    /// A literal newline inside a single-line quoted or raw string.
+    NewlineInString,
+    /// A `\u{…}` escape that is malformed or names no Unicode scalar value.
+    InvalidUnicodeEscape,
+    /// A multi-line string whose opening `"""` is not followed by a newline.
+    MultilineStringStart,
+    /// A multi-line string whose closing `"""` has more than whitespace before it on its line.
+    MultilineStringEnd,
+    /// A `/-` where nothing can be commented out, e.g. between a type annotation and
+    /// its value, or before a property's value.
+    MisplacedSlashdash,
+    /// Children blocks nested deeper than the parser follows.
+    NestingTooDeep,
+    /// A file over 4 GiB, which `u32` spans cannot address.
+    FileTooLarge,
 }

@@ -1,0 +1,1 @@
+//! Unit tests: spans, recovery and error kinds.
