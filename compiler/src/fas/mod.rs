@@ -5,10 +5,24 @@
 //! small ones, greedy ordering plus local improvement on large ones, deterministic
 //! throughout; [`cycle_through`] explains which cycle a removed edge breaks.
 
+mod budget;
+mod component;
+mod config;
 mod cycle;
+mod exact;
 mod graph;
+mod greedy;
+mod heuristic;
+mod order;
+mod reinsert;
 mod scc;
+mod sift;
+mod solve;
 
+
+pub use config::FasConfig;
 pub use cycle::cycle_through;
+pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
 pub use scc::sccs;
+pub use solve::{FasResult, FasStats, min_feedback_arc_set};
