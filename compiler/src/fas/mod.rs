@@ -19,6 +19,8 @@ mod scc;
 mod sift;
 mod solve;
 
+#[cfg(test)]
+mod tests;
 
 pub use config::FasConfig;
 pub use cycle::cycle_through;

@@ -157,7 +157,7 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
 
 /// Whether `removed` (ascending) holds only removable edges, each once, and leaves `g`
 /// acyclic (Kahn's algorithm over the rest).
-fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> bool {
+pub(super) fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> bool {
     if removed.windows(2).any(|w| w[0] >= w[1]) || removed.iter().any(|&e| g.cost(e).is_none()) {
         return false;
     }
@@ -193,7 +193,7 @@ fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> bool
 
 /// A removal that is acyclic by construction: in each component, the back edges of a
 /// topological order of its unremovable edges (which are acyclic), plus every self-loop.
-fn fallback_removal(g: &ArcGraph, components: &[Component]) -> Vec<EdgeId> {
+pub(super) fn fallback_removal(g: &ArcGraph, components: &[Component]) -> Vec<EdgeId> {
     let mut removed: Vec<EdgeId> = (0..g.edge_count())
         .map(EdgeId::from_index)
         .filter(|&e| {
