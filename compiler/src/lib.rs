@@ -22,6 +22,7 @@ mod restriction;
 mod session;
 mod stdlib;
 mod suggest;
+pub mod fas;
 pub mod syntax;
 mod version;
 

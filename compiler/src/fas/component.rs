@@ -1,0 +1,105 @@
+//! One strongly connected component, renumbered `0..len` for the solvers.
+
+use super::graph::{Adjacency, ArcGraph, EdgeId};
+
+/// An edge inside a [`Component`], between local node numbers.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LocalEdge {
+    pub(super) from: u32,
+    pub(super) to: u32,
+    /// `None`: unremovable.
+    pub(super) cost: Option<u32>,
+    pub(super) id: EdgeId,
+}
+
+/// The nodes of one strongly connected component (local node `i` is `nodes[i]`, so local
+/// order is global order) and the edges between them, self-loops left out: the driver
+/// handles those.
+pub(super) struct Component {
+    pub(super) nodes: Vec<u32>,
+    pub(super) edges: Vec<LocalEdge>,
+    out_start: Vec<u32>,
+    out_list: Vec<u32>,
+    in_start: Vec<u32>,
+    in_list: Vec<u32>,
+}
+
+impl Component {
+    /// `nodes` ascending; `comp_of[v]` is the component number of every node of `g`, and
+    /// `this` the number of this one. `local` is scratch space of `g.node_count()`.
+    pub(super) fn new(
+        g: &ArcGraph,
+        adj: &Adjacency,
+        nodes: &[u32],
+        comp_of: &[u32],
+        this: u32,
+        local: &mut [u32],
+    ) -> Component {
+        for (i, &v) in nodes.iter().enumerate() {
+            local[v as usize] = i as u32;
+        }
+        let mut edges = Vec::new();
+        for &v in nodes {
+            for &i in adj.of(v) {
+                let id = EdgeId::from_index(i as usize);
+                let e = g.edge(id);
+                if e.to != e.from && comp_of[e.to as usize] == this {
+                    edges.push(LocalEdge {
+                        from: local[e.from as usize],
+                        to: local[e.to as usize],
+                        cost: e.cost,
+                        id,
+                    });
+                }
+            }
+        }
+        let n = nodes.len();
+        let (out_start, out_list) = index(n, edges.iter().map(|e| e.from));
+        let (in_start, in_list) = index(n, edges.iter().map(|e| e.to));
+        Component {
+            nodes: nodes.to_vec(),
+            edges,
+            out_start,
+            out_list,
+            in_start,
+            in_list,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Local indices of the edges leaving `v`.
+    pub(super) fn outgoing(&self, v: u32) -> &[u32] {
+        &self.out_list[self.out_start[v as usize] as usize..self.out_start[v as usize + 1] as usize]
+    }
+
+    /// Local indices of the edges entering `v`.
+    pub(super) fn incoming(&self, v: u32) -> &[u32] {
+        &self.in_list[self.in_start[v as usize] as usize..self.in_start[v as usize + 1] as usize]
+    }
+
+    /// The largest removal cost in the component (0 when none is removable).
+    pub(super) fn max_cost(&self) -> u32 {
+        self.edges.iter().filter_map(|e| e.cost).max().unwrap_or(0)
+    }
+}
+
+/// Counting sort of `0..keys.len()` by key: (start offsets, items).
+fn index(n: usize, keys: impl Iterator<Item = u32> + Clone) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n + 1];
+    for k in keys.clone() {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut list = vec![0u32; start[n] as usize];
+    for (i, k) in keys.enumerate() {
+        list[fill[k as usize] as usize] = i as u32;
+        fill[k as usize] += 1;
+    }
+    (start, list)
+}

@@ -1,0 +1,119 @@
+//! The starting ordering for large components: Eades–Lin–Smyth's greedy heuristic with
+//! edge costs and unremovable edges.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::component::Component;
+use super::order::Order;
+
+/// Eades, Lin and Smyth (1993), weighted: repeatedly take a sink (placed at the right end,
+/// all its remaining edges point into it), else a source (placed at the left end), else
+/// the node that maximizes (cost of its remaining out-edges − cost of its remaining
+/// in-edges) and place it at the left end, which makes its remaining in-edges back edges.
+///
+/// A node with a remaining unremovable in-edge is never picked that way, so no
+/// unremovable edge points backwards; since the unremovable edges are acyclic, some node
+/// is always eligible. An unremovable out-edge weighs one more than the largest removal
+/// cost, pushing nodes that unlock others to the front. Ties go to the lowest node number.
+pub(super) fn greedy_order(c: &Component) -> Order {
+    let n = c.len();
+    let hard_weight = i64::from(c.max_cost()) + 1;
+    let weight = |e: u32| c.edges[e as usize].cost.map_or(hard_weight, i64::from);
+
+    let mut placed = vec![false; n];
+    let mut out_left = vec![0u32; n];
+    let mut in_left = vec![0u32; n];
+    let mut hard_in_left = vec![0u32; n];
+    let mut delta = vec![0i64; n];
+    for (i, e) in c.edges.iter().enumerate() {
+        out_left[e.from as usize] += 1;
+        in_left[e.to as usize] += 1;
+        if e.cost.is_none() {
+            hard_in_left[e.to as usize] += 1;
+        }
+        delta[e.from as usize] += weight(i as u32);
+        delta[e.to as usize] -= weight(i as u32);
+    }
+    // Candidate lists are checked when popped, so stale entries are harmless.
+    let mut sinks: Vec<u32> = (0..n as u32)
+        .filter(|&v| out_left[v as usize] == 0)
+        .collect();
+    let mut sources: Vec<u32> = (0..n as u32)
+        .filter(|&v| in_left[v as usize] == 0)
+        .collect();
+    let mut heap: BinaryHeap<(i64, Reverse<u32>)> = (0..n as u32)
+        .filter(|&v| hard_in_left[v as usize] == 0)
+        .map(|v| (delta[v as usize], Reverse(v)))
+        .collect();
+    sinks.reverse();
+    sources.reverse();
+
+    let mut left = Vec::with_capacity(n);
+    let mut right = Vec::new();
+    while left.len() + right.len() < n {
+        let v = if let Some(v) = pop_valid(&mut sinks, |v| !placed[v] && out_left[v] == 0) {
+            right.push(v);
+            v
+        } else if let Some(v) = pop_valid(&mut sources, |v| !placed[v] && in_left[v] == 0) {
+            left.push(v);
+            v
+        } else {
+            let v = loop {
+                let (d, Reverse(v)) = heap
+                    .pop()
+                    .expect("an unplaced node has no unremovable in-edge left");
+                let vi = v as usize;
+                if !placed[vi] && hard_in_left[vi] == 0 && delta[vi] == d {
+                    break v;
+                }
+            };
+            left.push(v);
+            v
+        };
+        placed[v as usize] = true;
+        for &e in c.outgoing(v) {
+            let u = c.edges[e as usize].to as usize;
+            if placed[u] {
+                continue;
+            }
+            in_left[u] -= 1;
+            delta[u] += weight(e);
+            if c.edges[e as usize].cost.is_none() {
+                hard_in_left[u] -= 1;
+            }
+            if in_left[u] == 0 {
+                sources.push(u as u32);
+            }
+            if hard_in_left[u] == 0 {
+                heap.push((delta[u], Reverse(u as u32)));
+            }
+        }
+        for &e in c.incoming(v) {
+            let u = c.edges[e as usize].from as usize;
+            if placed[u] {
+                continue;
+            }
+            out_left[u] -= 1;
+            delta[u] -= weight(e);
+            if out_left[u] == 0 {
+                sinks.push(u as u32);
+            }
+            if hard_in_left[u] == 0 {
+                heap.push((delta[u], Reverse(u as u32)));
+            }
+        }
+    }
+    right.reverse();
+    left.extend(right);
+    Order::new(left)
+}
+
+fn pop_valid(stack: &mut Vec<u32>, valid: impl Fn(usize) -> bool) -> Option<u32> {
+    while let Some(v) = stack.pop() {
+        if valid(v as usize) {
+            return Some(v);
+        }
+    }
+    None
+}

@@ -1,0 +1,235 @@
+//! The entry point: minimum-cost feedback arc set, component by component, checked
+//! before it is returned.
+
+use super::budget::Budget;
+use super::component::Component;
+use super::config::FasConfig;
+use super::cycle::unbreakable_cycle;
+use super::exact::exact_order;
+use super::graph::{Adjacency, ArcGraph, EdgeId};
+use super::heuristic::heuristic_order;
+use super::order::Order;
+use super::reinsert::reinsert;
+use super::scc;
+
+/// The answer of [`min_feedback_arc_set`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FasResult {
+    /// Removing `removed` (ascending, each removable) leaves the graph acyclic.
+    Acyclic {
+        removed: Vec<EdgeId>,
+        /// The summed cost of `removed`.
+        cost: u64,
+        /// Whether `cost` is proven minimal: every cyclic component was solved exactly
+        /// (or needed nothing but zero-cost removals).
+        exact: bool,
+        stats: FasStats,
+    },
+    /// No removal can help: `cycle` is a cycle of unremovable edges, each starting where
+    /// the previous one ends and the last ending where the first starts. It is a shortest
+    /// one unless the graph is too large to search all of them (20 million edge visits).
+    Unbreakable { cycle: Vec<EdgeId> },
+}
+
+/// What the solver did, for progress output and tests; deterministic like the result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FasStats {
+    /// Components with a cycle (more than one node, or a self-loop).
+    pub cyclic_sccs: usize,
+    /// Nodes of the largest component.
+    pub largest_scc: usize,
+    /// Cyclic components of more than one node solved exactly.
+    pub exact_sccs: usize,
+    /// Components solved by the heuristic.
+    pub heuristic_sccs: usize,
+    /// Removal cost of the greedy orderings of the heuristic components...
+    pub greedy_cost: u64,
+    /// ...and after local improvement.
+    pub improved_cost: u64,
+    /// Nodes moved by sifting.
+    pub sift_moves: u64,
+    /// Removed edges put back because they closed no cycle.
+    pub put_back: u64,
+    /// Work units spent on local improvement.
+    pub work: u64,
+    /// Whether some component used its whole improvement budget.
+    pub budget_exhausted: bool,
+    /// Whether the solution failed its final check and a safe fallback was returned
+    /// instead (a bug if it ever happens).
+    pub fallback: bool,
+}
+
+/// A removal of minimum (small components) or low (large ones) total cost that makes `g`
+/// acyclic. Only edges inside strongly connected components are ever removed. Every
+/// removable self-loop is removed. The result depends only on `g` and `cfg`, and it is
+/// checked to be acyclic before it is returned.
+///
+/// Components of at most [`FasConfig::exact_limit`] nodes are solved exactly by dynamic
+/// programming over node subsets; larger ones by a greedy ordering (Eades–Lin–Smyth with
+/// costs) improved by sifting and by putting back redundant removals, within
+/// [`FasConfig::improve_budget`]. Either way the removal is minimal: putting back any
+/// removed edge closes a cycle.
+pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
+    let adj = Adjacency::outgoing(g);
+    if let Some(cycle) = unbreakable_cycle(g, &adj) {
+        return FasResult::Unbreakable { cycle };
+    }
+    let comps = scc::components(g, &adj, |_| true);
+    let mut comp_of = vec![0u32; g.node_count()];
+    for (i, comp) in comps.iter().enumerate() {
+        for &v in comp {
+            comp_of[v as usize] = i as u32;
+        }
+    }
+    let mut stats = FasStats::default();
+    let mut exact = true;
+    let mut removed: Vec<EdgeId> = Vec::new();
+    let mut self_loops = vec![false; g.node_count()];
+    for (i, e) in g.edges().iter().enumerate() {
+        if e.from == e.to {
+            // Unremovable self-loops were reported as unbreakable above.
+            removed.push(EdgeId::from_index(i));
+            self_loops[e.from as usize] = true;
+        }
+    }
+
+    let mut local = vec![0u32; g.node_count()];
+    let mut components = Vec::new();
+    for (i, nodes) in comps.iter().enumerate() {
+        if nodes.len() == 1 {
+            if self_loops[nodes[0] as usize] {
+                stats.cyclic_sccs += 1;
+                stats.largest_scc = stats.largest_scc.max(1);
+            }
+            continue;
+        }
+        stats.cyclic_sccs += 1;
+        stats.largest_scc = stats.largest_scc.max(nodes.len());
+        let c = Component::new(g, &adj, nodes, &comp_of, i as u32, &mut local);
+        let order = if c.len() <= cfg.effective_exact_limit() {
+            stats.exact_sccs += 1;
+            let mut order = exact_order(&c);
+            // Optimal already; this only drops removals of zero cost that are not needed.
+            reinsert(&c, &mut order, &mut Budget::new(u64::MAX));
+            order
+        } else {
+            stats.heuristic_sccs += 1;
+            let (order, run) = heuristic_order(&c, cfg.improve_budget);
+            exact &= run.final_cost == 0;
+            stats.greedy_cost += run.greedy_cost;
+            stats.improved_cost += run.final_cost;
+            stats.sift_moves += run.sift_moves;
+            stats.put_back += run.put_back;
+            stats.work += run.work;
+            stats.budget_exhausted |= run.budget_exhausted;
+            order
+        };
+        removed.extend(
+            order
+                .back_edges(&c)
+                .into_iter()
+                .map(|e| c.edges[e as usize].id),
+        );
+        components.push(c);
+    }
+    removed.sort_unstable();
+
+    if !is_acyclic_removal(g, &adj, &removed) {
+        stats.fallback = true;
+        exact = false;
+        removed = fallback_removal(g, &components);
+        assert!(
+            is_acyclic_removal(g, &adj, &removed),
+            "internal error: the fallback feedback arc set leaves a cycle"
+        );
+    }
+    let cost = removed
+        .iter()
+        .map(|&e| u64::from(g.cost(e).unwrap_or(0)))
+        .sum();
+    FasResult::Acyclic {
+        removed,
+        cost,
+        exact,
+        stats,
+    }
+}
+
+/// Whether `removed` (ascending) holds only removable edges, each once, and leaves `g`
+/// acyclic (Kahn's algorithm over the rest).
+pub(super) fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> bool {
+    if removed.windows(2).any(|w| w[0] >= w[1]) || removed.iter().any(|&e| g.cost(e).is_none()) {
+        return false;
+    }
+    let mut gone = vec![false; g.edge_count()];
+    for &e in removed {
+        gone[e.index()] = true;
+    }
+    let edges = g.edges();
+    let mut indegree = vec![0u32; g.node_count()];
+    for (i, e) in edges.iter().enumerate() {
+        if !gone[i] {
+            indegree[e.to as usize] += 1;
+        }
+    }
+    let mut ready: Vec<u32> = (0..g.node_count() as u32)
+        .filter(|&v| indegree[v as usize] == 0)
+        .collect();
+    let mut done = 0;
+    while let Some(v) = ready.pop() {
+        done += 1;
+        for &i in adj.of(v) {
+            if !gone[i as usize] {
+                let w = edges[i as usize].to as usize;
+                indegree[w] -= 1;
+                if indegree[w] == 0 {
+                    ready.push(w as u32);
+                }
+            }
+        }
+    }
+    done == g.node_count()
+}
+
+/// A removal that is acyclic by construction: in each component, the back edges of a
+/// topological order of its unremovable edges (which are acyclic), plus every self-loop.
+pub(super) fn fallback_removal(g: &ArcGraph, components: &[Component]) -> Vec<EdgeId> {
+    let mut removed: Vec<EdgeId> = (0..g.edge_count())
+        .map(EdgeId::from_index)
+        .filter(|&e| {
+            let (a, b) = g.endpoints(e);
+            a == b
+        })
+        .collect();
+    for c in components {
+        let mut indegree = vec![0u32; c.len()];
+        for e in c.edges.iter().filter(|e| e.cost.is_none()) {
+            indegree[e.to as usize] += 1;
+        }
+        let mut ready: Vec<u32> = (0..c.len() as u32)
+            .filter(|&v| indegree[v as usize] == 0)
+            .collect();
+        let mut nodes = Vec::with_capacity(c.len());
+        while let Some(v) = ready.pop() {
+            nodes.push(v);
+            for &e in c.outgoing(v) {
+                let e = &c.edges[e as usize];
+                if e.cost.is_none() {
+                    indegree[e.to as usize] -= 1;
+                    if indegree[e.to as usize] == 0 {
+                        ready.push(e.to);
+                    }
+                }
+            }
+        }
+        let order = Order::new(nodes);
+        removed.extend(
+            order
+                .back_edges(c)
+                .into_iter()
+                .map(|e| c.edges[e as usize].id),
+        );
+    }
+    removed.sort_unstable();
+    removed
+}

@@ -1,0 +1,666 @@
+//! Tests of the feedback-arc-set solver: hand cases, and properties checked against
+//! brute force and independent reference implementations kept deliberately naive.
+
+use proptest::prelude::*;
+
+use super::component::Component;
+use super::graph::Adjacency;
+use super::solve::{fallback_removal, is_acyclic_removal};
+use super::{
+    ArcGraph, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, cycle_through, min_feedback_arc_set,
+    sccs,
+};
+
+type Spec = (u32, u32, Option<u32>);
+
+fn graph(n: usize, edges: &[Spec]) -> ArcGraph {
+    let mut g = ArcGraph::new(n);
+    for &(a, b, c) in edges {
+        g.add_edge(a, b, c);
+    }
+    g
+}
+
+fn ids(list: &[usize]) -> Vec<EdgeId> {
+    list.iter().map(|&i| EdgeId::from_index(i)).collect()
+}
+
+/// Solves and unpacks an acyclic result, checking everything that must hold of any one.
+fn solve_with(g: &ArcGraph, cfg: &FasConfig) -> (Vec<EdgeId>, u64, bool) {
+    match min_feedback_arc_set(g, cfg) {
+        FasResult::Acyclic {
+            removed,
+            cost,
+            exact,
+            stats,
+        } => {
+            assert!(!stats.fallback, "fallback used");
+            check_removal(g, &removed, cost);
+            (removed, cost, exact)
+        }
+        FasResult::Unbreakable { cycle } => panic!("unexpected unbreakable cycle {cycle:?}"),
+    }
+}
+
+fn solve(g: &ArcGraph) -> (Vec<EdgeId>, u64, bool) {
+    solve_with(g, &FasConfig::default())
+}
+
+fn heuristic() -> FasConfig {
+    FasConfig {
+        exact_limit: 0,
+        ..FasConfig::default()
+    }
+}
+
+/// A removal is sorted, removable, costs what it says, leaves the graph acyclic, and is
+/// minimal: putting back any one removed edge closes a cycle.
+fn check_removal(g: &ArcGraph, removed: &[EdgeId], cost: u64) {
+    assert!(
+        removed.windows(2).all(|w| w[0] < w[1]),
+        "not sorted: {removed:?}"
+    );
+    let mut total = 0;
+    for &e in removed {
+        total += u64::from(g.cost(e).expect("removed an unremovable edge"));
+    }
+    assert_eq!(total, cost);
+    let mut gone = vec![false; g.edge_count()];
+    for &e in removed {
+        gone[e.index()] = true;
+    }
+    assert!(
+        naive_acyclic(g, &gone),
+        "cycle left after removing {removed:?}"
+    );
+    for &e in removed {
+        gone[e.index()] = false;
+        assert!(!naive_acyclic(g, &gone), "removing {e:?} was not needed");
+        gone[e.index()] = true;
+    }
+}
+
+/// Acyclicity of the edges not `gone`, by Kahn's algorithm on an edge list.
+fn naive_acyclic(g: &ArcGraph, gone: &[bool]) -> bool {
+    let n = g.node_count();
+    let mut succ = vec![Vec::new(); n];
+    let mut indegree = vec![0usize; n];
+    for (i, &out) in gone.iter().enumerate() {
+        if !out {
+            let (a, b) = g.endpoints(EdgeId::from_index(i));
+            succ[a as usize].push(b as usize);
+            indegree[b as usize] += 1;
+        }
+    }
+    let mut free: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
+    let mut count = 0;
+    while let Some(v) = free.pop() {
+        count += 1;
+        for &w in &succ[v] {
+            indegree[w] -= 1;
+            if indegree[w] == 0 {
+                free.push(w);
+            }
+        }
+    }
+    count == n
+}
+
+/// Acyclicity by peeling nodes without in-edges, with one bitmask of in-neighbours per
+/// node (at most 32 nodes): fast enough to run for every subset of edges.
+fn mask_acyclic(n: usize, kept: &[(u32, u32)]) -> bool {
+    let mut preds = vec![0u32; n];
+    for &(a, b) in kept {
+        preds[b as usize] |= 1 << a;
+    }
+    let mut alive: u32 = if n == 32 { u32::MAX } else { (1 << n) - 1 };
+    while alive != 0 {
+        match (0..n).find(|&v| alive & (1 << v) != 0 && preds[v] & alive == 0) {
+            Some(v) => alive &= !(1 << v),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The minimum removal cost by trying every subset of removable edges; `None` when no
+/// subset makes the graph acyclic.
+fn brute_force(g: &ArcGraph) -> Option<u64> {
+    let m = g.edge_count();
+    assert!(m <= 16, "brute force over {m} edges");
+    let mut best = None;
+    let mut kept = Vec::with_capacity(m);
+    'subsets: for mask in 0u32..1 << m {
+        let mut cost = 0u64;
+        kept.clear();
+        for i in 0..m {
+            let e = EdgeId::from_index(i);
+            if mask & (1 << i) == 0 {
+                kept.push(g.endpoints(e));
+            } else {
+                match g.cost(e) {
+                    Some(c) => cost += u64::from(c),
+                    None => continue 'subsets,
+                }
+            }
+        }
+        if best.is_none_or(|b| cost < b) && mask_acyclic(g.node_count(), &kept) {
+            best = Some(cost);
+        }
+    }
+    best
+}
+
+/// `d[a][b]`: edges on a shortest path of at least one edge from `a` to `b` avoiding
+/// `gone` edges, by Floyd–Warshall (`u32::MAX`: none).
+fn distances(g: &ArcGraph, gone: &[bool]) -> Vec<Vec<u32>> {
+    let n = g.node_count();
+    let mut d = vec![vec![u32::MAX; n]; n];
+    for (i, &out) in gone.iter().enumerate() {
+        if !out {
+            let (a, b) = g.endpoints(EdgeId::from_index(i));
+            d[a as usize][b as usize] = 1;
+        }
+    }
+    for k in 0..n {
+        for a in 0..n {
+            for b in 0..n {
+                let via = d[a][k].saturating_add(d[k][b]);
+                if via < d[a][b] {
+                    d[a][b] = via;
+                }
+            }
+        }
+    }
+    d
+}
+
+/// `cycle` is a closed walk that starts with `first` (when given).
+fn assert_cycle(g: &ArcGraph, cycle: &[EdgeId], first: Option<EdgeId>) {
+    assert!(!cycle.is_empty());
+    if let Some(f) = first {
+        assert_eq!(cycle[0], f);
+    }
+    for (i, &e) in cycle.iter().enumerate() {
+        let next = cycle[(i + 1) % cycle.len()];
+        assert_eq!(
+            g.endpoints(e).1,
+            g.endpoints(next).0,
+            "cycle {cycle:?} is broken after {e:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- hand cases
+
+#[test]
+fn acyclic_graph_removes_nothing() {
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(1)),
+            (1, 2, None),
+            (0, 2, Some(1)),
+            (3, 0, Some(1)),
+        ],
+    );
+    assert_eq!(solve(&g), (vec![], 0, true));
+    assert_eq!(solve(&ArcGraph::new(0)), (vec![], 0, true));
+}
+
+#[test]
+fn two_cycle_removes_the_cheaper_edge() {
+    let g = graph(2, &[(0, 1, Some(5)), (1, 0, Some(3))]);
+    assert_eq!(solve(&g), (ids(&[1]), 3, true));
+    assert_eq!(solve_with(&g, &heuristic()), (ids(&[1]), 3, false));
+}
+
+#[test]
+fn removable_self_loop_is_removed() {
+    let g = graph(2, &[(0, 1, Some(1)), (1, 1, Some(7))]);
+    assert_eq!(solve(&g), (ids(&[1]), 7, true));
+}
+
+#[test]
+fn unremovable_self_loop_is_unbreakable() {
+    let g = graph(3, &[(0, 1, Some(1)), (1, 0, Some(1)), (2, 2, None)]);
+    assert_eq!(
+        min_feedback_arc_set(&g, &FasConfig::default()),
+        FasResult::Unbreakable { cycle: ids(&[2]) }
+    );
+}
+
+#[test]
+fn edges_between_components_are_never_removed() {
+    // Two 2-cycles {0,1} and {2,3}, joined by an expensive-to-keep-looking 1 -> 2.
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(2)),
+            (1, 0, Some(2)),
+            (1, 2, Some(0)),
+            (2, 3, Some(1)),
+            (3, 2, Some(4)),
+        ],
+    );
+    let (removed, cost, exact) = solve(&g);
+    assert_eq!(removed.len(), 2);
+    assert!(!removed.contains(&EdgeId::from_index(2)));
+    assert_eq!((cost, exact), (3, true));
+    // Build order: {2,3} (depended upon) before {0,1}.
+    assert_eq!(sccs(&g), vec![vec![2, 3], vec![0, 1]]);
+}
+
+#[test]
+fn nested_cycles_inside_one_component() {
+    // Outer ring 0->1->2->3->0, inner chord cycle 1->3->1; one edge of each ring is not
+    // enough unless it is shared: cheapest is cutting 3->0 (ring) and 3->1 (chord).
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(5)),
+            (1, 2, Some(5)),
+            (2, 3, Some(5)),
+            (3, 0, Some(2)),
+            (1, 3, Some(4)),
+            (3, 1, Some(1)),
+        ],
+    );
+    assert_eq!(sccs(&g), vec![vec![0, 1, 2, 3]]);
+    assert_eq!(solve(&g), (ids(&[3, 5]), 3, true));
+}
+
+#[test]
+fn cycles_sharing_an_edge_cut_it_once() {
+    // Triangles 0->1->2->0 and 0->1->3->0 share 0->1 (cost 3); cutting each triangle
+    // elsewhere costs 2 + 2.
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(3)),
+            (1, 2, Some(2)),
+            (2, 0, Some(2)),
+            (1, 3, Some(2)),
+            (3, 0, Some(2)),
+        ],
+    );
+    assert_eq!(solve(&g), (ids(&[0]), 3, true));
+    assert_eq!(solve_with(&g, &heuristic()).1, 3);
+}
+
+#[test]
+fn parallel_edges_are_paid_for_each() {
+    // Two parallel 0->1 of cost 1 beat 1->0 of cost 3 ...
+    let g = graph(2, &[(0, 1, Some(1)), (0, 1, Some(1)), (1, 0, Some(3))]);
+    assert_eq!(solve(&g), (ids(&[0, 1]), 2, true));
+    // ... three do not beat 1->0 of cost 2.
+    let g = graph(
+        2,
+        &[
+            (0, 1, Some(1)),
+            (0, 1, Some(1)),
+            (0, 1, Some(1)),
+            (1, 0, Some(2)),
+        ],
+    );
+    assert_eq!(solve(&g), (ids(&[3]), 2, true));
+    // An unremovable parallel edge forces cutting the other direction.
+    let g = graph(2, &[(0, 1, Some(1)), (0, 1, None), (1, 0, Some(9))]);
+    assert_eq!(solve(&g), (ids(&[2]), 9, true));
+}
+
+#[test]
+fn unremovable_edges_force_the_expensive_cut() {
+    let g = graph(
+        3,
+        &[
+            (0, 1, None),
+            (1, 2, None),
+            (2, 0, Some(100)),
+            (1, 0, Some(1)),
+        ],
+    );
+    assert_eq!(solve(&g), (ids(&[2, 3]), 101, true));
+    assert_eq!(solve_with(&g, &heuristic()), (ids(&[2, 3]), 101, false));
+}
+
+#[test]
+fn shortest_unremovable_cycle_is_reported() {
+    // Hard 4-cycle 0->1->2->3->0 and hard 2-cycle 2->4->2, all in one component.
+    let g = graph(
+        5,
+        &[
+            (0, 1, None),
+            (1, 2, None),
+            (2, 3, None),
+            (3, 0, None),
+            (2, 4, None),
+            (4, 2, None),
+            (4, 0, Some(1)),
+        ],
+    );
+    match min_feedback_arc_set(&g, &FasConfig::default()) {
+        FasResult::Unbreakable { cycle } => {
+            assert_eq!(cycle.len(), 2);
+            assert_cycle(&g, &cycle, None);
+            assert!(cycle.iter().all(|&e| g.cost(e).is_none()));
+        }
+        other => panic!("expected unbreakable, got {other:?}"),
+    }
+}
+
+#[test]
+fn zero_cost_removals_are_not_overdone() {
+    let g = graph(2, &[(0, 1, Some(0)), (1, 0, Some(0))]);
+    let (removed, cost, _) = solve(&g);
+    assert_eq!((removed.len(), cost), (1, 0));
+    let (removed, cost, exact) = solve_with(&g, &heuristic());
+    assert_eq!((removed.len(), cost, exact), (1, 0, true));
+}
+
+#[test]
+fn long_ring_is_cut_at_its_cheapest_edge() {
+    // Deep enough to overflow a recursive Tarjan or DFS.
+    let n = 200_000u32;
+    let mut g = ArcGraph::new(n as usize);
+    for i in 0..n {
+        g.add_edge(i, (i + 1) % n, Some(if i == 77_777 { 1 } else { 10 }));
+    }
+    let cheap = EdgeId::from_index(77_777);
+    match min_feedback_arc_set(&g, &FasConfig::default()) {
+        FasResult::Acyclic {
+            removed,
+            cost,
+            exact,
+            stats,
+        } => {
+            assert_eq!((removed, cost, exact), (vec![cheap], 1, false));
+            assert_eq!((stats.largest_scc, stats.heuristic_sccs), (n as usize, 1));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sccs(&g).len(), 1);
+    assert_eq!(
+        cycle_through(&g, cheap, &[]).map(|c| c.len()),
+        Some(n as usize)
+    );
+}
+
+#[test]
+fn exact_limit_is_capped() {
+    // A 2-cycle-rich ring of MAX_EXACT_LIMIT + 1 nodes goes to the heuristic even when
+    // the configured limit is larger.
+    let n = MAX_EXACT_LIMIT as u32 + 1;
+    let mut g = ArcGraph::new(n as usize);
+    for i in 0..n {
+        g.add_edge(i, (i + 1) % n, Some(2));
+        g.add_edge((i + 1) % n, i, Some(1));
+    }
+    let cfg = FasConfig {
+        exact_limit: 1000,
+        ..FasConfig::default()
+    };
+    match min_feedback_arc_set(&g, &cfg) {
+        FasResult::Acyclic { exact, stats, .. } => {
+            assert!(!exact);
+            assert_eq!((stats.exact_sccs, stats.heuristic_sccs), (0, 1));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn cycle_through_explains_a_removed_edge() {
+    // Two triangles through 0->1: 0->1->2->0 and 0->1->3->4->0.
+    let g = graph(
+        5,
+        &[
+            (0, 1, Some(1)),
+            (1, 2, Some(1)),
+            (2, 0, Some(1)),
+            (1, 3, Some(1)),
+            (3, 4, Some(1)),
+            (4, 0, Some(1)),
+        ],
+    );
+    let e01 = EdgeId::from_index(0);
+    assert_eq!(cycle_through(&g, e01, &[]), Some(ids(&[0, 1, 2])));
+    // With 2->0 removed, the explanation takes the long way round.
+    assert_eq!(cycle_through(&g, e01, &ids(&[2])), Some(ids(&[0, 3, 4, 5])));
+    assert_eq!(cycle_through(&g, e01, &ids(&[2, 5])), None);
+    // The edge itself being in the removed set does not matter.
+    assert_eq!(cycle_through(&g, e01, &ids(&[0])), Some(ids(&[0, 1, 2])));
+    let g = graph(2, &[(0, 1, Some(1)), (1, 1, None)]);
+    assert_eq!(
+        cycle_through(&g, EdgeId::from_index(1), &[]),
+        Some(ids(&[1]))
+    );
+    assert_eq!(cycle_through(&g, EdgeId::from_index(0), &[]), None);
+}
+
+#[test]
+fn sccs_cover_every_node_in_build_order() {
+    let g = graph(
+        6,
+        &[
+            (0, 1, Some(1)),
+            (1, 0, Some(1)),
+            (1, 2, Some(1)),
+            (3, 3, Some(1)),
+            (4, 2, None),
+            (2, 5, None),
+        ],
+    );
+    assert_eq!(
+        sccs(&g),
+        vec![vec![5], vec![2], vec![0, 1], vec![3], vec![4]]
+    );
+}
+
+// ---------------------------------------------------------------- properties
+
+/// Random graphs on `1..=max_n` nodes with up to `max_m` edges (self-loops and parallel
+/// edges included), costs 0..=5, and about one edge in `1 / hard` unremovable.
+fn arb_graph(max_n: u32, max_m: usize, hard: u32) -> impl Strategy<Value = ArcGraph> {
+    (1..=max_n).prop_flat_map(move |n| {
+        let edge =
+            (0..n, 0..n, 0..=5u32, 0..hard).prop_map(|(a, b, c, h)| (a, b, (h != 0).then_some(c)));
+        prop::collection::vec(edge, 0..=max_m).prop_map(move |edges| graph(n as usize, &edges))
+    })
+}
+
+/// A graph whose unremovable edges all go from a lower to a higher node (so it is never
+/// unbreakable), with extra edges between near neighbours to make large components.
+fn arb_breakable(max_n: u32, density: usize) -> impl Strategy<Value = ArcGraph> {
+    (2..=max_n).prop_flat_map(move |n| {
+        let edge = (0..n, 0..n, 0..=9u32, 0..8u32).prop_map(|(a, b, c, h)| {
+            if h == 0 && a < b {
+                (a, b, None)
+            } else {
+                (a, b, Some(c))
+            }
+        });
+        prop::collection::vec(edge, 0..=density * n as usize)
+            .prop_map(move |edges| graph(n as usize, &edges))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn exact_matches_brute_force(g in arb_graph(10, 14, 6)) {
+        let brute = brute_force(&g);
+        match (min_feedback_arc_set(&g, &FasConfig::default()), brute) {
+            (FasResult::Acyclic { removed, cost, exact, stats }, Some(best)) => {
+                check_removal(&g, &removed, cost);
+                prop_assert_eq!(cost, best);
+                prop_assert!(exact);
+                prop_assert!(!stats.fallback);
+            }
+            (FasResult::Unbreakable { cycle }, None) => {
+                assert_cycle(&g, &cycle, None);
+                prop_assert!(cycle.iter().all(|&e| g.cost(e).is_none()));
+                // Shortest: no hard cycle has fewer edges.
+                let soft: Vec<bool> = (0..g.edge_count()).map(|i| g.cost(EdgeId::from_index(i)).is_some()).collect();
+                let d = distances(&g, &soft);
+                let shortest = (0..g.node_count()).map(|v| d[v][v]).min().unwrap();
+                prop_assert_eq!(cycle.len() as u32, shortest);
+            }
+            (got, brute) => prop_assert!(false, "solver {:?} but brute force {:?}", got, brute),
+        }
+    }
+
+    #[test]
+    fn heuristic_is_valid_and_no_better_than_exact(g in arb_graph(12, 40, 8)) {
+        let exact = min_feedback_arc_set(&g, &FasConfig::default());
+        let heur = min_feedback_arc_set(&g, &heuristic());
+        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0 });
+        match (exact, heur, greedy) {
+            (
+                FasResult::Acyclic { cost: best, .. },
+                FasResult::Acyclic { removed, cost, stats, .. },
+                FasResult::Acyclic { removed: g_removed, cost: g_cost, .. },
+            ) => {
+                check_removal(&g, &removed, cost);
+                prop_assert!(cost >= best);
+                prop_assert!(cost <= g_cost);
+                prop_assert_eq!(stats.improved_cost + self_loop_cost(&g), cost);
+                // The plain greedy ordering need not be minimal, but it is acyclic.
+                let mut gone = vec![false; g.edge_count()];
+                for e in g_removed { gone[e.index()] = true; }
+                prop_assert!(naive_acyclic(&g, &gone));
+            }
+            (FasResult::Unbreakable { cycle: a }, FasResult::Unbreakable { cycle: b }, FasResult::Unbreakable { .. }) => {
+                prop_assert_eq!(a, b);
+            }
+            (a, b, c) => prop_assert!(false, "exact {:?}, heuristic {:?}, greedy {:?}", a, b, c),
+        }
+    }
+
+    #[test]
+    fn same_graph_same_answer(g in arb_graph(40, 160, 10)) {
+        for cfg in [FasConfig::default(), heuristic()] {
+            let a = min_feedback_arc_set(&g, &cfg);
+            let b = min_feedback_arc_set(&g.clone(), &cfg);
+            prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        prop_assert_eq!(sccs(&g), sccs(&g.clone()));
+    }
+
+    #[test]
+    fn cycle_through_is_a_shortest_cycle(g in arb_graph(10, 30, 4), pick in any::<prop::sample::Index>(), drop in prop::collection::vec(any::<prop::sample::Index>(), 0..4)) {
+        prop_assume!(g.edge_count() > 0);
+        let edge = EdgeId::from_index(pick.index(g.edge_count()));
+        let removed: Vec<EdgeId> = drop.iter().map(|i| EdgeId::from_index(i.index(g.edge_count()))).collect();
+        let mut gone = vec![false; g.edge_count()];
+        for e in &removed { gone[e.index()] = true; }
+        gone[edge.index()] = false;
+        let (a, b) = g.endpoints(edge);
+        let expected = if a == b { Some(1) } else {
+            let d = distances(&g, &gone)[b as usize][a as usize];
+            (d != u32::MAX).then_some(d as usize + 1)
+        };
+        let got = cycle_through(&g, edge, &removed);
+        prop_assert_eq!(got.as_ref().map(Vec::len), expected);
+        if let Some(cycle) = got {
+            assert_cycle(&g, &cycle, Some(edge));
+            prop_assert!(cycle[1..].iter().all(|e| !gone[e.index()]));
+        }
+    }
+
+    #[test]
+    fn sccs_are_mutual_reachability(g in arb_graph(12, 30, 3)) {
+        let comps = sccs(&g);
+        let n = g.node_count();
+        let mut comp_of = vec![usize::MAX; n];
+        for (i, c) in comps.iter().enumerate() {
+            prop_assert!(c.windows(2).all(|w| w[0] < w[1]));
+            for &v in c {
+                prop_assert_eq!(comp_of[v as usize], usize::MAX);
+                comp_of[v as usize] = i;
+            }
+        }
+        prop_assert!(comp_of.iter().all(|&c| c != usize::MAX));
+        let d = distances(&g, &vec![false; g.edge_count()]);
+        for a in 0..n {
+            for b in 0..n {
+                let mutual = a == b || (d[a][b] != u32::MAX && d[b][a] != u32::MAX);
+                prop_assert_eq!(comp_of[a] == comp_of[b], mutual);
+            }
+        }
+        for i in 0..g.edge_count() {
+            let (a, b) = g.endpoints(EdgeId::from_index(i));
+            prop_assert!(comp_of[b as usize] <= comp_of[a as usize], "edge {}->{} goes to a later component", a, b);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn heuristic_on_larger_graphs(g in arb_breakable(300, 4)) {
+        let (removed, cost, _) = solve_with(&g, &heuristic());
+        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0 });
+        let FasResult::Acyclic { cost: greedy_cost, .. } = greedy else { panic!("{greedy:?}") };
+        prop_assert!(cost <= greedy_cost);
+        for &e in &removed {
+            let cycle = cycle_through(&g, e, &removed).expect("a removed edge breaks a cycle of its own");
+            assert_cycle(&g, &cycle, Some(e));
+        }
+    }
+
+    #[test]
+    fn tiny_budgets_stay_acyclic(g in arb_breakable(60, 3), budget in 0u64..400) {
+        let cfg = FasConfig { exact_limit: 0, improve_budget: budget };
+        if let FasResult::Acyclic { removed, stats, .. } = min_feedback_arc_set(&g, &cfg) {
+            prop_assert!(!stats.fallback);
+            let mut gone = vec![false; g.edge_count()];
+            for e in removed { gone[e.index()] = true; }
+            prop_assert!(naive_acyclic(&g, &gone));
+        } else {
+            prop_assert!(false, "breakable graph reported unbreakable");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The driver's last line of defence: its check agrees with the naive one, and its
+    /// fallback removal is acyclic.
+    #[test]
+    fn check_and_fallback(g in arb_breakable(60, 3), drop in prop::collection::vec(any::<prop::sample::Index>(), 0..6)) {
+        let adj = Adjacency::outgoing(&g);
+        let mut removed: Vec<EdgeId> = drop.iter().map(|i| EdgeId::from_index(i.index(g.edge_count().max(1)))).filter(|e| e.index() < g.edge_count()).collect();
+        removed.sort_unstable();
+        removed.dedup();
+        let mut gone = vec![false; g.edge_count()];
+        for e in &removed { gone[e.index()] = true; }
+        let removable = removed.iter().all(|&e| g.cost(e).is_some());
+        prop_assert_eq!(is_acyclic_removal(&g, &adj, &removed), removable && naive_acyclic(&g, &gone));
+
+        let comps = sccs(&g);
+        let mut comp_of = vec![0u32; g.node_count()];
+        for (i, c) in comps.iter().enumerate() {
+            for &v in c { comp_of[v as usize] = i as u32; }
+        }
+        let mut local = vec![0u32; g.node_count()];
+        let components: Vec<Component> = comps.iter().enumerate().filter(|(_, c)| c.len() > 1)
+            .map(|(i, c)| Component::new(&g, &adj, c, &comp_of, i as u32, &mut local)).collect();
+        let fallback = fallback_removal(&g, &components);
+        prop_assert!(is_acyclic_removal(&g, &adj, &fallback));
+        let mut gone = vec![false; g.edge_count()];
+        for e in &fallback { gone[e.index()] = true; }
+        prop_assert!(naive_acyclic(&g, &gone));
+    }
+}
+
+fn self_loop_cost(g: &ArcGraph) -> u64 {
+    (0..g.edge_count())
+        .map(EdgeId::from_index)
+        .filter(|&e| g.endpoints(e).0 == g.endpoints(e).1)
+        .map(|e| u64::from(g.cost(e).unwrap_or(0)))
+        .sum()
+}
