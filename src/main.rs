@@ -3,6 +3,7 @@
 
 mod check;
 mod fmt;
+mod plan;
 mod render;
 
 use std::path::PathBuf;
@@ -24,6 +25,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Format plan files in place (or check that they are formatted).
     Fmt(fmt::FmtArgs),
+    /// Plan the campaign: instances, build layers, redirects, taint; JSON DAG or DOT.
+    Plan(plan::PlanCmdArgs),
+    /// Why an instance is built, through which dependencies, and which cycle it breaks.
+    Explain(plan::ExplainArgs),
 }
 
 /// What every command that reads a plan takes.
@@ -70,5 +75,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Explain(args) => plan::explain(&args),
     }
 }

@@ -40,6 +40,19 @@ pub enum DiagnosticKind {
     MissingPlan,
     UnusedTemplate { name: String },
     UnusedSeed { name: String },
+    /// Planning: nothing produces `name` at or below `stage`; `later` names a stage
+    /// where something does.
+    NoProducerAtStage { name: String, instance: String, later: Option<String> },
+    /// Planning: producers exist but none satisfies the version constraint.
+    VersionUnsatisfied { name: String, constraint: String, instance: String, found: Vec<String> },
+    /// Planning: a pin to a stage after the instance's own.
+    StageMonotonicity { name: String, instance: String, pinned: String },
+    /// Planning: a dependency cycle that no declared stage can break.
+    UnbreakableCycle { chain: Vec<String>, suggestion: Vec<String> },
+    /// Planning: an image would take an output of a non-final or tainted instance.
+    ImageTainted { image: String, output: String, instance: String },
+    /// Planning: a verify pair names an instance the plan does not build.
+    VerifyMissingInstance { package: String, stage: String },
 }
 
 impl DiagnosticKind {
@@ -74,6 +87,12 @@ impl DiagnosticKind {
             MissingPlan => "planc::missing-plan",
             UnusedTemplate { .. } => "planc::unused-template",
             UnusedSeed { .. } => "planc::unused-seed",
+            NoProducerAtStage { .. } => "planc::no-producer-at-stage",
+            VersionUnsatisfied { .. } => "planc::version-unsatisfied",
+            StageMonotonicity { .. } => "planc::stage-monotonicity",
+            UnbreakableCycle { .. } => "planc::unbreakable-cycle",
+            ImageTainted { .. } => "planc::image-tainted",
+            VerifyMissingInstance { .. } => "planc::verify-missing-instance",
         }
     }
 
@@ -129,6 +148,25 @@ impl DiagnosticKind {
             MissingPlan => "the root file has no `plan` node".to_string(),
             UnusedTemplate { name } => format!("template `{name}` is never used"),
             UnusedSeed { name } => format!("seed `{name}` provides nothing the plan uses"),
+            NoProducerAtStage { name, instance, .. } => {
+                format!("nothing produces `{name}` for `{instance}` at or below its stage")
+            }
+            VersionUnsatisfied { name, constraint, instance, found } => format!(
+                "no producer of `{name}` satisfies `{constraint}` for `{instance}` (found {})",
+                found.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+            ),
+            StageMonotonicity { name, instance, pinned } => {
+                format!("`{instance}` cannot depend on `{name}` at the later stage `{pinned}`")
+            }
+            UnbreakableCycle { chain, .. } => {
+                format!("dependency cycle no declared stage can break: {}", chain.join(" → "))
+            }
+            ImageTainted { image, output, instance } => format!(
+                "image `{image}` would take `{output}` from `{instance}`, which is not a final untainted instance"
+            ),
+            VerifyMissingInstance { package, stage } => {
+                format!("`verify` needs `{package}@{stage}`, which this plan does not build")
+            }
         }
     }
 
@@ -146,6 +184,9 @@ impl DiagnosticKind {
             UnknownStage { .. } => "not declared in `plan { stages … }`".to_string(),
             ImportCycle { .. } => "this import closes the cycle".to_string(),
             UnusedTemplate { .. } | UnusedSeed { .. } => "unused".to_string(),
+            NoProducerAtStage { .. } | VersionUnsatisfied { .. } => "cannot be resolved here".to_string(),
+            StageMonotonicity { .. } => "pinned to a later stage".to_string(),
+            UnbreakableCycle { .. } => "this dependency closes the cycle".to_string(),
             _ => return None,
         })
     }
@@ -187,6 +228,21 @@ impl DiagnosticKind {
             MissingPlan => Some("start the root file with `plan \"NAME\" { stages \"stage1\" }`".into()),
             UnusedTemplate { .. } => Some("use it with `package \"NAME\" use=\"TEMPLATE\"`, or remove it".into()),
             UnusedSeed { .. } => Some("remove it, or depend on what it provides".into()),
+            NoProducerAtStage { later: Some(later), .. } => Some(format!(
+                "it is produced at `{later}`; add a stage block there, pin an earlier stage, or make a seed provide it"
+            )),
+            NoProducerAtStage { later: None, .. } => {
+                Some("its producers' `when=` conditions exclude it under this instance's profiles".into())
+            }
+            VersionUnsatisfied { .. } => Some("relax the constraint or change the producer's `version`".into()),
+            StageMonotonicity { .. } => Some("pin a stage at or below the instance's own, or `stage=\"previous\"`".into()),
+            UnbreakableCycle { suggestion, .. } if !suggestion.is_empty() => Some(format!(
+                "break it by dropping at stage1: {}; `planc plan --suggest-breaks FILE` writes this as an overlay",
+                suggestion.join(", ")
+            )),
+            UnbreakableCycle { .. } => Some("add a `stage` block that drops one of these dependencies".into()),
+            ImageTainted { .. } => Some("enable `rebuild-tainted #true` in the plan, or leave the output out".into()),
+            VerifyMissingInstance { .. } => Some("declare the stage block or pair stages the package is built at".into()),
             _ => None,
         }
     }

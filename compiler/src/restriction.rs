@@ -35,28 +35,6 @@ impl Formula {
         self.lists.is_empty()
             || self.lists.iter().any(|list| list.iter().all(|t| active(&t.profile) != t.negated))
     }
-
-    /// Every profile name the formula mentions.
-    pub fn profiles(&self) -> impl Iterator<Item = &str> {
-        self.lists.iter().flatten().map(|t| &*t.profile)
-    }
-
-    /// ANDs two formulas (distributing the lists).
-    pub fn and(&self, other: &Formula) -> Formula {
-        if self.is_always() {
-            return other.clone();
-        }
-        if other.is_always() {
-            return self.clone();
-        }
-        let mut lists = Vec::new();
-        for a in &self.lists {
-            for b in &other.lists {
-                lists.push(a.iter().chain(b).cloned().collect());
-            }
-        }
-        Formula { lists }
-    }
 }
 
 pub(crate) fn is_profile_char(b: u8) -> bool {

@@ -12,6 +12,8 @@ use crate::db::Database;
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::front::lower_file;
 use crate::index::name_index;
+use crate::outcome::PlanOutcome;
+use crate::planner::plan_outcome;
 use crate::ir::{PlanRoot, SourceFile, Workspace};
 use crate::plan_files::{normalize, plan_files};
 use crate::stdlib;
@@ -206,8 +208,27 @@ impl Session {
         self.load_imports();
     }
 
+    /// Every diagnostic: the front end's, and planning's when the front end found no
+    /// errors (planning a plan with unresolved names would only repeat them).
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
-        plan_diagnostics(&self.db, self.root).clone()
+        let front = plan_diagnostics(&self.db, self.root);
+        match self.plan() {
+            Some(outcome) if !outcome.diagnostics.is_empty() => {
+                let mut all = (**front).clone();
+                all.extend(outcome.diagnostics.iter().cloned());
+                Arc::new(all)
+            }
+            _ => front.clone(),
+        }
+    }
+
+    /// The planned campaign, or `None` when the front end found errors.
+    pub fn plan(&self) -> Option<Arc<PlanOutcome>> {
+        let front = plan_diagnostics(&self.db, self.root);
+        if front.iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        Some(plan_outcome(&self.db, self.root).clone())
     }
 
     pub fn summary(&self) -> PlanSummary {

@@ -1,0 +1,46 @@
+//! The suggested-breaks overlay: `extend` blocks dropping dependencies at a stage.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::outcome::SuggestedBreak;
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// KDL text that, added with `--overlay` or imported, applies every suggested break.
+pub fn suggested_overlay(suggestions: &[SuggestedBreak]) -> String {
+    let mut by_package: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, &SuggestedBreak>>> = BTreeMap::new();
+    for s in suggestions {
+        by_package.entry(&s.package).or_default().entry(&s.stage).or_default().entry(&s.name).or_insert(s);
+    }
+    let mut out = String::new();
+    out.push_str("// Dependencies to drop so that every remaining cycle is broken, written by\n");
+    out.push_str("// `planc plan --suggest-breaks`. Add this file with `--overlay` or `import` it.\n");
+    out.push_str(&format!("// {} dependencies in {} packages.\n", suggestions.len(), by_package.len()));
+    for (package, stages) in by_package {
+        let _ = writeln!(out, "\nextend {} {{", quote(package));
+        for (stage, names) in stages {
+            let _ = writeln!(out, "    stage {} {{", quote(stage));
+            for (name, s) in names {
+                let _ = writeln!(out, "        // breaks {}", s.cycle.join(" → "));
+                let _ = writeln!(out, "        drop {}", quote(name));
+            }
+            out.push_str("    }\n");
+        }
+        out.push_str("}\n");
+    }
+    out
+}

@@ -1,0 +1,1225 @@
+//! Planning: instances (package × stage), dependency resolution with installation sets,
+//! cycle breaking stage by stage, taint and rebuilds, and the staged DAG.
+//!
+//! Stages are numbered: 0 holds the seeds, 1..=k the declared stages, k+1 is `final`,
+//! k+2 the implicit `rebuild`. An instance P@s exists when something needs it: every
+//! package's final instance is a target; a package needed at stage s gets an instance
+//! at s (built with its stage block if it has one, and the stage's profiles).
+//!
+//! Cycles only ever join instances of one stage (dependencies never point up). From the
+//! top stage down, each stage's cycles are broken by redirecting a minimum set of edges
+//! X@s → Y@s to Y's instance one stage below; what is left at the lowest stage (where
+//! only seeds are below) cannot be broken and becomes suggested breaks.
+
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+use crate::dag::{self, StagedDag};
+use crate::db::Db;
+use crate::dependency::Alternative;
+use crate::diagnostic::{Diagnostic, FileName};
+use crate::diagnostic_kind::DiagnosticKind;
+use crate::fas::{self, ArcGraph, FasConfig, FasResult};
+use crate::ir::PlanRoot;
+use crate::items::Pin;
+use crate::merged::{merged_plan, Dep, MergedPlan, OutputDef, PackageDef};
+use crate::outcome::{PlanOutcome, PlanStats, Reason, SuggestedBreak};
+use crate::syntax::Span;
+use crate::version::Constraint;
+
+type Stage = u8;
+type InstId = u32;
+
+/// The planned campaign of a plan: the DAG (when there are no errors) and everything
+/// `planc plan`/`explain` report. Planning runs only when the plan has no front-end
+/// errors.
+#[salsa::tracked]
+pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
+    let plan = merged_plan(db, root);
+    let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
+    Arc::new(Planner::new(&plan, profiles).run())
+}
+
+/// Where a resolved name comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum From {
+    Inst(InstId),
+    Seed(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Input {
+    name: Box<str>,
+    /// The output name of the producing instance (or the seed's provided name).
+    output: Box<str>,
+    from: From,
+    /// Which dependency entry of the consumer pulled it in (index into `Inst::deps`).
+    dep: u32,
+    /// Whether it came through the runtime `depends` closure.
+    closure: bool,
+}
+
+struct Inst {
+    pkg: u32,
+    stage: Stage,
+    profiles: Vec<Box<str>>,
+    resolved: bool,
+    inputs: Vec<Input>,
+    /// The dependency entries in effect, for suggested breaks.
+    deps: Vec<Dep>,
+    reason: Reason,
+    /// Redirects applied to this consumer: (package, stage it resolved to, new stage).
+    overrides: Vec<(u32, Stage, Stage)>,
+    tainted: bool,
+}
+
+/// A way a name can be produced.
+#[derive(Clone, Copy, Debug)]
+enum Producer<'a> {
+    Output { pkg: u32, output: &'a OutputDef, stage_only: Option<Stage>, provided: Option<(&'a str, Option<&'a str>)> },
+    Seed { seed: u32, version: Option<&'a str> },
+}
+
+/// What an alternative resolved to, before instances are created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Choice {
+    Seed(u32),
+    /// A package's instance at a stage (always ≥ 1).
+    Package(u32, Stage),
+}
+
+/// Why an alternative did not resolve, best reason first.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Miss {
+    Nothing,
+    Later(Stage),
+    Version(Vec<String>),
+    Monotonicity(Stage),
+}
+
+struct Planner<'a> {
+    plan: &'a MergedPlan,
+    global_profiles: Vec<Box<str>>,
+    stage_names: Vec<Box<str>>,
+    final_stage: Stage,
+    rebuild_stage: Option<Stage>,
+    producers: HashMap<&'a str, Vec<Producer<'a>>>,
+    insts: Vec<Inst>,
+    index: HashMap<(u32, Stage), InstId>,
+    pending: Vec<InstId>,
+    diagnostics: Vec<Diagnostic>,
+    reported: HashSet<(FileName, Span, Stage)>,
+    /// Packages with a rebuild instance.
+    rebuilt: HashSet<u32>,
+    closure_memo: HashMap<(From, Box<str>, Stage), Arc<Vec<(Box<str>, Box<str>, From)>>>,
+    redirects: Vec<(InstId, Box<str>, InstId, InstId)>,
+    redirect_cycles: Vec<Vec<String>>,
+    suggestions: Vec<SuggestedBreak>,
+    scc_sizes: Vec<(String, Vec<usize>)>,
+    exact: bool,
+}
+
+fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl<'a> Planner<'a> {
+    fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>) -> Planner<'a> {
+        let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
+        stage_names.extend(plan.stages.iter().cloned());
+        stage_names.push("final".into());
+        let final_stage = (stage_names.len() - 1) as Stage;
+        let rebuild_stage = plan.rebuild_tainted.then_some(final_stage + 1);
+        if rebuild_stage.is_some() {
+            stage_names.push("rebuild".into());
+        }
+        let mut producers: HashMap<&'a str, Vec<Producer<'a>>> = HashMap::new();
+        for (i, p) in plan.packages.iter().enumerate() {
+            let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
+                producers.entry(&output.name).or_default().push(Producer::Output {
+                    pkg: i as u32,
+                    output,
+                    stage_only,
+                    provided: None,
+                });
+                for (name, version) in &output.provides {
+                    producers.entry(name).or_default().push(Producer::Output {
+                        pkg: i as u32,
+                        output,
+                        stage_only,
+                        provided: Some((name, version.as_deref())),
+                    });
+                }
+            };
+            for output in &p.outputs {
+                add(output, None);
+            }
+            for stage in &p.stages {
+                let Some(s) = stage_names.iter().position(|n| *n == stage.name) else { continue };
+                for output in &stage.outputs {
+                    add(output, Some(s as Stage));
+                }
+            }
+        }
+        for (i, seed) in plan.seeds.iter().enumerate() {
+            for (name, version) in &seed.provides {
+                producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref() });
+            }
+        }
+        Planner {
+            plan,
+            global_profiles,
+            stage_names,
+            final_stage,
+            rebuild_stage,
+            producers,
+            insts: Vec::new(),
+            index: HashMap::new(),
+            pending: Vec::new(),
+            diagnostics: Vec::new(),
+            reported: HashSet::new(),
+            rebuilt: HashSet::new(),
+            closure_memo: HashMap::new(),
+            redirects: Vec::new(),
+            redirect_cycles: Vec::new(),
+            suggestions: Vec::new(),
+            scc_sizes: Vec::new(),
+            exact: true,
+        }
+    }
+
+    fn pkg(&self, i: u32) -> &'a PackageDef {
+        &self.plan.packages[i as usize]
+    }
+
+    fn stage_name(&self, s: Stage) -> &str {
+        &self.stage_names[s as usize]
+    }
+
+    fn stage_of(&self, name: &str) -> Option<Stage> {
+        self.stage_names.iter().position(|n| &**n == name).map(|s| s as Stage)
+    }
+
+    fn inst_name(&self, id: InstId) -> String {
+        let inst = &self.insts[id as usize];
+        format!("{}@{}", self.pkg(inst.pkg).name, self.stage_name(inst.stage))
+    }
+
+    fn from_name(&self, from: From) -> String {
+        match from {
+            From::Inst(i) => self.inst_name(i),
+            From::Seed(s) => format!("seed {}", self.plan.seeds[s as usize].name),
+        }
+    }
+
+    /// Profiles active in P@s.
+    fn profiles(&self, pkg: u32, stage: Stage) -> Vec<Box<str>> {
+        let mut out = self.global_profiles.clone();
+        if stage > 0 && stage < self.final_stage {
+            let name = self.stage_name(stage);
+            out.push(name.into());
+            if let Some(extra) = self.plan.stage_profiles.get(name) {
+                out.extend(extra.iter().cloned());
+            }
+            if let Some(block) = self.pkg(pkg).stage(name) {
+                out.extend(block.profiles.iter().cloned());
+            }
+        }
+        sorted_dedup(out)
+    }
+
+    /// Whether P@s produces `output` (its `when=` holds; a stage-only output at its stage).
+    fn produces(&self, pkg: u32, output: &OutputDef, stage_only: Option<Stage>, stage: Stage) -> bool {
+        if stage_only.is_some_and(|only| only != stage) {
+            return false;
+        }
+        if output.when.is_always() {
+            return true;
+        }
+        let profiles = self.profiles(pkg, stage);
+        output.when.eval(|p| profiles.iter().any(|a| &**a == p))
+    }
+
+    fn instance(&mut self, pkg: u32, stage: Stage, reason: Reason) -> InstId {
+        if let Some(&id) = self.index.get(&(pkg, stage)) {
+            return id;
+        }
+        let id = self.insts.len() as InstId;
+        let profiles = self.profiles(pkg, stage);
+        self.insts.push(Inst {
+            pkg,
+            stage,
+            profiles,
+            resolved: false,
+            inputs: Vec::new(),
+            deps: Vec::new(),
+            reason,
+            overrides: Vec::new(),
+            tainted: false,
+        });
+        self.index.insert((pkg, stage), id);
+        self.pending.push(id);
+        id
+    }
+
+    /// The dependency entries in effect for P@s, with their kept alternatives.
+    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>]) -> Vec<(Dep, Vec<usize>)> {
+        let def = self.pkg(pkg);
+        let block = if stage < self.final_stage { def.stage(self.stage_name(stage)) } else { None };
+        let list = block.and_then(|b| b.deps.as_ref()).unwrap_or(&def.deps);
+        let active = |p: &str| profiles.iter().any(|a| &**a == p);
+        let mut out = Vec::new();
+        for dep in list {
+            if let Some(block) = block {
+                if dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name)) {
+                    continue;
+                }
+            }
+            if !dep.entry.when.eval(active) {
+                continue;
+            }
+            let kept: Vec<usize> = dep
+                .dep()
+                .alternatives
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.restrictions.eval(active))
+                .map(|(i, _)| i)
+                .collect();
+            if !kept.is_empty() {
+                out.push((dep.clone(), kept));
+            }
+        }
+        out
+    }
+
+    /// The version a producer offers for a name.
+    fn version_of(&self, producer: &Producer) -> Option<String> {
+        match producer {
+            Producer::Output { provided: Some((_, v)), .. } => v.map(str::to_string),
+            Producer::Output { pkg, output, .. } => {
+                output.version.as_deref().or(self.pkg(*pkg).version.as_deref()).map(str::to_string)
+            }
+            Producer::Seed { version, .. } => version.map(str::to_string),
+        }
+    }
+
+    fn satisfies(&self, producer: &Producer, constraint: Option<&Constraint>) -> Result<(), String> {
+        let Some(c) = constraint else { return Ok(()) };
+        match self.version_of(producer) {
+            Some(v) if c.allows(&v) => Ok(()),
+            Some(v) => Err(v),
+            None => Err("no version".into()),
+        }
+    }
+
+    /// Resolves one alternative for consumer P@s: the producer at the greatest stage ≤ s
+    /// (strictly below for P's own outputs), honouring a pin and the consumer's redirects.
+    /// Among producers at the same stage, a real output beats a provided name, then the
+    /// package name decides; seeds are at stage 0.
+    fn resolve_alt(
+        &self,
+        consumer: Option<u32>,
+        stage: Stage,
+        alt: &Alternative,
+        pin: Option<&Pin>,
+        overrides: &[(u32, Stage, Stage)],
+    ) -> Result<(Choice, Box<str>), Miss> {
+        let Some(candidates) = self.producers.get(&*alt.name) else { return Err(Miss::Nothing) };
+        let pinned: Option<Stage> = match pin {
+            Some(Pin::Previous(_)) => Some(stage.saturating_sub(1)),
+            Some(Pin::Stage(name)) => match self.stage_of(&name.text) {
+                Some(p) if p > stage => return Err(Miss::Monotonicity(p)),
+                Some(p) => Some(p),
+                None => return Err(Miss::Nothing),
+            },
+            None => None,
+        };
+        // (stage, kind: 0 output / 1 provided / 2 seed, producer name) → best is max stage,
+        // then min kind, then min name.
+        let mut best: Option<((Stage, Reverse<u8>, Reverse<&str>), Choice, Box<str>)> = None;
+        let mut consider = |key: (Stage, Reverse<u8>, Reverse<&'a str>), choice: Choice, output: Box<str>| {
+            if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
+                best = Some((key, choice, output));
+            }
+        };
+        let mut miss = Miss::Nothing;
+        for producer in candidates {
+            if let Err(found) = self.satisfies(producer, alt.constraint.as_ref()) {
+                let mut versions = match &miss {
+                    Miss::Version(v) => v.clone(),
+                    _ => Vec::new(),
+                };
+                if !versions.contains(&found) {
+                    versions.push(found);
+                }
+                let candidate = Miss::Version(versions);
+                if candidate > miss {
+                    miss = candidate;
+                }
+                continue;
+            }
+            match *producer {
+                Producer::Seed { seed, .. } => {
+                    if pinned.is_none_or(|p| p == 0) {
+                        let name = &*self.plan.seeds[seed as usize].name;
+                        consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt.name.clone());
+                    }
+                }
+                Producer::Output { pkg, output, stage_only, provided } => {
+                    let own = Some(pkg) == consumer;
+                    let hi = match pinned {
+                        Some(p) if own && p >= stage => continue,
+                        Some(p) => p,
+                        None if own => stage.saturating_sub(1),
+                        None => stage,
+                    };
+                    let mut chosen = None;
+                    let mut t = hi;
+                    while t >= 1 {
+                        let effective = self.effective_stage(pkg, t);
+                        if effective <= hi && self.produces(pkg, output, stage_only, effective) {
+                            chosen = Some(effective);
+                            break;
+                        }
+                        if pinned.is_some() {
+                            break;
+                        }
+                        t -= 1;
+                    }
+                    let Some(mut t) = chosen else {
+                        // Produced only at a later stage? Say which.
+                        let later = (hi + 1..=self.final_stage).find(|&l| self.produces(pkg, output, stage_only, l));
+                        if let Some(l) = later {
+                            if Miss::Later(l) > miss {
+                                miss = Miss::Later(l);
+                            }
+                        }
+                        continue;
+                    };
+                    if let Some(&(_, _, to)) = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t) {
+                        t = to;
+                    }
+                    let kind = if provided.is_some() { 1 } else { 0 };
+                    let name = &*self.pkg(pkg).name;
+                    consider((t, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), output.name.clone());
+                }
+            }
+        }
+        match best {
+            Some((_, choice, output)) => Ok((choice, output)),
+            None => Err(miss),
+        }
+    }
+
+    /// For the rebuild stage, packages without a rebuild instance resolve to final.
+    fn effective_stage(&self, pkg: u32, t: Stage) -> Stage {
+        match self.rebuild_stage {
+            Some(r) if t == r && !self.rebuilt.contains(&pkg) => self.final_stage,
+            _ => t,
+        }
+    }
+
+    fn resolve_pending(&mut self) {
+        while let Some(id) = self.pending.pop() {
+            if !self.insts[id as usize].resolved {
+                self.resolve(id);
+            }
+        }
+    }
+
+    /// Resolves every dependency of one instance, with installation sets.
+    fn resolve(&mut self, id: InstId) {
+        let (pkg, stage) = (self.insts[id as usize].pkg, self.insts[id as usize].stage);
+        let profiles = self.insts[id as usize].profiles.clone();
+        let overrides = self.insts[id as usize].overrides.clone();
+        let deps = self.active_deps(pkg, stage, &profiles);
+        let me = self.inst_name(id);
+        let mut inputs: Vec<Input> = Vec::new();
+        let mut entries = Vec::new();
+        for (dep_index, (dep, kept)) in deps.into_iter().enumerate() {
+            let mut first_miss: Option<(usize, Miss)> = None;
+            let mut resolved = None;
+            for &i in &kept {
+                let alt = &dep.dep().alternatives[i];
+                match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), &overrides) {
+                    Ok(found) => {
+                        resolved = Some((alt.name.clone(), found));
+                        break;
+                    }
+                    Err(miss) => {
+                        if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
+                            first_miss = Some((i, miss));
+                        }
+                    }
+                }
+            }
+            match resolved {
+                Some((name, (choice, output))) => {
+                    let from = self.materialize(choice, &me, &name);
+                    inputs.push(Input { name: name.clone(), output: output.clone(), from, dep: dep_index as u32, closure: false });
+                    for (cname, coutput, cfrom) in self.closure(from, &output, stage, &me).iter().cloned() {
+                        let cfrom = self.own_output_fix(pkg, stage, &cname, cfrom, &overrides, &me);
+                        if let Some(cfrom) = cfrom {
+                            inputs.push(Input { name: cname, output: coutput, from: cfrom, dep: dep_index as u32, closure: true });
+                        }
+                    }
+                }
+                None => {
+                    let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
+                    self.report_miss(&dep, i, miss, &me, stage);
+                }
+            }
+            entries.push(dep);
+        }
+        inputs.sort_by(|a, b| (&a.name, a.from, &a.output).cmp(&(&b.name, b.from, &b.output)));
+        inputs.dedup_by(|a, b| a.name == b.name && a.from == b.from && a.output == b.output);
+        let inst = &mut self.insts[id as usize];
+        inst.inputs = inputs;
+        inst.deps = entries;
+        inst.resolved = true;
+    }
+
+    /// The instance (created on demand) or seed a choice names.
+    fn materialize(&mut self, choice: Choice, by: &str, name: &str) -> From {
+        match choice {
+            Choice::Seed(s) => From::Seed(s),
+            Choice::Package(q, t) => From::Inst(self.instance(q, t, Reason::Needed { by: by.to_string(), name: name.to_string() })),
+        }
+    }
+
+    /// A closure member produced by the consumer itself must come from below its stage.
+    fn own_output_fix(
+        &mut self,
+        pkg: u32,
+        stage: Stage,
+        name: &str,
+        from: From,
+        overrides: &[(u32, Stage, Stage)],
+        me: &str,
+    ) -> Option<From> {
+        let From::Inst(i) = from else { return Some(from) };
+        if self.insts[i as usize].pkg != pkg {
+            return Some(from);
+        }
+        let alt = Alternative { name: name.into(), name_range: 0..0, constraint: None, restrictions: Default::default() };
+        let (choice, _) = self.resolve_alt(Some(pkg), stage, &alt, None, overrides).ok()?;
+        Some(self.materialize(choice, me, name))
+    }
+
+    /// The runtime `depends` closure of one resolved output (its installation set),
+    /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
+    /// names the same instance produces come from it. Seeds' outputs resolve at the
+    /// consumer's stage.
+    fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Arc<Vec<(Box<str>, Box<str>, From)>> {
+        let key_stage = match from {
+            From::Seed(_) => consumer_stage,
+            From::Inst(_) => 0,
+        };
+        let key = (from, Box::<str>::from(output), key_stage);
+        if let Some(hit) = self.closure_memo.get(&key) {
+            return hit.clone();
+        }
+        let mut out = Vec::new();
+        let mut seen: HashSet<(From, Box<str>)> = HashSet::new();
+        seen.insert((from, output.into()));
+        let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
+        while let Some((f, o)) = queue.pop() {
+            let (deps, at, owner): (Vec<Dep>, Stage, Option<u32>) = match f {
+                From::Inst(i) => {
+                    let inst = &self.insts[i as usize];
+                    let def = self.pkg(inst.pkg);
+                    let outputs = def.outputs.iter().chain(def.stages.iter().flat_map(|s| &s.outputs));
+                    let deps: Vec<Dep> = outputs
+                        .filter(|od| *od.name == *o)
+                        .flat_map(|od| {
+                            let active = |p: &str| inst.profiles.iter().any(|a| &**a == p);
+                            od.depends.iter().filter(move |d| d.entry.when.eval(active)).cloned()
+                        })
+                        .collect();
+                    (deps, inst.stage, Some(inst.pkg))
+                }
+                From::Seed(s) => {
+                    let seed = &self.plan.seeds[s as usize];
+                    let deps = seed.outputs.iter().filter(|od| *od.name == *o).flat_map(|od| od.depends.iter().cloned()).collect();
+                    (deps, consumer_stage, None)
+                }
+            };
+            for dep in deps {
+                let mut resolved = None;
+                let mut first_miss = None;
+                for alt in &dep.dep().alternatives {
+                    // A name the same instance produces comes from it (one build installs together).
+                    if let (From::Inst(i), Some(owner)) = (f, owner) {
+                        let def = self.pkg(owner);
+                        if let Some(od) = def.outputs.iter().find(|od| {
+                            (*od.name == *alt.name || od.provides.iter().any(|(n, _)| *n == alt.name))
+                                && self.produces(owner, od, None, at)
+                        }) {
+                            resolved = Some((alt.name.clone(), od.name.clone(), From::Inst(i)));
+                            break;
+                        }
+                    }
+                    match self.resolve_alt(owner, at, alt, None, &[]) {
+                        Ok((choice, o2)) => {
+                            let f2 = self.materialize(choice, me, &alt.name);
+                            resolved = Some((alt.name.clone(), o2, f2));
+                            break;
+                        }
+                        Err(miss) => {
+                            if first_miss.is_none() {
+                                first_miss = Some((alt.name.clone(), miss));
+                            }
+                        }
+                    }
+                }
+                match resolved {
+                    Some((name, o2, f2)) => {
+                        if seen.insert((f2, o2.clone())) {
+                            out.push((name, o2.clone(), f2));
+                            queue.push((f2, o2));
+                        }
+                    }
+                    None => {
+                        if let Some((name, miss)) = first_miss {
+                            let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
+                            let who = self.from_name(f);
+                            self.report_miss(&dep, i, miss, &who, at);
+                        }
+                    }
+                }
+            }
+        }
+        let out = Arc::new(out);
+        self.closure_memo.insert(key, out.clone());
+        out
+    }
+
+    fn report_miss(&mut self, dep: &Dep, alt: usize, miss: Miss, instance: &str, stage: Stage) {
+        let span = dep.entry.name_span(alt);
+        if !self.reported.insert((dep.file.clone(), span, stage)) {
+            return;
+        }
+        let alternative = &dep.dep().alternatives[alt];
+        let name = alternative.name.to_string();
+        let kind = match miss {
+            Miss::Nothing => DiagnosticKind::NoProducerAtStage { name, instance: instance.into(), later: None },
+            Miss::Later(l) => DiagnosticKind::NoProducerAtStage {
+                name,
+                instance: instance.into(),
+                later: Some(self.stage_name(l).to_string()),
+            },
+            Miss::Version(found) => DiagnosticKind::VersionUnsatisfied {
+                name,
+                constraint: alternative.constraint.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                instance: instance.into(),
+                found,
+            },
+            Miss::Monotonicity(p) => DiagnosticKind::StageMonotonicity {
+                name,
+                instance: instance.into(),
+                pinned: self.stage_name(p).to_string(),
+            },
+        };
+        let mut d = Diagnostic::new(kind, &dep.file, span);
+        if let (Some(Pin::Stage(pin)), true) = (&dep.entry.pin, matches!(d.kind, DiagnosticKind::StageMonotonicity { .. })) {
+            d = d.with_related(&dep.file, pin.span, "the pin");
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Edges between instances of one stage: (consumer, producer) → names.
+    fn level_edges(&self, stage: Stage) -> (Vec<InstId>, BTreeMap<(InstId, InstId), Vec<Box<str>>>) {
+        let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
+            .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
+            .collect();
+        let mut edges: BTreeMap<(InstId, InstId), Vec<Box<str>>> = BTreeMap::new();
+        for &x in &nodes {
+            for input in &self.insts[x as usize].inputs {
+                if let From::Inst(y) = input.from {
+                    if self.insts[y as usize].stage == stage {
+                        edges.entry((x, y)).or_default().push(input.output.clone());
+                    }
+                }
+            }
+        }
+        (nodes, edges)
+    }
+
+    /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
+    fn redirect_target(&self, y: u32, stage: Stage, names: &[Box<str>]) -> Option<Stage> {
+        let def = self.pkg(y);
+        let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
+        let mut t = stage.checked_sub(1)?;
+        while t >= lowest {
+            let ok = names.iter().all(|n| {
+                def.outputs.iter().any(|o| *o.name == **n && self.produces(y, o, None, t))
+                    || def.stages.iter().any(|s| self.stage_of(&s.name) == Some(t) && s.outputs.iter().any(|o| *o.name == **n))
+            });
+            if ok {
+                return Some(t);
+            }
+            t -= 1;
+        }
+        None
+    }
+
+    /// Breaks the cycles among instances of one stage; returns false when some remain.
+    fn break_cycles(&mut self, stage: Stage) -> bool {
+        let (nodes, edges) = self.level_edges(stage);
+        if edges.is_empty() {
+            return true;
+        }
+        let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+        let mut g = ArcGraph::new(nodes.len());
+        let mut edge_info = Vec::new();
+        for (&(x, y), names) in &edges {
+            let target = self.redirect_target(self.insts[y as usize].pkg, stage, names);
+            let pinned = self.insts[x as usize].inputs.iter().any(|i| {
+                i.from == From::Inst(y) && !i.closure && self.insts[x as usize].deps[i.dep as usize].entry.pin.is_some()
+            });
+            let cost = match (target, pinned) {
+                (Some(t), false) => {
+                    let reduced = self.pkg(self.insts[y as usize].pkg).stage(self.stage_name(t)).is_some();
+                    Some(1000 + u32::from(!reduced))
+                }
+                _ => None,
+            };
+            g.add_edge(pos[&x], pos[&y], cost);
+            edge_info.push((x, y, target));
+        }
+        let sccs: Vec<usize> = {
+            let mut sizes: Vec<usize> = fas::sccs(&g).iter().map(Vec::len).filter(|&n| n > 1).collect();
+            sizes.sort_unstable_by(|a, b| b.cmp(a));
+            sizes
+        };
+        if !sccs.is_empty() {
+            self.scc_sizes.push((self.stage_name(stage).to_string(), sccs));
+        }
+        match fas::min_feedback_arc_set(&g, &FasConfig::default()) {
+            FasResult::Acyclic { removed, exact, .. } => {
+                self.exact &= exact;
+                let mut by_consumer: BTreeMap<InstId, Vec<(u32, Stage, Stage, InstId)>> = BTreeMap::new();
+                for e in &removed {
+                    let (x, y, target) = edge_info[e.index()];
+                    let Some(t) = target else { continue };
+                    let y_pkg = self.insts[y as usize].pkg;
+                    by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
+                    let cycle = fas::cycle_through(&g, *e, &[])
+                        .map(|c| {
+                            let mut names: Vec<String> =
+                                c.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
+                            if let Some(first) = names.first().cloned() {
+                                names.push(first);
+                            }
+                            names
+                        })
+                        .unwrap_or_default();
+                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: edges[&(x, y)][0].to_string() });
+                    let names = &edges[&(x, y)];
+                    for n in names {
+                        self.redirects.push((x, n.clone(), y, to));
+                        self.redirect_cycles.push(cycle.clone());
+                    }
+                }
+                for (x, list) in by_consumer {
+                    let inst = &mut self.insts[x as usize];
+                    inst.overrides.extend(list.iter().map(|&(p, from, to, _)| (p, from, to)));
+                    inst.resolved = false;
+                    self.pending.push(x);
+                }
+                self.resolve_pending();
+                true
+            }
+            FasResult::Unbreakable { .. } => {
+                self.suggest_breaks(stage, &nodes, &edges);
+                false
+            }
+        }
+    }
+
+    /// Cost of dropping a dependency at the lowest stage: documentation and test tools,
+    /// and dependencies already restricted under some profile, are cheapest (botch's
+    /// "weak" dependencies).
+    fn drop_cost(dep: &Dep, name: &str) -> u32 {
+        let doc_or_test = [
+            "doc", "sphinx", "doxygen", "texlive", "texinfo", "help2man", "xmlto", "docbook", "pandoc", "ronn",
+            "asciidoc", "test", "check", "pytest", "xvfb", "xauth", "dbus-x11", "valgrind", "lcov", "gtk-doc",
+        ];
+        let restricted = !dep.entry.when.is_always() || dep.dep().alternatives.iter().any(|a| !a.restrictions.is_always());
+        if doc_or_test.iter().any(|w| name.contains(w)) {
+            2
+        } else if restricted {
+            3
+        } else {
+            10
+        }
+    }
+
+    /// Suggested breaks for the cycles left at `stage`: a minimum-cost set of dependency
+    /// entries whose dropping at this stage leaves it acyclic.
+    fn suggest_breaks(&mut self, stage: Stage, nodes: &[InstId], edges: &BTreeMap<(InstId, InstId), Vec<Box<str>>>) {
+        let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+        let mut g = ArcGraph::new(nodes.len());
+        // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
+        let mut edge_entries: Vec<(InstId, InstId, Vec<u32>)> = Vec::new();
+        for &(x, y) in edges.keys() {
+            let mut entries: Vec<u32> =
+                self.insts[x as usize].inputs.iter().filter(|i| i.from == From::Inst(y)).map(|i| i.dep).collect();
+            entries.sort_unstable();
+            entries.dedup();
+            let cost: u32 = entries
+                .iter()
+                .map(|&d| {
+                    let dep = &self.insts[x as usize].deps[d as usize];
+                    Self::drop_cost(dep, &dep.dep().alternatives[0].name)
+                })
+                .sum();
+            g.add_edge(pos[&x], pos[&y], Some(cost.max(1)));
+            edge_entries.push((x, y, entries));
+        }
+        let removed = match fas::min_feedback_arc_set(&g, &FasConfig::default()) {
+            FasResult::Acyclic { removed, exact, .. } => {
+                self.exact &= exact;
+                removed
+            }
+            FasResult::Unbreakable { .. } => Vec::new(),
+        };
+        // One diagnostic per cyclic component, naming its cycle and its suggested drops.
+        let components = fas::sccs(&g);
+        let comp_of: HashMap<u32, usize> =
+            components.iter().enumerate().flat_map(|(c, ns)| ns.iter().map(move |&n| (n, c))).collect();
+        let mut per_comp: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+        for e in &removed {
+            let (x, y, entries) = &edge_entries[e.index()];
+            let cycle: Vec<String> = fas::cycle_through(&g, *e, &[])
+                .map(|c| {
+                    let mut names: Vec<String> = c.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
+                    if let Some(first) = names.first().cloned() {
+                        names.push(first);
+                    }
+                    names
+                })
+                .unwrap_or_else(|| vec![self.inst_name(*x), self.inst_name(*y)]);
+            for &d in entries {
+                let dep = self.insts[*x as usize].deps[d as usize].clone();
+                let resolved_alt = self.insts[*x as usize]
+                    .inputs
+                    .iter()
+                    .find(|i| i.dep == d && !i.closure)
+                    .and_then(|i| dep.dep().alternatives.iter().position(|a| a.name == i.name))
+                    .unwrap_or(0);
+                let name = dep.dep().alternatives[resolved_alt].name.to_string();
+                let package = self.pkg(self.insts[*x as usize].pkg).name.to_string();
+                per_comp
+                    .entry(comp_of[&pos[x]])
+                    .or_default()
+                    .push((self.suggestions.len(), format!("`{name}` from `{package}`")));
+                self.suggestions.push(SuggestedBreak {
+                    package,
+                    stage: self.stage_name(stage).to_string(),
+                    name,
+                    file: dep.file.clone(),
+                    span: dep.entry.name_span(resolved_alt),
+                    cycle: cycle.clone(),
+                });
+            }
+        }
+        for (_, items) in per_comp {
+            let first = &self.suggestions[items[0].0];
+            let chain = first.cycle.clone();
+            let suggestion: Vec<String> = items.iter().map(|(_, s)| s.clone()).collect();
+            let (file, span) = (first.file.clone(), first.span);
+            self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnbreakableCycle { chain, suggestion }, &file, span));
+        }
+    }
+
+    /// Marks final (and rebuild) instances that consumed an output of another package's
+    /// non-final instance (DESIGN: taint is direct consumption; what consumed a tainted
+    /// instance is not itself tainted). Own-package inputs (a compiler built by its
+    /// previous stage) do not taint.
+    fn compute_taint(&mut self, order: &[InstId]) {
+        for &i in order {
+            let inst = &self.insts[i as usize];
+            if inst.stage < self.final_stage {
+                continue;
+            }
+            let tainted = inst.inputs.iter().any(|input| match input.from {
+                From::Inst(j) => {
+                    let p = &self.insts[j as usize];
+                    p.pkg != inst.pkg && p.stage < self.final_stage
+                }
+                From::Seed(_) => false,
+            });
+            self.insts[i as usize].tainted = tainted;
+        }
+    }
+
+    /// Every instance reachable from the targets, in a deterministic topological order
+    /// (stage, then package name, among the ready ones); `None` if a cycle remains.
+    fn topo_order(&self, targets: &[InstId]) -> Option<Vec<InstId>> {
+        let mut reachable = vec![false; self.insts.len()];
+        let mut stack: Vec<InstId> = targets.to_vec();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut reachable[i as usize], true) {
+                continue;
+            }
+            for input in &self.insts[i as usize].inputs {
+                if let From::Inst(j) = input.from {
+                    stack.push(j);
+                }
+            }
+        }
+        let mut indegree = vec![0u32; self.insts.len()];
+        let mut users: Vec<Vec<InstId>> = vec![Vec::new(); self.insts.len()];
+        for (i, inst) in self.insts.iter().enumerate() {
+            if !reachable[i] {
+                continue;
+            }
+            let mut producers: Vec<InstId> = inst
+                .inputs
+                .iter()
+                .filter_map(|input| match input.from {
+                    From::Inst(j) => Some(j),
+                    From::Seed(_) => None,
+                })
+                .collect();
+            producers.sort_unstable();
+            producers.dedup();
+            indegree[i] = producers.len() as u32;
+            for j in producers {
+                users[j as usize].push(i as InstId);
+            }
+        }
+        let key = |i: InstId| {
+            let inst = &self.insts[i as usize];
+            Reverse((inst.stage, &*self.pkg(inst.pkg).name))
+        };
+        let mut ready: BinaryHeap<(Reverse<(Stage, &str)>, InstId)> = (0..self.insts.len() as InstId)
+            .filter(|&i| reachable[i as usize] && indegree[i as usize] == 0)
+            .map(|i| (key(i), i))
+            .collect();
+        let mut order = Vec::new();
+        while let Some((_, i)) = ready.pop() {
+            order.push(i);
+            for &u in &users[i as usize] {
+                indegree[u as usize] -= 1;
+                if indegree[u as usize] == 0 {
+                    ready.push((key(u), u));
+                }
+            }
+        }
+        let expected = reachable.iter().filter(|&&r| r).count();
+        (order.len() == expected).then_some(order)
+    }
+
+    fn run(mut self) -> PlanOutcome {
+        let mut targets: Vec<InstId> = Vec::new();
+        for p in 0..self.plan.packages.len() as u32 {
+            targets.push(self.instance(p, self.final_stage, Reason::Target("every package is built at `final`")));
+        }
+        for verify in &self.plan.verifies {
+            for package in &verify.item.packages {
+                let Some(p) = self.plan.package(&package.text) else { continue };
+                for stage in [&verify.item.left, &verify.item.right] {
+                    match self.stage_of(&stage.text) {
+                        Some(s) if s >= 1 && Some(s) != self.rebuild_stage => {
+                            targets.push(self.instance(p as u32, s, Reason::Target("a `verify` pair compares it")));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        self.resolve_pending();
+        let mut ok = true;
+        for stage in (1..=self.final_stage).rev() {
+            ok &= self.break_cycles(stage);
+        }
+        let mut order = if ok { self.topo_order(&targets) } else { None };
+        if let Some(o) = &order {
+            let o = o.clone();
+            self.compute_taint(&o);
+            if let Some(rebuild) = self.rebuild_stage {
+                let tainted: Vec<u32> = o
+                    .iter()
+                    .filter(|&&i| self.insts[i as usize].tainted && self.insts[i as usize].stage == self.final_stage)
+                    .map(|&i| self.insts[i as usize].pkg)
+                    .collect();
+                if !tainted.is_empty() {
+                    self.rebuilt.extend(tainted.iter().copied());
+                    for p in tainted {
+                        targets.push(self.instance(p, rebuild, Reason::Target("`rebuild-tainted` rebuilds tainted instances")));
+                    }
+                    self.resolve_pending();
+                    if self.break_cycles(rebuild) {
+                        order = self.topo_order(&targets);
+                        if let Some(o) = &order {
+                            let o = o.clone();
+                            self.compute_taint(&o);
+                        }
+                    } else {
+                        order = None;
+                    }
+                }
+            }
+        }
+        let mut verify_errors = Vec::new();
+        for verify in &self.plan.verifies {
+            for package in &verify.item.packages {
+                let Some(p) = self.plan.package(&package.text) else { continue };
+                for stage in [&verify.item.left, &verify.item.right] {
+                    let exists = self.stage_of(&stage.text).and_then(|s| self.index.get(&(p as u32, s))).is_some();
+                    if !exists {
+                        verify_errors.push(Diagnostic::new(
+                            DiagnosticKind::VerifyMissingInstance { package: package.text.to_string(), stage: stage.text.to_string() },
+                            &verify.file,
+                            stage.span,
+                        ));
+                    }
+                }
+            }
+        }
+        self.diagnostics.extend(verify_errors);
+        let stats_base = PlanStats {
+            packages: self.plan.packages.len(),
+            scc_sizes: std::mem::take(&mut self.scc_sizes),
+            exact: self.exact,
+            ..PlanStats::default()
+        };
+        match order {
+            Some(order) if self.diagnostics.is_empty() => self.emit(order, stats_base),
+            _ => {
+                if self.diagnostics.is_empty() && self.suggestions.is_empty() {
+                    // Cannot happen: cycle breaking either succeeds or reports.
+                    self.diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::UnbreakableCycle { chain: vec!["(internal) the DAG is not acyclic".into()], suggestion: vec![] },
+                        &FileName::from(""),
+                        Span::empty(0),
+                    ));
+                }
+                self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                self.diagnostics.dedup();
+                PlanOutcome {
+                    dag: None,
+                    diagnostics: self.diagnostics,
+                    reasons: Vec::new(),
+                    redirect_cycles: Vec::new(),
+                    suggestions: self.suggestions,
+                    stats: stats_base,
+                }
+            }
+        }
+    }
+
+    /// Builds the DAG from a topological order of the instances.
+    fn emit(mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
+        let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
+        let mut actions = Vec::with_capacity(order.len());
+        let mut reasons = Vec::with_capacity(order.len());
+        let mut per_stage = vec![0usize; self.stage_names.len()];
+        let mut depth = vec![0usize; order.len()];
+        for (a, &i) in order.iter().enumerate() {
+            let inst = &self.insts[i as usize];
+            let def = self.pkg(inst.pkg);
+            per_stage[inst.stage as usize] += 1;
+            let non_final = inst.stage < self.final_stage;
+            let version = def.version.as_ref().map(|v| v.to_string());
+            let suffix = |v: Option<&str>| -> Option<String> {
+                v.map(|v| if non_final { format!("{v}~{}", self.stage_name(inst.stage)) } else { v.to_string() })
+            };
+            let mut outputs: Vec<dag::Output> = def
+                .outputs
+                .iter()
+                .filter(|o| self.produces(inst.pkg, o, None, inst.stage))
+                .chain(def.stages.iter().filter(|s| self.stage_of(&s.name) == Some(inst.stage)).flat_map(|s| &s.outputs))
+                .map(|o| dag::Output {
+                    name: o.name.to_string(),
+                    version: suffix(o.version.as_deref().or(def.version.as_deref())),
+                    depends: o.depends.iter().map(|d| d.dep().to_string()).collect(),
+                    provides: o.provides.iter().map(|(n, _)| n.to_string()).collect(),
+                })
+                .collect();
+            outputs.sort_by(|x, y| x.name.cmp(&y.name));
+            outputs.dedup_by(|x, y| x.name == y.name);
+            let inputs: Vec<dag::Input> = inst
+                .inputs
+                .iter()
+                .map(|input| dag::Input {
+                    name: input.name.to_string(),
+                    from: match input.from {
+                        From::Inst(j) => dag::Producer::Action { action: action_of[&j], output: input.output.to_string() },
+                        From::Seed(s) => dag::Producer::Seed { seed: self.plan.seeds[s as usize].name.to_string() },
+                    },
+                })
+                .collect();
+            depth[a] = inputs
+                .iter()
+                .filter_map(|x| match x.from {
+                    dag::Producer::Action { action, .. } => Some(depth[action] + 1),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+            actions.push(dag::Action {
+                id: self.inst_name(i),
+                package: def.name.to_string(),
+                version,
+                stage: self.stage_name(inst.stage).to_string(),
+                profiles: inst.profiles.iter().map(|p| p.to_string()).collect(),
+                cost_ms: 1000 + 20 * inputs.len() as u64,
+                inputs,
+                outputs,
+                source: def.source.clone(),
+                build: def.build.clone(),
+                check: def.check.clone(),
+                env: def.env.clone(),
+                timeout_secs: def.timeout_secs,
+                tainted: inst.tainted,
+            });
+            reasons.push(inst.reason.clone());
+        }
+        let mut redirects = Vec::new();
+        let mut redirect_cycles = Vec::new();
+        for (k, (x, name, original, to)) in self.redirects.iter().enumerate() {
+            if let (Some(&from), Some(&to)) = (action_of.get(x), action_of.get(to)) {
+                redirects.push(dag::Redirect { from, name: name.to_string(), original: self.inst_name(*original), to });
+                redirect_cycles.push(self.redirect_cycles[k].clone());
+            }
+        }
+        let images = self.images(&order, &action_of);
+        let verify = self.verify_pairs(&action_of);
+        stats.instances = order.len();
+        stats.per_stage =
+            self.stage_names.iter().zip(&per_stage).filter(|(_, n)| **n > 0).map(|(s, n)| (s.to_string(), *n)).collect();
+        stats.redirects = redirects.len();
+        stats.tainted = order.iter().filter(|&&i| self.insts[i as usize].tainted).count();
+        stats.rebuilt = self.rebuilt.len();
+        stats.layers = depth.iter().max().map_or(0, |d| d + 1);
+        let dag = StagedDag {
+            format_version: dag::FORMAT_VERSION,
+            plan: self.plan.name.to_string(),
+            stages: self.stage_names.iter().map(|s| s.to_string()).collect(),
+            profiles: self.global_profiles.iter().map(|p| p.to_string()).collect(),
+            seeds: self
+                .plan
+                .seeds
+                .iter()
+                .map(|s| dag::Seed {
+                    name: s.name.to_string(),
+                    host_tools: s.host_tools.iter().map(|t| t.to_string()).collect(),
+                    archive: s.archive.clone(),
+                    provides: s.provides.iter().map(|(n, _)| n.to_string()).collect(),
+                })
+                .collect(),
+            actions,
+            verify,
+            images,
+            redirects,
+        };
+        self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let ok = self.diagnostics.is_empty();
+        PlanOutcome {
+            dag: ok.then_some(dag),
+            diagnostics: self.diagnostics,
+            reasons,
+            redirect_cycles,
+            suggestions: self.suggestions,
+            stats,
+        }
+    }
+
+    /// The instance an image takes a package from: the rebuild if there is one, else final.
+    fn image_instance(&self, pkg: u32) -> Option<InstId> {
+        self.rebuild_stage
+            .and_then(|r| self.index.get(&(pkg, r)))
+            .or_else(|| self.index.get(&(pkg, self.final_stage)))
+            .copied()
+    }
+
+    fn images(&mut self, order: &[InstId], action_of: &HashMap<InstId, usize>) -> Vec<dag::Image> {
+        let _ = order;
+        let mut out = Vec::new();
+        for image in &self.plan.images {
+            let mut members: Vec<(InstId, Box<str>)> = Vec::new();
+            for name in &image.item.include {
+                if let Some(p) = self.plan.package(&name.text) {
+                    if let Some(i) = self.image_instance(p as u32) {
+                        let def = self.pkg(p as u32);
+                        for o in &def.outputs {
+                            if self.produces(p as u32, o, None, self.insts[i as usize].stage) {
+                                members.push((i, o.name.clone()));
+                            }
+                        }
+                    }
+                } else if let Some(producers) = self.producers.get(&*name.text) {
+                    let found = producers.iter().find_map(|p| match p {
+                        Producer::Output { pkg, output, .. } => self.image_instance(*pkg).map(|i| (i, output.name.clone())),
+                        Producer::Seed { .. } => None,
+                    });
+                    members.extend(found);
+                }
+            }
+            let mut seen: HashSet<(InstId, Box<str>)> = HashSet::new();
+            let mut queue = members;
+            let mut refs = Vec::new();
+            while let Some((i, o)) = queue.pop() {
+                if !seen.insert((i, o.clone())) {
+                    continue;
+                }
+                let inst = &self.insts[i as usize];
+                if inst.stage < self.final_stage || inst.tainted {
+                    let d = Diagnostic::new(
+                        DiagnosticKind::ImageTainted {
+                            image: image.item.name.text.to_string(),
+                            output: o.to_string(),
+                            instance: self.inst_name(i),
+                        },
+                        &image.file,
+                        image.item.name.span,
+                    );
+                    self.diagnostics.push(d);
+                    continue;
+                }
+                let Some(&action) = action_of.get(&i) else { continue };
+                refs.push(dag::OutputRef { action, output: o.to_string() });
+                let stage = inst.stage;
+                let name = self.inst_name(i);
+                for (_, o2, f2) in self.closure(From::Inst(i), &o, stage, &name).iter() {
+                    if let From::Inst(j) = f2 {
+                        let j_pkg = self.insts[*j as usize].pkg;
+                        let best = self.image_instance(j_pkg).unwrap_or(*j);
+                        queue.push((best, o2.clone()));
+                    }
+                }
+            }
+            refs.sort_by(|a, b| (a.action, &a.output).cmp(&(b.action, &b.output)));
+            refs.dedup();
+            out.push(dag::Image {
+                name: image.item.name.text.to_string(),
+                format: image.item.format.as_ref().map_or("tar.zst".to_string(), |f| f.text.to_string()),
+                outputs: refs,
+            });
+        }
+        out
+    }
+
+    fn verify_pairs(&self, action_of: &HashMap<InstId, usize>) -> Vec<dag::Verify> {
+        let mut out = Vec::new();
+        for verify in &self.plan.verifies {
+            for package in &verify.item.packages {
+                let Some(p) = self.plan.package(&package.text) else { continue };
+                let find = |stage: &str| {
+                    self.stage_of(stage).and_then(|s| self.index.get(&(p as u32, s))).and_then(|i| action_of.get(i)).copied()
+                };
+                if let (Some(left), Some(right)) = (find(&verify.item.left.text), find(&verify.item.right.text)) {
+                    out.push(dag::Verify { left, right });
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,321 @@
+//! `planc plan` and `planc explain`: the staged campaign, for people and for tools.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use compiler::dag::{Producer, StagedDag};
+use compiler::{PlanOutcome, Reason, Session};
+
+use crate::check::{self, report};
+use crate::{exit, DiagnosticFormat, PlanArgs};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Layers, redirects and taint, for people.
+    #[default]
+    Human,
+    /// The staged DAG exactly as the runtime consumes it (docs/dag-format.md).
+    Json,
+    /// Graphviz, stages as clusters.
+    Dot,
+    /// Counts: instances per stage, cycles, redirects, taint, layers.
+    Stats,
+}
+
+#[derive(Args)]
+pub struct PlanCmdArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Show only actions at this stage or below (with what they need).
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PlanFormat,
+    /// Write the suggested breaks as an `extend` overlay to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub suggest_breaks: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// `PACKAGE` or `PACKAGE@STAGE` (default stage: final).
+    pub instance: String,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+}
+
+/// Opens and plans; prints diagnostics; returns the session and outcome, or the exit code.
+pub fn planned(plan: &PlanArgs) -> Result<(Session, std::sync::Arc<PlanOutcome>), ExitCode> {
+    let session = check::open(plan)?;
+    let diagnostics = session.diagnostics();
+    let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);
+    match session.plan() {
+        Some(outcome) if errors == 0 => Ok((session, outcome)),
+        Some(outcome) => Err(write_suggestions_hint(&outcome)),
+        None => Err(ExitCode::from(exit::ERRORS)),
+    }
+}
+
+fn write_suggestions_hint(outcome: &PlanOutcome) -> ExitCode {
+    if !outcome.suggestions.is_empty() {
+        eprintln!(
+            "{} suggested breaks; write them with `--suggest-breaks FILE` and add it with `--overlay FILE`",
+            outcome.suggestions.len()
+        );
+    }
+    ExitCode::from(exit::ERRORS)
+}
+
+pub fn run(args: &PlanCmdArgs) -> ExitCode {
+    let session = match check::open(&args.plan) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let diagnostics = session.diagnostics();
+    let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);
+    let Some(outcome) = session.plan() else { return ExitCode::from(exit::ERRORS) };
+    if let Some(path) = &args.suggest_breaks {
+        let text = compiler::suggested_overlay(&outcome.suggestions);
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return ExitCode::from(exit::USAGE);
+        }
+        eprintln!("wrote {} suggested breaks to {}", outcome.suggestions.len(), path.display());
+    }
+    if errors > 0 {
+        return write_suggestions_hint(&outcome);
+    }
+    let Some(dag) = &outcome.dag else { return ExitCode::from(exit::ERRORS) };
+    let max_stage = match &args.stage {
+        Some(name) => match dag.stages.iter().position(|s| s == name) {
+            Some(i) => i,
+            None => {
+                eprintln!("error: unknown stage `{name}`; stages are {}", dag.stages.join(", "));
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        None => dag.stages.len(),
+    };
+    let keep: Vec<bool> =
+        dag.actions.iter().map(|a| dag.stages.iter().position(|s| *s == a.stage).is_some_and(|i| i <= max_stage)).collect();
+    let text = match args.format {
+        PlanFormat::Human => human(dag, &outcome, &keep),
+        PlanFormat::Json => serde_json::to_string_pretty(dag).unwrap_or_default() + "\n",
+        PlanFormat::Dot => dot(dag, &keep),
+        PlanFormat::Stats => stats(&outcome),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// Layer of every action: one more than its deepest producer.
+fn layers(dag: &StagedDag) -> Vec<usize> {
+    let mut layer = vec![0usize; dag.actions.len()];
+    for (i, a) in dag.actions.iter().enumerate() {
+        layer[i] = a
+            .inputs
+            .iter()
+            .filter_map(|input| match input.from {
+                Producer::Action { action, .. } => Some(layer[action] + 1),
+                Producer::Seed { .. } => None,
+            })
+            .max()
+            .unwrap_or(0);
+    }
+    layer
+}
+
+fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
+    let layer = layers(dag);
+    let count = keep.iter().filter(|&&k| k).count();
+    let depth = layer.iter().zip(keep).filter(|(_, k)| **k).map(|(l, _)| l + 1).max().unwrap_or(0);
+    let mut out = String::new();
+    let per_stage: Vec<String> = outcome.stats.per_stage.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    let _ = writeln!(out, "plan `{}`: {count} actions in {depth} layers ({})", dag.plan, per_stage.join(", "));
+    for l in 0..depth {
+        let names: Vec<&str> =
+            (0..dag.actions.len()).filter(|&i| keep[i] && layer[i] == l).map(|i| dag.actions[i].id.as_str()).collect();
+        let _ = writeln!(out, "  layer {:>2}: {}", l + 1, names.join(" "));
+    }
+    if !dag.redirects.is_empty() {
+        let _ = writeln!(out, "redirected to break cycles:");
+        for (r, cycle) in dag.redirects.iter().zip(&outcome.redirect_cycles) {
+            if !keep[r.from] {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {} takes `{}` from {} instead of {}  (breaks {})",
+                dag.actions[r.from].id,
+                r.name,
+                dag.actions[r.to].id,
+                r.original,
+                cycle.join(" → ")
+            );
+        }
+    }
+    let tainted: Vec<&str> =
+        dag.actions.iter().zip(keep).filter(|(a, k)| **k && a.tainted).map(|(a, _)| a.id.as_str()).collect();
+    if !tainted.is_empty() {
+        let _ = writeln!(out, "tainted (consumed a non-final build of another package): {}", tainted.join(" "));
+    }
+    for v in &dag.verify {
+        let _ = writeln!(out, "verify: {} = {}", dag.actions[v.left].id, dag.actions[v.right].id);
+    }
+    for image in &dag.images {
+        let _ = writeln!(out, "image `{}` ({}): {} outputs", image.name, image.format, image.outputs.len());
+    }
+    out
+}
+
+fn dot_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn dot(dag: &StagedDag, keep: &[bool]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph {} {{", dot_quote(&dag.plan));
+    let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];");
+    for (si, stage) in dag.stages.iter().enumerate() {
+        let members: Vec<usize> = (0..dag.actions.len()).filter(|&i| keep[i] && dag.actions[i].stage == *stage).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  subgraph cluster_{si} {{\n    label={};", dot_quote(stage));
+        for i in members {
+            let a = &dag.actions[i];
+            let style = if a.tainted { ", style=dashed" } else { "" };
+            let _ = writeln!(out, "    a{i} [label={}{style}];", dot_quote(&a.id));
+        }
+        out.push_str("  }\n");
+    }
+    let redirected: std::collections::HashSet<(usize, usize)> = dag.redirects.iter().map(|r| (r.from, r.to)).collect();
+    for (i, a) in dag.actions.iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        let mut producers: Vec<usize> = a
+            .inputs
+            .iter()
+            .filter_map(|input| match input.from {
+                Producer::Action { action, .. } => Some(action),
+                Producer::Seed { .. } => None,
+            })
+            .collect();
+        producers.sort_unstable();
+        producers.dedup();
+        for p in producers {
+            let style = if redirected.contains(&(i, p)) { " [color=red, label=\"redirected\"]" } else { "" };
+            let _ = writeln!(out, "  a{p} -> a{i}{style};");
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn stats(outcome: &PlanOutcome) -> String {
+    let s = &outcome.stats;
+    let mut out = String::new();
+    let _ = writeln!(out, "packages: {}", s.packages);
+    let _ = writeln!(out, "instances: {}", s.instances);
+    for (stage, n) in &s.per_stage {
+        let _ = writeln!(out, "  {stage}: {n}");
+    }
+    for (stage, sizes) in &s.scc_sizes {
+        let shown: Vec<String> = sizes.iter().take(10).map(|n| n.to_string()).collect();
+        let more = if sizes.len() > 10 { format!(" (+{} more)", sizes.len() - 10) } else { String::new() };
+        let _ = writeln!(out, "cycles at {stage}: {} components, sizes {}{more}", sizes.len(), shown.join(" "));
+    }
+    let _ = writeln!(out, "redirected edges: {}", s.redirects);
+    let _ = writeln!(out, "suggested breaks: {}", outcome.suggestions.len());
+    let _ = writeln!(out, "tainted: {}", s.tainted);
+    let _ = writeln!(out, "rebuilt: {}", s.rebuilt);
+    let _ = writeln!(out, "layers: {}", s.layers);
+    let _ = writeln!(out, "cycle breaking exact: {}", s.exact);
+    out
+}
+
+pub fn explain(args: &ExplainArgs) -> ExitCode {
+    let (_session, outcome) = match planned(&args.plan) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(dag) = &outcome.dag else { return ExitCode::from(exit::ERRORS) };
+    let wanted = if args.instance.contains('@') { args.instance.clone() } else { format!("{}@final", args.instance) };
+    let Some(index) = dag.actions.iter().position(|a| a.id == wanted) else {
+        let package = wanted.split('@').next().unwrap_or_default();
+        let built: Vec<&str> = dag.actions.iter().filter(|a| a.package == package).map(|a| a.id.as_str()).collect();
+        if built.is_empty() {
+            eprintln!("error: the plan builds no instance of `{package}`");
+        } else {
+            eprintln!("error: `{wanted}` is not built; the plan builds {}", built.join(", "));
+        }
+        return ExitCode::from(exit::USAGE);
+    };
+    let _ = std::io::stdout().lock().write_all(explanation(dag, &outcome, index).as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// Why an action exists (the chain of needs back to a target), what it takes, and the
+/// cycles its redirects break.
+pub fn explanation(dag: &StagedDag, outcome: &PlanOutcome, index: usize) -> String {
+    let mut out = String::new();
+    let a = &dag.actions[index];
+    let version = a.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+    let _ = writeln!(out, "{}{version}", a.id);
+    if !a.profiles.is_empty() {
+        let _ = writeln!(out, "  profiles: {}", a.profiles.join(" "));
+    }
+    let _ = writeln!(out, "why it is built:");
+    let mut current = index;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        if !seen.insert(current) {
+            break;
+        }
+        match &outcome.reasons[current] {
+            Reason::Target(why) => {
+                let _ = writeln!(out, "  {} is a target: {why}", dag.actions[current].id);
+                break;
+            }
+            Reason::Needed { by, name } => {
+                let _ = writeln!(out, "  {} needs `{name}` from {}", by, dag.actions[current].id);
+                match dag.actions.iter().position(|x| x.id == *by) {
+                    Some(next) => current = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "what it takes:");
+    for input in &a.inputs {
+        let from = match &input.from {
+            Producer::Action { action, output } => format!("{} ({output})", dag.actions[*action].id),
+            Producer::Seed { seed } => format!("seed {seed}"),
+        };
+        let _ = writeln!(out, "  {} ← {from}", input.name);
+    }
+    let involved: Vec<_> =
+        dag.redirects.iter().zip(&outcome.redirect_cycles).filter(|(r, _)| r.from == index || r.to == index).collect();
+    if !involved.is_empty() {
+        let _ = writeln!(out, "cycles it breaks:");
+        for (r, cycle) in involved {
+            let _ = writeln!(
+                out,
+                "  {} takes `{}` from {} instead of {}, breaking {}",
+                dag.actions[r.from].id,
+                r.name,
+                dag.actions[r.to].id,
+                r.original,
+                cycle.join(" → ")
+            );
+        }
+    }
+    if a.tainted {
+        let _ = writeln!(out, "tainted: it consumed a non-final build of another package");
+    }
+    out
+}
