@@ -267,11 +267,10 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
                 env: BTreeMap::new(),
                 timeout_secs: None,
             };
-            if let Some(t) = &p.template {
-                if let Some((tfile, body)) = templates.get(&*t.text) {
+            if let Some(t) = &p.template
+                && let Some((tfile, body)) = templates.get(&*t.text) {
                     apply_body(&mut def, tfile, body, &root_dir);
                 }
-            }
             apply_body(&mut def, file, &p.body, &root_dir);
             packages.insert(def.name.clone(), def);
         }

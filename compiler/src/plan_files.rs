@@ -99,8 +99,8 @@ pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
                     continue;
                 }
             };
-            if let Some(module) = name.strip_prefix("std:") {
-                if stdlib::module(module).is_none() {
+            if let Some(module) = name.strip_prefix("std:")
+                && stdlib::module(module).is_none() {
                     out.diagnostics.push(Diagnostic::new(
                         DiagnosticKind::UnknownStdModule { name: module.to_string(), available: stdlib::module_names() },
                         importer,
@@ -108,7 +108,6 @@ pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
                     ));
                     continue;
                 }
-            }
             match loaded.get(&name) {
                 Some(&child) => {
                     if let Some(pos) = stack.iter().position(|(f, _)| *f == child) {

@@ -30,6 +30,13 @@ use crate::version::Constraint;
 
 type Stage = u8;
 type InstId = u32;
+/// A closure member: (name asked for, output name, where it comes from).
+type Member = (Box<str>, Box<str>, From);
+type Closure = Arc<Vec<Member>>;
+/// Edges between instances of one stage, with the output names each carries.
+type LevelEdges = BTreeMap<(InstId, InstId), Vec<Box<str>>>;
+/// How candidate producers rank: greatest stage, then real outputs, then name.
+type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 
 /// The planned campaign of a plan: the DAG (when there are no errors) and everything
 /// `planc plan`/`explain` report. Planning runs only when the plan has no front-end
@@ -38,7 +45,7 @@ type InstId = u32;
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     let plan = merged_plan(db, root);
     let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
-    Arc::new(Planner::new(&plan, profiles).run())
+    Arc::new(Planner::new(plan, profiles).run())
 }
 
 /// Where a resolved name comes from.
@@ -112,7 +119,7 @@ struct Planner<'a> {
     reported: HashSet<(FileName, Span, Stage)>,
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
-    closure_memo: HashMap<(From, Box<str>, Stage), Arc<Vec<(Box<str>, Box<str>, From)>>>,
+    closure_memo: HashMap<(From, Box<str>, Stage), Closure>,
     redirects: Vec<(InstId, Box<str>, InstId, InstId)>,
     redirect_cycles: Vec<Vec<String>>,
     suggestions: Vec<SuggestedBreak>,
@@ -208,7 +215,7 @@ impl<'a> Planner<'a> {
         format!("{}@{}", self.pkg(inst.pkg).name, self.stage_name(inst.stage))
     }
 
-    fn from_name(&self, from: From) -> String {
+    fn describe(&self, from: From) -> String {
         match from {
             From::Inst(i) => self.inst_name(i),
             From::Seed(s) => format!("seed {}", self.plan.seeds[s as usize].name),
@@ -273,11 +280,10 @@ impl<'a> Planner<'a> {
         let active = |p: &str| profiles.iter().any(|a| &**a == p);
         let mut out = Vec::new();
         for dep in list {
-            if let Some(block) = block {
-                if dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name)) {
+            if let Some(block) = block
+                && dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name)) {
                     continue;
                 }
-            }
             if !dep.entry.when.eval(active) {
                 continue;
             }
@@ -340,8 +346,8 @@ impl<'a> Planner<'a> {
         };
         // (stage, kind: 0 output / 1 provided / 2 seed, producer name) → best is max stage,
         // then min kind, then min name.
-        let mut best: Option<((Stage, Reverse<u8>, Reverse<&str>), Choice, Box<str>)> = None;
-        let mut consider = |key: (Stage, Reverse<u8>, Reverse<&'a str>), choice: Choice, output: Box<str>| {
+        let mut best: Option<(Rank, Choice, Box<str>)> = None;
+        let mut consider = |key: Rank<'a>, choice: Choice, output: Box<str>| {
             if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
                 best = Some((key, choice, output));
             }
@@ -393,11 +399,10 @@ impl<'a> Planner<'a> {
                     let Some(mut t) = chosen else {
                         // Produced only at a later stage? Say which.
                         let later = (hi + 1..=self.final_stage).find(|&l| self.produces(pkg, output, stage_only, l));
-                        if let Some(l) = later {
-                            if Miss::Later(l) > miss {
+                        if let Some(l) = later
+                            && Miss::Later(l) > miss {
                                 miss = Miss::Later(l);
                             }
-                        }
                         continue;
                     };
                     if let Some(&(_, _, to)) = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t) {
@@ -514,7 +519,7 @@ impl<'a> Planner<'a> {
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage.
-    fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Arc<Vec<(Box<str>, Box<str>, From)>> {
+    fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Closure {
         let key_stage = match from {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
@@ -523,7 +528,7 @@ impl<'a> Planner<'a> {
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
-        let mut out = Vec::new();
+        let mut out: Vec<Member> = Vec::new();
         let mut seen: HashSet<(From, Box<str>)> = HashSet::new();
         seen.insert((from, output.into()));
         let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
@@ -586,7 +591,7 @@ impl<'a> Planner<'a> {
                     None => {
                         if let Some((name, miss)) = first_miss {
                             let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
-                            let who = self.from_name(f);
+                            let who = self.describe(f);
                             self.report_miss(&dep, i, miss, &who, at);
                         }
                     }
@@ -632,18 +637,17 @@ impl<'a> Planner<'a> {
     }
 
     /// Edges between instances of one stage: (consumer, producer) → names.
-    fn level_edges(&self, stage: Stage) -> (Vec<InstId>, BTreeMap<(InstId, InstId), Vec<Box<str>>>) {
+    fn level_edges(&self, stage: Stage) -> (Vec<InstId>, LevelEdges) {
         let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
             .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
             .collect();
-        let mut edges: BTreeMap<(InstId, InstId), Vec<Box<str>>> = BTreeMap::new();
+        let mut edges: LevelEdges = BTreeMap::new();
         for &x in &nodes {
             for input in &self.insts[x as usize].inputs {
-                if let From::Inst(y) = input.from {
-                    if self.insts[y as usize].stage == stage {
+                if let From::Inst(y) = input.from
+                    && self.insts[y as usize].stage == stage {
                         edges.entry((x, y)).or_default().push(input.output.clone());
                     }
-                }
             }
         }
         (nodes, edges)
@@ -761,7 +765,7 @@ impl<'a> Planner<'a> {
 
     /// Suggested breaks for the cycles left at `stage`: a minimum-cost set of dependency
     /// entries whose dropping at this stage leaves it acyclic.
-    fn suggest_breaks(&mut self, stage: Stage, nodes: &[InstId], edges: &BTreeMap<(InstId, InstId), Vec<Box<str>>>) {
+    fn suggest_breaks(&mut self, stage: Stage, nodes: &[InstId], edges: &LevelEdges) {
         let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
         let mut g = ArcGraph::new(nodes.len());
         // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
