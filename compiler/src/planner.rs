@@ -474,8 +474,17 @@ impl<'a> Planner<'a> {
                     }
                 }
                 None => {
-                    let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
-                    self.report_miss(&dep, i, miss, &me, stage);
+                    let own = kept.iter().copied().find(|&i| self.is_own_output(pkg, &dep.dep().alternatives[i].name));
+                    match own {
+                        // Needing itself with nothing below: a cycle of one.
+                        Some(i) if stage < self.final_stage || self.final_stage == 1 => {
+                            self.self_cycle(id, &dep, i, &me, stage);
+                        }
+                        _ => {
+                            let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
+                            self.report_miss(&dep, i, miss, &me, stage);
+                        }
+                    }
                 }
             }
             entries.push(dep);
@@ -486,6 +495,35 @@ impl<'a> Planner<'a> {
         inst.inputs = inputs;
         inst.deps = entries;
         inst.resolved = true;
+    }
+
+    fn is_own_output(&self, pkg: u32, name: &str) -> bool {
+        self.producers.get(name).is_some_and(|ps| ps.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
+    }
+
+    /// A package needing its own output at the lowest stage, where nothing is below: an
+    /// unbreakable cycle of one, fixed by dropping the dependency at this stage.
+    fn self_cycle(&mut self, _id: InstId, dep: &Dep, alt: usize, me: &str, stage: Stage) {
+        let name = dep.dep().alternatives[alt].name.to_string();
+        let package = me.split('@').next().unwrap_or_default().to_string();
+        let cycle = vec![me.to_string(), me.to_string()];
+        let can_drop = stage < self.final_stage;
+        if can_drop {
+            self.suggestions.push(SuggestedBreak {
+                package: package.clone(),
+                stage: self.stage_name(stage).to_string(),
+                name: name.clone(),
+                file: dep.file.clone(),
+                span: dep.entry.name_span(alt),
+                cycle: cycle.clone(),
+            });
+        }
+        let suggestion = if can_drop { vec![format!("`{name}` from `{package}`")] } else { Vec::new() };
+        self.diagnostics.push(Diagnostic::new(
+            DiagnosticKind::UnbreakableCycle { chain: cycle, suggestion },
+            &dep.file,
+            dep.entry.name_span(alt),
+        ));
     }
 
     /// The instance (created on demand) or seed a choice names.
@@ -1227,3 +1265,6 @@ impl<'a> Planner<'a> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,437 @@
+//! Planning: DAG invariants on random plans, minimality against brute force,
+//! determinism, suggested breaks, and the semantics of stages on small cases.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+
+use crate::dag::{Producer, StagedDag};
+use crate::outcome::PlanOutcome;
+use crate::session::{Session, SessionConfig};
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!("planc-planner-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes the files and plans the root `plan.kdl` (with optional overlays).
+fn plan_files(files: &[(&str, &str)], overlays: &[&str]) -> PlanOutcome {
+    let dir = TempDir::new();
+    for (name, text) in files {
+        let path = dir.0.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let config = SessionConfig {
+        overlays: overlays.iter().map(|o| dir.0.join(o)).collect(),
+        ..SessionConfig::default()
+    };
+    let session = Session::open(&dir.0, &config).unwrap();
+    let front: Vec<String> = session.diagnostics().iter().filter(|d| d.is_error()).map(|d| d.message()).collect();
+    match session.plan() {
+        Some(outcome) => (*outcome).clone(),
+        None => panic!("front-end errors: {front:?}"),
+    }
+}
+
+fn plan_text(text: &str) -> PlanOutcome {
+    plan_files(&[("plan.kdl", text)], &[])
+}
+
+fn ids(dag: &StagedDag) -> Vec<&str> {
+    dag.actions.iter().map(|a| a.id.as_str()).collect()
+}
+
+fn producer_id<'a>(dag: &'a StagedDag, action: &str, name: &str) -> &'a str {
+    let a = dag.actions.iter().find(|a| a.id == action).unwrap_or_else(|| panic!("no action {action}"));
+    let input = a.inputs.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{action} has no input {name}"));
+    match &input.from {
+        Producer::Action { action, .. } => &dag.actions[*action].id,
+        Producer::Seed { seed } => seed,
+    }
+}
+
+/// Every structural invariant of a DAG: producers come first, inputs never point to a
+/// later stage, own-package inputs point strictly below, redirects name real actions.
+fn assert_dag_invariants(dag: &StagedDag) {
+    let stage_index: HashMap<&str, usize> = dag.stages.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let mut seen_ids = BTreeSet::new();
+    for (i, a) in dag.actions.iter().enumerate() {
+        assert!(seen_ids.insert(&a.id), "duplicate action {}", a.id);
+        let si = stage_index[a.stage.as_str()];
+        for input in &a.inputs {
+            if let Producer::Action { action, output } = &input.from {
+                assert!(*action < i, "{} consumes {} which comes later", a.id, dag.actions[*action].id);
+                let p = &dag.actions[*action];
+                let pi = stage_index[p.stage.as_str()];
+                assert!(pi <= si, "{} depends on the later {}", a.id, p.id);
+                if p.package == a.package {
+                    assert!(pi < si, "{} takes its own output from {}", a.id, p.id);
+                }
+                assert!(p.outputs.iter().any(|o| o.name == *output), "{} has no output {output}", p.id);
+            }
+        }
+    }
+    for r in &dag.redirects {
+        assert!(r.to < r.from);
+    }
+}
+
+#[test]
+fn rustc_chain_with_previous_pin_and_verify() {
+    let outcome = plan_text(
+        r#"
+plan "rust" { stages "stage1" "stage2" }
+seed "host" { from-host "cc" }
+seed "rust-beta" { archive "seeds/rust-beta.tar.zst"; provides "rustc" "std" }
+package "rustc" version="1.80" {
+    build-depends "rustc" "cc"
+    build-depends "std" stage="previous"
+    output "rustc"
+    output "std"
+    stage "stage1"
+    stage "stage2"
+}
+verify "stage2" "final" { packages "rustc" }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    assert_eq!(ids(&dag), ["rustc@stage1", "rustc@stage2", "rustc@final"]);
+    assert_eq!(producer_id(&dag, "rustc@stage1", "rustc"), "rust-beta");
+    assert_eq!(producer_id(&dag, "rustc@stage2", "rustc"), "rustc@stage1");
+    assert_eq!(producer_id(&dag, "rustc@final", "std"), "rustc@stage2");
+    assert_eq!(dag.verify.len(), 1);
+    assert_eq!(dag.actions[dag.verify[0].left].id, "rustc@stage2");
+    assert_eq!(dag.actions[1].outputs[0].version.as_deref(), Some("1.80~stage2"));
+    assert_eq!(dag.actions[2].outputs[0].version.as_deref(), Some("1.80"));
+    assert!(dag.redirects.is_empty());
+}
+
+#[test]
+fn azure_style_toolchain_bootstrap() {
+    // Every toolchain package is built at stage1 with host tools, then at final with the
+    // stage1 toolchain; the final toolchain's mutual needs are broken by redirects.
+    let outcome = plan_text(
+        r#"
+plan "azl" { stages "stage1" }
+seed "host" { from-host "cc" "ld" "make" "sh" }
+package "binutils" { build-depends "cc" "make"; output "ld"; stage "stage1" { build-depends "cc" "make" stage="stage0"; } }
+package "gcc" { build-depends "cc" "ld" "libc" "make"; output "cc"; stage "stage1" { build-depends "cc" "ld" "make"; } }
+package "glibc" { build-depends "cc" "ld" "make"; output "libc"; stage "stage1" }
+package "zlib" { build-depends "cc" "libc" "make" }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    // gcc@final is built by the stage1 compiler; zlib@final by the final one.
+    assert_eq!(producer_id(&dag, "gcc@final", "cc"), "gcc@stage1");
+    assert_eq!(producer_id(&dag, "zlib@final", "cc"), "gcc@final");
+    assert_eq!(producer_id(&dag, "gcc@stage1", "cc"), "host");
+    assert_eq!(producer_id(&dag, "binutils@stage1", "cc"), "host");
+    assert_eq!(producer_id(&dag, "gcc@stage1", "ld"), "binutils@stage1");
+    assert_eq!(producer_id(&dag, "glibc@stage1", "cc"), "gcc@stage1");
+    assert!(!dag.redirects.is_empty(), "the final toolchain's cycles are broken by redirects");
+}
+
+#[test]
+fn profiles_drop_dependencies_and_outputs() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1"; stage "stage1" { profiles "nodoc" } }
+seed "base" { from-host "cc" }
+package "doctool" { build-depends "libx" "cc" }
+package "x" {
+    build-depends "cc"
+    build-depends "doctool" when="<!nodoc>"
+    output "libx"
+    output "x-doc" when="<!nodoc>"
+}
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    let x1 = dag.actions.iter().find(|a| a.id == "x@stage1").expect("x is built at stage1 to break the cycle");
+    assert!(x1.inputs.iter().all(|i| i.name != "doctool"));
+    assert!(x1.outputs.iter().all(|o| o.name != "x-doc"));
+    assert_eq!(x1.profiles, ["nodoc", "stage1"]);
+    assert_eq!(dag.redirects.len(), 1);
+}
+
+#[test]
+fn self_cycle_through_runtime_depends() {
+    // libfoo's runtime closure needs foo's own output: foo@final takes it from below.
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1" }
+seed "base" { from-host "cc"; provides "foo-data" }
+package "foo" { build-depends "libfoo" "cc"; output "foo-data"; stage "stage1" { build-depends "cc"; } }
+package "libfoo" { build-depends "cc"; output "libfoo" { depends "foo-data" } }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    assert_eq!(producer_id(&dag, "foo@final", "foo-data"), "foo@stage1");
+}
+
+#[test]
+fn nested_sccs_and_minimum_redirects() {
+    // a↔b and b↔c share b; one redirect into b breaks both.
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1" }
+seed "base" { from-host "cc" }
+package "a" { build-depends "b" "cc"; stage "stage1" { build-depends "cc"; } }
+package "b" { build-depends "a" "c" "cc"; stage "stage1" { build-depends "cc"; } }
+package "c" { build-depends "b" "cc"; stage "stage1" { build-depends "cc"; } }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    let redirected: BTreeSet<(usize, &str)> = dag.redirects.iter().map(|r| (r.from, r.original.as_str())).collect();
+    assert_eq!(redirected.len(), 2, "{:?}", dag.redirects);
+}
+
+#[test]
+fn unbreakable_cycle_and_the_overlay_that_fixes_it() {
+    let text = r#"
+plan "p" { stages "stage1" }
+seed "base" { from-host "cc" }
+package "a" { build-depends "b" "cc" }
+package "b" { build-depends "a" "cc" "b-doc-tool" }
+package "b-doc-tool" { build-depends "a"; }
+"#;
+    let outcome = plan_text(text);
+    assert!(outcome.dag.is_none());
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code()).collect();
+    assert!(codes.iter().all(|c| *c == "planc::unbreakable-cycle"), "{codes:?}");
+    assert!(!outcome.suggestions.is_empty());
+    let overlay = crate::overlay::suggested_overlay(&outcome.suggestions);
+    let fixed = plan_files(&[("plan.kdl", text), ("breaks.kdl", &overlay)], &["breaks.kdl"]);
+    let dag = fixed.dag.unwrap_or_else(|| panic!("still fails: {:?}\n{overlay}", fixed.diagnostics));
+    assert_dag_invariants(&dag);
+}
+
+#[test]
+fn monotonicity_and_later_stage_errors() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1" "stage2" }
+seed "base" { from-host "cc" }
+package "lib" { build-depends "cc"; output "lib"; output "lib-extra" when="<stage2>"; stage "stage2" }
+package "app" {
+    build-depends "cc"
+    stage "stage1" {
+        build-depends "lib" stage="stage2"
+        build-depends "lib-extra"
+    }
+}
+verify "stage1" "final" { packages "app" }
+"#,
+    );
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["planc::stage-monotonicity", "planc::no-producer-at-stage"]);
+    assert!(outcome.diagnostics[1].help().unwrap().contains("stage2"));
+}
+
+#[test]
+fn rebuild_tainted_and_images() {
+    let text = r#"
+plan "p" { stages "stage1"; rebuild-tainted #true }
+seed "base" { from-host "cc" }
+package "a" { build-depends "b" "cc"; output "liba" { depends "b" } }
+package "b" { build-depends "liba" "cc"; stage "stage1" { build-depends "cc"; } }
+image "core" { include "a" }
+"#;
+    let outcome = plan_text(text);
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    let a_final = dag.actions.iter().find(|a| a.id == "a@final").unwrap();
+    assert!(a_final.tainted, "a@final consumed b@stage1");
+    assert!(dag.actions.iter().any(|a| a.id == "a@rebuild" && !a.tainted));
+    let image = &dag.images[0];
+    let members: BTreeSet<&str> = image.outputs.iter().map(|o| dag.actions[o.action].id.as_str()).collect();
+    assert_eq!(members, BTreeSet::from(["a@rebuild", "b@final"]));
+    // Without rebuilding, the image would take a tainted instance: an error.
+    let outcome = plan_text(&text.replace("rebuild-tainted #true", ""));
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["planc::image-tainted"]);
+}
+
+#[test]
+fn version_constraints_use_dpkg_order() {
+    let outcome = plan_text(
+        r#"
+plan "p" { }
+seed "base" { from-host "cc"; provides "make (= 4.3)" }
+package "x" version="1.0" { build-depends "make (>= 4.4~)" "cc"; }
+"#,
+    );
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["planc::version-unsatisfied"]);
+    let outcome = plan_text(
+        r#"
+plan "p" { }
+seed "base" { from-host "cc"; provides "make (= 4.3)" }
+package "x" version="1.0" { build-depends "make (>= 4.3~rc1) | bmake" "cc"; }
+"#,
+    );
+    assert!(outcome.dag.is_some(), "{:?}", outcome.diagnostics);
+}
+
+// ----- random plans -----------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+struct RandomPlan {
+    /// deps[i] = packages i build-depends on (by index; may include i itself).
+    deps: Vec<Vec<usize>>,
+    /// stage1[i] = Some(kept deps) when package i has a stage1 block replacing its list.
+    stage1: Vec<Option<Vec<usize>>>,
+}
+
+impl RandomPlan {
+    fn text(&self, order: &[usize]) -> String {
+        let mut out = String::from("plan \"random\" { stages \"stage1\" }\nseed \"base\" { from-host \"cc\"; provides \"p0\" }\n");
+        for &i in order {
+            out.push_str(&format!("package \"p{i}\" {{\n    build-depends \"cc\""));
+            for d in &self.deps[i] {
+                out.push_str(&format!(" \"p{d}\""));
+            }
+            out.push('\n');
+            if let Some(kept) = &self.stage1[i] {
+                out.push_str("    stage \"stage1\" { build-depends \"cc\"");
+                for d in kept {
+                    out.push_str(&format!(" \"p{d}\""));
+                }
+                out.push_str("; }\n");
+            }
+            out.push_str("}\n");
+        }
+        out
+    }
+}
+
+fn random_plan(max: usize) -> impl Strategy<Value = RandomPlan> {
+    (2..=max).prop_flat_map(|n| {
+        let deps = proptest::collection::vec(proptest::collection::btree_set(0..n, 0..=3), n);
+        let stage1 = proptest::collection::vec(proptest::option::of(proptest::collection::btree_set(0..n, 0..=1)), n);
+        (deps, stage1).prop_map(|(deps, stage1)| RandomPlan {
+            deps: deps.into_iter().map(|s| s.into_iter().collect()).collect(),
+            stage1: stage1.into_iter().map(|o| o.map(|s| s.into_iter().collect())).collect(),
+        })
+    })
+}
+
+/// The fewest edges of the final-level graph whose removal makes it acyclic.
+fn brute_force_min_fas(n: usize, edges: &[(usize, usize)]) -> usize {
+    let acyclic = |mask: u32| {
+        let mut indegree = vec![0; n];
+        for (k, &(_, b)) in edges.iter().enumerate() {
+            if mask & (1 << k) == 0 {
+                indegree[b] += 1;
+            }
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
+        let mut done = 0;
+        while let Some(v) = ready.pop() {
+            done += 1;
+            for (k, &(a, b)) in edges.iter().enumerate() {
+                if a == v && mask & (1 << k) == 0 {
+                    indegree[b] -= 1;
+                    if indegree[b] == 0 {
+                        ready.push(b);
+                    }
+                }
+            }
+        }
+        done == n
+    };
+    (0..=edges.len())
+        .find(|&k| (0u32..(1 << edges.len())).filter(|m| m.count_ones() as usize == k).any(acyclic))
+        .expect("removing every edge is acyclic")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Whatever the plan, a DAG that is produced satisfies every invariant; when cycles
+    /// remain, the only errors are unbreakable cycles and the suggested overlay fixes them.
+    #[test]
+    fn random_plans_plan_or_get_a_fix(plan in random_plan(7)) {
+        let order: Vec<usize> = (0..plan.deps.len()).collect();
+        let text = plan.text(&order);
+        let outcome = plan_text(&text);
+        match &outcome.dag {
+            Some(dag) => assert_dag_invariants(dag),
+            None => {
+                for d in &outcome.diagnostics {
+                    prop_assert_eq!(d.code(), "planc::unbreakable-cycle", "{}", text);
+                }
+                let overlay = crate::overlay::suggested_overlay(&outcome.suggestions);
+                let fixed = plan_files(&[("plan.kdl", &text), ("breaks.kdl", &overlay)], &["breaks.kdl"]);
+                prop_assert!(fixed.dag.is_some(), "overlay did not fix:\n{}\n{}\n{:?}", text, overlay, fixed.diagnostics);
+                assert_dag_invariants(fixed.dag.as_ref().unwrap());
+            }
+        }
+    }
+
+    /// With stage1 builds that need only the seed, the number of redirected edges at
+    /// final equals the brute-force minimum feedback arc set.
+    #[test]
+    fn redirects_are_minimal(plan in random_plan(8)) {
+        let n = plan.deps.len();
+        let plan = RandomPlan { deps: plan.deps, stage1: vec![Some(Vec::new()); n] };
+        let edges: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| plan.deps[i].iter().filter(move |&&d| d != i).map(move |&d| (i, d)))
+            .collect();
+        prop_assume!(edges.len() <= 16);
+        let order: Vec<usize> = (0..n).collect();
+        let outcome = plan_text(&plan.text(&order));
+        let dag = outcome.dag.expect("stage1 needs only the seed, so everything plans");
+        assert_dag_invariants(&dag);
+        let redirected: BTreeSet<(usize, &str)> = dag.redirects.iter().map(|r| (r.from, r.original.as_str())).collect();
+        prop_assert_eq!(redirected.len(), brute_force_min_fas(n, &edges));
+    }
+
+    /// Declaration order and the split into files never change the DAG.
+    #[test]
+    fn shuffled_declarations_give_identical_json(plan in random_plan(7), seed in any::<u64>()) {
+        let n = plan.deps.len();
+        let forward: Vec<usize> = (0..n).collect();
+        let mut shuffled = forward.clone();
+        let mut state = seed | 1;
+        for i in (1..n).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let one = plan_text(&plan.text(&forward));
+        // The shuffled plan split in two files, imported in reverse.
+        let text = plan.text(&shuffled);
+        let (head, packages) = text.split_at(text.find("package").unwrap_or(text.len()));
+        let mid = packages.match_indices("package").nth(n / 2).map_or(packages.len(), |(i, _)| i);
+        let (first, second) = packages.split_at(mid);
+        let root = format!("{head}import \"./b.kdl\"\nimport \"./a.kdl\"\n");
+        let two = plan_files(&[("plan.kdl", &root), ("a.kdl", first), ("b.kdl", second)], &[]);
+        let json = |o: &PlanOutcome| o.dag.as_ref().map(|d| serde_json::to_string(d).unwrap());
+        prop_assert_eq!(json(&one), json(&two));
+        let messages = |o: &PlanOutcome| o.suggestions.iter().map(|s| format!("{} {} {}", s.package, s.stage, s.name)).collect::<Vec<_>>();
+        prop_assert_eq!(messages(&one), messages(&two));
+    }
+}
