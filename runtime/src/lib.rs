@@ -1,9 +1,22 @@
 //! The planc runtime: executes a staged DAG with a worker pool and a content-addressed cache.
 
+mod action_executor;
 mod action_key;
 mod agent;
 mod dag_builder;
 mod dry_agent;
+mod history;
+mod image_writer;
+mod local_agent;
+mod plan_lock;
+mod progress;
+mod run;
+mod run_report;
+mod run_summary;
+mod seed_tools;
+mod state_lock;
+mod verify_pair;
+mod workspace;
 mod run_config;
 mod scheduler;
 mod selection;
@@ -32,3 +45,8 @@ pub use dry_agent::{DryAgent, Scripted};
 pub use run_config::*;
 pub use scheduler::{ActionRecord, NoObserver, Observer, ScheduleConfig, ScheduleOutcome, Scheduler, Status, StopReason};
 pub use selection::{Selection, SelectionError};
+pub use plan_lock::{LockError, PlanLock};
+pub use run::{RunError, StatePaths, lock, run};
+pub use run_report::RunReport;
+pub use run_summary::RunSummary;
+pub use state_lock::StateLockError;
