@@ -3,6 +3,7 @@
 mod action_executor;
 mod action_key;
 mod agent;
+mod cache_transfer;
 mod dag_builder;
 mod dry_agent;
 mod history;
@@ -50,3 +51,4 @@ pub use run::{RunError, StatePaths, lock, run};
 pub use run_report::RunReport;
 pub use run_summary::RunSummary;
 pub use state_lock::StateLockError;
+pub use cache_transfer::{CacheTransfer, CacheTransferError, TransferStats};
