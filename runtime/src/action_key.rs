@@ -38,10 +38,13 @@ struct Definition<'a> {
     /// Check commands count only when checks run.
     check: Option<&'a [String]>,
     env: &'a BTreeMap<String, String>,
-    outputs: Vec<(&'a str, &'a Option<String>, &'a [String], &'a [String])>,
+    outputs: Vec<OutputSpec<'a>>,
     source: Option<Digest>,
     seeds: &'a [ConsumedDigest],
 }
+
+/// An output's name, version, runtime depends and provides.
+type OutputSpec<'a> = (&'a str, &'a Option<String>, &'a [String], &'a [String]);
 
 #[derive(Serialize)]
 struct Key<'a> {

@@ -311,7 +311,7 @@ fn commit_loop(shared: &Shared) {
         let (blobs, lines, generation) = {
             let mut st = shared.state.lock().expect("cache state poisoned");
             while st.pending_lines.is_empty()
-                && st.pending_blobs.len() == 0
+                && st.pending_blobs.is_empty()
                 && !st.shutdown
             {
                 st = shared.wake.wait(st).expect("cache state poisoned");
