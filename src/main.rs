@@ -1,12 +1,14 @@
 //! The `planc` command line: argument parsing, rendering and exit codes. Everything
 //! else lives in the `compiler` and `runtime` crates.
 
+mod cache;
 mod check;
 mod fmt;
 mod plan;
 mod render;
+mod run;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -29,6 +31,27 @@ enum Command {
     Plan(plan::PlanCmdArgs),
     /// Why an instance is built, through which dependencies, and which cycle it breaks.
     Explain(plan::ExplainArgs),
+    /// Build the plan (everything, a stage, or targets) with the cache.
+    Run {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        args: run::RunArgs,
+    },
+    /// Write `plan.lock`: every external input with its content hash.
+    Lock {
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Export, import or collect the plan's cache.
+    Cache(cache::CacheArgs),
+    /// Run a staged DAG from its JSON form (runtime testing; paths relative to the file).
+    #[command(hide = true)]
+    RunDag {
+        file: PathBuf,
+        #[command(flatten)]
+        args: run::RunArgs,
+    },
 }
 
 /// What every command that reads a plan takes.
@@ -53,6 +76,15 @@ impl PlanArgs {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
+
+    /// The directory holding the root plan file (DAG paths are relative to it).
+    pub fn plan_dir(&self) -> PathBuf {
+        let root = compiler::root_file_path(&self.path);
+        match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -70,6 +102,16 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
+/// `planc run stage1` means the plan in `.`: a first positional that is not a path is a
+/// target.
+fn split_path_and_targets(mut plan: PlanArgs, mut args: run::RunArgs) -> (PlanArgs, run::RunArgs) {
+    if !plan.path.exists() && Path::new("plan.kdl").exists() {
+        args.targets.insert(0, plan.path.to_string_lossy().into_owned());
+        plan.path = PathBuf::from(".");
+    }
+    (plan, args)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -77,5 +119,43 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Explain(args) => plan::explain(&args),
+        Command::Run { plan, args } => {
+            let (plan, args) = split_path_and_targets(plan, args);
+            match plan::planned(&plan) {
+                Ok((_, outcome)) => match &outcome.dag {
+                    Some(dag) => run::run(&args, dag, &plan.plan_dir()),
+                    None => ExitCode::from(exit::ERRORS),
+                },
+                Err(code) => code,
+            }
+        }
+        Command::Lock { plan } => match plan::planned(&plan) {
+            Ok((_, outcome)) => match &outcome.dag {
+                Some(dag) => run::lock(dag, &plan.plan_dir()),
+                None => ExitCode::from(exit::ERRORS),
+            },
+            Err(code) => code,
+        },
+        Command::Cache(args) => {
+            let plan = PlanArgs { path: args.plan.clone(), overlays: Vec::new(), profiles: Vec::new() };
+            cache::run(&args, &plan.plan_dir())
+        }
+        Command::RunDag { file, args } => {
+            let dag = match std::fs::read(&file)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: cannot read the DAG `{}`: {e}", file.display());
+                    return ExitCode::from(exit::USAGE);
+                }
+            };
+            let dir = match file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            run::run(&args, &dag, &dir)
+        }
     }
 }

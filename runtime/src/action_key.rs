@@ -1,0 +1,102 @@
+//! `ActionKey`: the cache key of an action: a hash of its normalized definition, its
+//! source's content hash and the content hashes of everything it consumes.
+//!
+//! Architecture invariant: keys never include mtimes, absolute paths, the worker count
+//! or anything else of the machine; two checkouts of a plan produce the same keys.
+
+use std::collections::BTreeMap;
+
+use compiler::dag::Action;
+use serde::Serialize;
+
+use crate::digest::Digest;
+
+/// The parts of an action's key that do not come from its dependencies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionKey {
+    /// The action's own definition plus its source hash and seeds: what an edit changes.
+    pub definition: Digest,
+    /// The full key: the definition plus the content hashes of consumed outputs.
+    pub key: Digest,
+}
+
+/// What an action consumes, by the name it asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumedDigest {
+    pub name: String,
+    pub digest: Digest,
+}
+
+#[derive(Serialize)]
+struct Definition<'a> {
+    schema: &'static str,
+    package: &'a str,
+    version: &'a Option<String>,
+    stage: &'a str,
+    profiles: &'a [String],
+    build: &'a [String],
+    /// Check commands count only when checks run.
+    check: Option<&'a [String]>,
+    env: &'a BTreeMap<String, String>,
+    outputs: Vec<OutputSpec<'a>>,
+    source: Option<Digest>,
+    seeds: &'a [ConsumedDigest],
+}
+
+/// An output's name, version, runtime depends and provides.
+type OutputSpec<'a> = (&'a str, &'a Option<String>, &'a [String], &'a [String]);
+
+#[derive(Serialize)]
+struct Key<'a> {
+    definition: Digest,
+    inputs: &'a [ConsumedDigest],
+}
+
+/// Whether check commands are part of the build (`--tests`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    Skipped,
+    Run,
+}
+
+impl ActionKey {
+    /// `inputs` are the outputs of other actions consumed, `seeds` the seeds used (with
+    /// the hash of their archive and host tools); both in any order.
+    pub fn compute(
+        action: &Action,
+        source: Option<Digest>,
+        seeds: &[ConsumedDigest],
+        inputs: &[ConsumedDigest],
+        checks: Checks,
+    ) -> ActionKey {
+        let mut seeds = seeds.to_vec();
+        seeds.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut inputs = inputs.to_vec();
+        inputs.sort_by(|a, b| (&a.name, a.digest).cmp(&(&b.name, b.digest)));
+        let def = Definition {
+            schema: "planc-action-1",
+            package: &action.package,
+            version: &action.version,
+            stage: &action.stage,
+            profiles: &action.profiles,
+            build: &action.build,
+            check: (checks == Checks::Run).then_some(&action.check[..]),
+            env: &action.env,
+            outputs: action
+                .outputs
+                .iter()
+                .map(|o| (&o.name[..], &o.version, &o.depends[..], &o.provides[..]))
+                .collect(),
+            source,
+            seeds: &seeds,
+        };
+        let definition = Digest::of(&serde_json::to_vec(&def).expect("definition serializes"));
+        let key = Digest::of(
+            &serde_json::to_vec(&Key { definition, inputs: &inputs }).expect("key serializes"),
+        );
+        ActionKey { definition, key }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,57 @@
+//! Tests of `ActionKey`.
+
+use super::*;
+use compiler::dag::Output;
+
+fn action() -> Action {
+    Action {
+        id: "p@final".into(),
+        package: "p".into(),
+        version: Some("1".into()),
+        stage: "final".into(),
+        profiles: vec![],
+        inputs: vec![],
+        outputs: vec![Output { name: "p".into(), version: None, depends: vec![], provides: vec![] }],
+        source: None,
+        build: vec!["echo hi > ${out}/x".into()],
+        check: vec!["true".into()],
+        env: BTreeMap::new(),
+        timeout_secs: None,
+        tainted: false,
+        cost_ms: 1,
+    }
+}
+
+fn input(name: &str, content: &str) -> ConsumedDigest {
+    ConsumedDigest { name: name.into(), digest: Digest::of(content.as_bytes()) }
+}
+
+#[test]
+fn key_depends_on_definition_and_inputs_only() {
+    let a = action();
+    let k = ActionKey::compute(&a, None, &[], &[input("x", "1"), input("y", "2")], Checks::Skipped);
+    let same = ActionKey::compute(&a, None, &[], &[input("y", "2"), input("x", "1")], Checks::Skipped);
+    assert_eq!(k, same, "input order does not matter");
+
+    let other_input = ActionKey::compute(&a, None, &[], &[input("x", "1"), input("y", "3")], Checks::Skipped);
+    assert_ne!(k.key, other_input.key);
+    assert_eq!(k.definition, other_input.definition, "an input change is not an edit");
+
+    let mut edited = a.clone();
+    edited.build[0].push_str(" # edit");
+    assert_ne!(ActionKey::compute(&edited, None, &[], &[], Checks::Skipped).definition, k.definition);
+
+    let mut timeout = a.clone();
+    timeout.timeout_secs = Some(5);
+    timeout.cost_ms = 99;
+    assert_eq!(
+        ActionKey::compute(&timeout, None, &[], &[input("x", "1"), input("y", "2")], Checks::Skipped),
+        k,
+        "scheduling hints are not part of the key"
+    );
+    assert_ne!(ActionKey::compute(&a, None, &[], &[], Checks::Run), ActionKey::compute(&a, None, &[], &[], Checks::Skipped));
+    assert_ne!(
+        ActionKey::compute(&a, Some(Digest::of(b"src")), &[], &[], Checks::Skipped),
+        ActionKey::compute(&a, None, &[], &[], Checks::Skipped)
+    );
+}

@@ -1,0 +1,568 @@
+//! `ContentStore`: the cache. Blobs (zstd-compressed canonical tar streams) addressed by
+//! the sha256 of their uncompressed content, and action entries mapping an action key to
+//! the digests of the outputs it produced. A real store on disk and a fake in memory.
+//!
+//! On disk (`STATE/cache/`): `blobs/HASH.tar.zst`, `tmp/` for writes in flight, and
+//! `actions.log`, one JSON line per entry. Durability is a group commit: a blob is
+//! written to `tmp/`, then a committer thread fsyncs every pending blob (in parallel, so
+//! the filesystem journal merges them), renames them into `blobs/`, fsyncs the directory,
+//! and only then appends the entries that refer to them to the log and fsyncs it. A run
+//! killed at any moment leaves every logged entry pointing at complete blobs; a torn last
+//! log line is dropped on load. Every read re-hashes the blob: a corrupt one is deleted
+//! and reported, never used.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::tree_archive::TreeArchive;
+
+/// What a successful action left in the cache.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionEntry {
+    pub key: Digest,
+    /// The action id (`PACKAGE@STAGE`): `cache gc` keeps the latest entry of each.
+    pub action: String,
+    /// The hash of the action's own definition (without its inputs), to tell a rebuild
+    /// caused by an edit from one cascading from a dependency.
+    pub definition: Digest,
+    pub outputs: Vec<OutputDigest>,
+    pub duration_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputDigest {
+    pub name: String,
+    pub digest: Digest,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cache blob {0} is missing")]
+    Missing(Digest),
+    #[error("cache blob {0} was corrupt (its content does not match its hash); it was deleted")]
+    Corrupt(Digest),
+    #[error("cache i/o on `{path}`: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("cache commit failed: {0}")]
+    Commit(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_owned(), source }
+}
+
+/// The cache, abstract so that the scheduler and executor can be tested without disks
+/// (ninja's `DiskInterface`).
+pub trait ContentStore: Send + Sync {
+    /// Stores a tree's archive under its digest (a no-op if present).
+    fn put(&self, archive: &TreeArchive) -> Result<(), StoreError>;
+    /// The uncompressed tar stream of a blob, verified against its digest.
+    fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError>;
+    /// The compressed bytes of a blob as stored (for exports), not verified.
+    fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError>;
+    /// Stores already-compressed bytes after checking they decompress to `digest`.
+    fn put_compressed(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError>;
+    fn lookup(&self, key: &Digest) -> Option<ActionEntry>;
+    /// The most recently recorded entry of an action id.
+    fn latest(&self, action: &str) -> Option<ActionEntry>;
+    fn record(&self, entry: ActionEntry) -> Result<(), StoreError>;
+    /// Drops an entry (its blob was found corrupt or missing).
+    fn forget(&self, key: &Digest) -> Result<(), StoreError>;
+    /// Returns once everything put or recorded so far is durable.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Every entry, latest last.
+    fn entries(&self) -> Vec<ActionEntry>;
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum LogLine {
+    Record(ActionEntry),
+    Forget { key: Digest },
+}
+
+/// Entries indexed by key and by action id.
+#[derive(Default)]
+struct Index {
+    by_key: HashMap<Digest, ActionEntry>,
+    latest: HashMap<String, Digest>,
+    order: u64,
+    seq: HashMap<Digest, u64>,
+}
+
+impl Index {
+    fn apply(&mut self, line: LogLine) {
+        match line {
+            LogLine::Record(e) => {
+                self.order += 1;
+                self.seq.insert(e.key, self.order);
+                self.latest.insert(e.action.clone(), e.key);
+                self.by_key.insert(e.key, e);
+            }
+            LogLine::Forget { key } => {
+                if let Some(e) = self.by_key.remove(&key) {
+                    if self.latest.get(&e.action) == Some(&key) {
+                        self.latest.remove(&e.action);
+                    }
+                    self.seq.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn entries(&self) -> Vec<ActionEntry> {
+        let mut v: Vec<_> = self.by_key.values().cloned().collect();
+        v.sort_by_key(|e| self.seq[&e.key]);
+        v
+    }
+}
+
+fn compress(tar: &[u8]) -> io::Result<Vec<u8>> {
+    zstd::bulk::compress(tar, 3)
+}
+
+fn decompress_verified(digest: &Digest, compressed: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    zstd::stream::read::Decoder::new(compressed).ok()?.read_to_end(&mut out).ok()?;
+    (Digest::of(&out) == *digest).then_some(out)
+}
+
+/// The on-disk store. See the module doc for the layout and the commit protocol.
+pub struct DiskStore {
+    shared: Arc<Shared>,
+    committer: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    root: PathBuf,
+    state: Mutex<DiskState>,
+    wake: Condvar,
+    done: Condvar,
+    tmp_counter: AtomicU64,
+}
+
+#[derive(Default)]
+struct DiskState {
+    index: Index,
+    /// Blobs whose committed copy is known complete (referenced by a logged entry or
+    /// renamed by a commit of this process).
+    committed: HashSet<Digest>,
+    /// Written to `tmp/`, not yet durable: digest → temp path.
+    pending_blobs: HashMap<Digest, PathBuf>,
+    pending_lines: Vec<LogLine>,
+    submitted: u64,
+    committed_gen: u64,
+    error: Option<String>,
+    shutdown: bool,
+}
+
+impl DiskStore {
+    /// Opens (creating) the store under `root` (normally `STATE/cache`).
+    pub fn open(root: &Path) -> Result<DiskStore, StoreError> {
+        for sub in ["blobs", "tmp"] {
+            let p = root.join(sub);
+            fs::create_dir_all(&p).map_err(io_err(&p))?;
+        }
+        // Leftovers of a killed run: never committed, never referenced.
+        let tmp = root.join("tmp");
+        for e in fs::read_dir(&tmp).map_err(io_err(&tmp))?.flatten() {
+            let _ = fs::remove_file(e.path());
+        }
+        let log = root.join("actions.log");
+        let mut state = DiskState::default();
+        match fs::read(&log) {
+            Ok(mut bytes) => {
+                if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+                    if end + 1 != bytes.len() {
+                        // A torn last line: cut it so the next append starts clean.
+                        bytes.truncate(end + 1);
+                        fs::write(&log, &bytes).map_err(io_err(&log))?;
+                    }
+                } else if !bytes.is_empty() {
+                    bytes.clear();
+                    fs::write(&log, &bytes).map_err(io_err(&log))?;
+                }
+                for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    if let Ok(line) = serde_json::from_slice::<LogLine>(line) {
+                        state.index.apply(line);
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&log)(e)),
+        }
+        for e in state.index.by_key.values() {
+            state.committed.extend(e.outputs.iter().map(|o| o.digest));
+        }
+        let shared = Arc::new(Shared {
+            root: root.to_owned(),
+            state: Mutex::new(state),
+            wake: Condvar::new(),
+            done: Condvar::new(),
+            tmp_counter: AtomicU64::new(0),
+        });
+        let committer = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("planc-cache-commit".into())
+                .spawn(move || commit_loop(&shared))
+                .map_err(io_err(root))?
+        };
+        Ok(DiskStore { shared, committer: Some(committer) })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.shared.root
+    }
+
+    fn blob_path(&self, digest: &Digest) -> PathBuf {
+        blob_path(&self.shared.root, digest)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DiskState> {
+        self.shared.state.lock().expect("cache state poisoned")
+    }
+
+    fn stage_compressed(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        let n = self.shared.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.shared.root.join("tmp").join(format!("{digest}.{}.{n}", std::process::id()));
+        fs::write(&tmp, compressed).map_err(io_err(&tmp))?;
+        let mut st = self.lock();
+        if st.committed.contains(digest) || st.pending_blobs.contains_key(digest) {
+            drop(st);
+            let _ = fs::remove_file(&tmp);
+            return Ok(());
+        }
+        st.pending_blobs.insert(*digest, tmp);
+        st.submitted += 1;
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+
+    fn has_blob(&self, digest: &Digest) -> bool {
+        let st = self.lock();
+        st.committed.contains(digest) || st.pending_blobs.contains_key(digest)
+    }
+
+    fn push_line(&self, line: LogLine) -> Result<(), StoreError> {
+        let mut st = self.lock();
+        if let Some(e) = &st.error {
+            return Err(StoreError::Commit(e.clone()));
+        }
+        let applied = match &line {
+            LogLine::Record(e) => LogLine::Record(e.clone()),
+            LogLine::Forget { key } => LogLine::Forget { key: *key },
+        };
+        st.index.apply(applied);
+        st.pending_lines.push(line);
+        st.submitted += 1;
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+
+    /// Every blob file present (for `cache gc`).
+    pub fn blob_files(&self) -> Vec<(Digest, PathBuf)> {
+        let dir = self.shared.root.join("blobs");
+        let mut out = Vec::new();
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(d) = name.strip_suffix(".tar.zst").and_then(|h| h.parse::<Digest>().ok()) {
+                out.push((d, e.path()));
+            }
+        }
+        out
+    }
+
+    /// Rewrites the log with exactly `keep` (for `cache gc`), atomically.
+    pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<(), StoreError> {
+        self.flush()?;
+        let log = self.shared.root.join("actions.log");
+        let mut text = Vec::new();
+        for e in keep {
+            serde_json::to_writer(&mut text, &LogLine::Record(e.clone())).expect("entry serializes");
+            text.push(b'\n');
+        }
+        crate::atomic_file::write_durable(&log, &text).map_err(io_err(&log))?;
+        let mut st = self.lock();
+        st.index = Index::default();
+        st.committed.clear();
+        for e in keep {
+            st.committed.extend(e.outputs.iter().map(|o| o.digest));
+            st.index.apply(LogLine::Record(e.clone()));
+        }
+        Ok(())
+    }
+}
+
+fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
+    root.join("blobs").join(format!("{digest}.tar.zst"))
+}
+
+fn commit_loop(shared: &Shared) {
+    loop {
+        let (blobs, lines, generation) = {
+            let mut st = shared.state.lock().expect("cache state poisoned");
+            while st.pending_lines.is_empty()
+                && st.pending_blobs.is_empty()
+                && !st.shutdown
+            {
+                st = shared.wake.wait(st).expect("cache state poisoned");
+            }
+            if st.shutdown && st.pending_lines.is_empty() && st.pending_blobs.is_empty() {
+                return;
+            }
+            // Lines first, then blobs: every blob a taken line refers to was put before
+            // the line was recorded, so it is in this batch or an earlier one.
+            let lines = std::mem::take(&mut st.pending_lines);
+            let blobs: Vec<(Digest, PathBuf)> =
+                st.pending_blobs.iter().map(|(d, p)| (*d, p.clone())).collect();
+            (blobs, lines, st.submitted)
+        };
+        let result = commit_batch(shared, &blobs, &lines);
+        let mut st = shared.state.lock().expect("cache state poisoned");
+        for (d, _) in &blobs {
+            st.pending_blobs.remove(d);
+            if result.is_ok() {
+                st.committed.insert(*d);
+            }
+        }
+        if let Err(e) = result {
+            st.error = Some(e);
+        }
+        st.committed_gen = generation;
+        shared.done.notify_all();
+    }
+}
+
+fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogLine]) -> Result<(), String> {
+    let root = &shared.root;
+    if !blobs.is_empty() {
+        // Parallel fsyncs: the journal commits them together.
+        let chunk = blobs.len().div_ceil(16).max(1);
+        let failures: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = blobs
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        for (_, tmp) in part {
+                            if let Err(e) = fs::File::open(tmp).and_then(|f| f.sync_all()) {
+                                return Err(format!("fsync `{}`: {e}", tmp.display()));
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().expect("fsync thread").err()).collect()
+        });
+        if let Some(f) = failures.into_iter().next() {
+            return Err(f);
+        }
+        for (d, tmp) in blobs {
+            let dest = blob_path(root, d);
+            fs::rename(tmp, &dest).map_err(|e| format!("rename into `{}`: {e}", dest.display()))?;
+        }
+        crate::atomic_file::sync_dir(&root.join("blobs")).map_err(|e| format!("fsync blobs dir: {e}"))?;
+    }
+    if !lines.is_empty() {
+        let mut text = Vec::new();
+        for l in lines {
+            serde_json::to_writer(&mut text, l).expect("log line serializes");
+            text.push(b'\n');
+        }
+        let log = root.join("actions.log");
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| format!("open `{}`: {e}", log.display()))?;
+        f.write_all(&text).and_then(|_| f.sync_data()).map_err(|e| format!("append to `{}`: {e}", log.display()))?;
+    }
+    Ok(())
+}
+
+impl ContentStore for DiskStore {
+    fn put(&self, archive: &TreeArchive) -> Result<(), StoreError> {
+        if self.has_blob(&archive.digest) {
+            return Ok(());
+        }
+        let compressed = compress(&archive.tar).map_err(io_err(&self.shared.root))?;
+        self.stage_compressed(&archive.digest, &compressed)
+    }
+
+    fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        let pending = self.lock().pending_blobs.get(digest).cloned();
+        let path = pending.clone().unwrap_or_else(|| self.blob_path(digest));
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            // A pending blob renamed meanwhile.
+            Err(e) if e.kind() == io::ErrorKind::NotFound && pending.is_some() => {
+                fs::read(self.blob_path(digest)).map_err(io_err(&path))?
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(StoreError::Missing(*digest)),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        match decompress_verified(digest, &bytes) {
+            Some(tar) => Ok(tar),
+            None => {
+                let _ = fs::remove_file(&path);
+                self.lock().committed.remove(digest);
+                Err(StoreError::Corrupt(*digest))
+            }
+        }
+    }
+
+    fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        self.flush()?;
+        let path = self.blob_path(digest);
+        fs::read(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::Missing(*digest),
+            _ => io_err(&path)(e),
+        })
+    }
+
+    fn put_compressed(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        if self.has_blob(digest) {
+            return Ok(());
+        }
+        if decompress_verified(digest, compressed).is_none() {
+            return Err(StoreError::Corrupt(*digest));
+        }
+        self.stage_compressed(digest, compressed)
+    }
+
+    fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
+        self.lock().index.by_key.get(key).cloned()
+    }
+
+    fn latest(&self, action: &str) -> Option<ActionEntry> {
+        let st = self.lock();
+        st.index.latest.get(action).and_then(|k| st.index.by_key.get(k)).cloned()
+    }
+
+    fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
+        self.push_line(LogLine::Record(entry))
+    }
+
+    fn forget(&self, key: &Digest) -> Result<(), StoreError> {
+        self.push_line(LogLine::Forget { key: *key })
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let mut st = self.lock();
+        let target = st.submitted;
+        while st.committed_gen < target && st.error.is_none() {
+            st = self.shared.done.wait(st).expect("cache state poisoned");
+        }
+        match &st.error {
+            Some(e) => Err(StoreError::Commit(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn entries(&self) -> Vec<ActionEntry> {
+        self.lock().index.entries()
+    }
+}
+
+impl Drop for DiskStore {
+    fn drop(&mut self) {
+        let _ = self.flush();
+        self.lock().shutdown = true;
+        self.shared.wake.notify_one();
+        if let Some(h) = self.committer.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The in-memory fake: same contract, nothing durable. `corrupt` damages a blob.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<(HashMap<Digest, Vec<u8>>, Index)>,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// Flips a byte of a stored blob (tests).
+    pub fn corrupt(&self, digest: &Digest) {
+        let mut st = self.state.lock().unwrap();
+        if let Some(b) = st.0.get_mut(digest) {
+            let mid = b.len() / 2;
+            b[mid] ^= 0xff;
+        }
+    }
+}
+
+impl ContentStore for MemoryStore {
+    fn put(&self, archive: &TreeArchive) -> Result<(), StoreError> {
+        let compressed = compress(&archive.tar).map_err(io_err(Path::new("memory")))?;
+        self.state.lock().unwrap().0.entry(archive.digest).or_insert(compressed);
+        Ok(())
+    }
+
+    fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        let mut st = self.state.lock().unwrap();
+        let bytes = st.0.get(digest).ok_or(StoreError::Missing(*digest))?;
+        match decompress_verified(digest, bytes) {
+            Some(tar) => Ok(tar),
+            None => {
+                st.0.remove(digest);
+                Err(StoreError::Corrupt(*digest))
+            }
+        }
+    }
+
+    fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        self.state.lock().unwrap().0.get(digest).cloned().ok_or(StoreError::Missing(*digest))
+    }
+
+    fn put_compressed(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        if decompress_verified(digest, compressed).is_none() {
+            return Err(StoreError::Corrupt(*digest));
+        }
+        self.state.lock().unwrap().0.insert(*digest, compressed.to_vec());
+        Ok(())
+    }
+
+    fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
+        self.state.lock().unwrap().1.by_key.get(key).cloned()
+    }
+
+    fn latest(&self, action: &str) -> Option<ActionEntry> {
+        let st = self.state.lock().unwrap();
+        st.1.latest.get(action).and_then(|k| st.1.by_key.get(k)).cloned()
+    }
+
+    fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
+        self.state.lock().unwrap().1.apply(LogLine::Record(entry));
+        Ok(())
+    }
+
+    fn forget(&self, key: &Digest) -> Result<(), StoreError> {
+        self.state.lock().unwrap().1.apply(LogLine::Forget { key: *key });
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn entries(&self) -> Vec<ActionEntry> {
+        self.state.lock().unwrap().1.entries()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! Tests of the disk and memory stores.
+
+use super::*;
+use crate::test_dir::TestDir;
+
+fn archive(text: &str) -> TreeArchive {
+    let t = TestDir::new("store-src");
+    fs::write(t.path().join("f"), text).unwrap();
+    TreeArchive::pack(t.path()).unwrap()
+}
+
+fn entry(key: &str, action: &str, a: &TreeArchive) -> ActionEntry {
+    ActionEntry {
+        key: Digest::of(key.as_bytes()),
+        action: action.into(),
+        definition: Digest::of(b"def"),
+        outputs: vec![OutputDigest { name: "o".into(), digest: a.digest }],
+        duration_ms: 5,
+    }
+}
+
+#[test]
+fn disk_store_round_trip_and_reload() {
+    let t = TestDir::new("store");
+    let a = archive("hello");
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&a).unwrap();
+        assert_eq!(s.get(&a.digest).unwrap(), a.tar, "readable while pending");
+        s.record(entry("k1", "p@final", &a)).unwrap();
+        s.flush().unwrap();
+        assert!(s.root().join("blobs").join(format!("{}.tar.zst", a.digest)).exists());
+    }
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.lookup(&Digest::of(b"k1")).unwrap().action, "p@final");
+    assert_eq!(s.latest("p@final").unwrap().key, Digest::of(b"k1"));
+    assert_eq!(s.get(&a.digest).unwrap(), a.tar);
+    s.forget(&Digest::of(b"k1")).unwrap();
+    drop(s);
+    let s = DiskStore::open(t.path()).unwrap();
+    assert!(s.lookup(&Digest::of(b"k1")).is_none());
+}
+
+#[test]
+fn corrupt_blob_is_detected_and_deleted() {
+    let t = TestDir::new("store-corrupt");
+    let a = archive("hello");
+    let s = DiskStore::open(t.path()).unwrap();
+    s.put(&a).unwrap();
+    s.record(entry("k", "p@final", &a)).unwrap();
+    s.flush().unwrap();
+    let path = t.path().join("blobs").join(format!("{}.tar.zst", a.digest));
+    let mut bytes = fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 5] ^= 0x55;
+    fs::write(&path, bytes).unwrap();
+    assert!(matches!(s.get(&a.digest), Err(StoreError::Corrupt(_))));
+    assert!(!path.exists());
+    assert!(matches!(s.get(&a.digest), Err(StoreError::Missing(_))));
+    // A later put writes it again.
+    s.put(&a).unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.get(&a.digest).unwrap(), a.tar);
+}
+
+#[test]
+fn torn_log_line_is_dropped() {
+    let t = TestDir::new("store-torn");
+    let a = archive("x");
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&a).unwrap();
+        s.record(entry("k", "p@final", &a)).unwrap();
+    }
+    let log = t.path().join("actions.log");
+    let mut text = fs::read(&log).unwrap();
+    text.extend_from_slice(b"{\"record\":{\"key\":\"ab");
+    fs::write(&log, text).unwrap();
+    let s = DiskStore::open(t.path()).unwrap();
+    assert!(s.lookup(&Digest::of(b"k")).is_some());
+    s.record(entry("k2", "q@final", &a)).unwrap();
+    drop(s);
+    let s = DiskStore::open(t.path()).unwrap();
+    assert!(s.lookup(&Digest::of(b"k2")).is_some(), "appends after a torn line survive");
+}
+
+#[test]
+fn memory_store_detects_corruption() {
+    let s = MemoryStore::new();
+    let a = archive("y");
+    s.put(&a).unwrap();
+    s.corrupt(&a.digest);
+    assert!(matches!(s.get(&a.digest), Err(StoreError::Corrupt(_))));
+}

@@ -1,0 +1,284 @@
+//! `LocalAgent`: runs actions as processes on this machine, `slots` at a time, each on
+//! a worker thread; decides cache hits in `prepare` (on the scheduler's thread, so a
+//! fully cached run never touches a worker).
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use compiler::dag::{Producer, Source};
+
+use crate::action_executor::{ActionExecutor, Job};
+use crate::action_key::{ActionKey, ConsumedDigest};
+use crate::agent::{Agent, Completion, Prepared, Results};
+use crate::digest::Digest;
+use crate::run_config::CacheMode;
+use crate::seed_tools::SeedTools;
+use crate::tree_archive::TreeArchive;
+
+/// The cache policy of a run.
+pub struct CachePolicy {
+    pub mode: CacheMode,
+    /// Packages rebuilt whatever the cache says.
+    pub rebuild: HashSet<String>,
+    pub max_cascading_rebuilds: Option<u32>,
+}
+
+/// The external inputs an action used, for the summary and lock files.
+#[derive(Clone, Debug, Default)]
+pub struct ActionInputs {
+    pub key: Option<ActionKey>,
+    pub source: Option<Digest>,
+}
+
+pub struct LocalAgent {
+    executor: Arc<ActionExecutor>,
+    policy: CachePolicy,
+    slots: usize,
+    started: Instant,
+    tools_root: PathBuf,
+    jobs_tx: Option<Sender<Job>>,
+    done_rx: Receiver<Completion>,
+    workers: Vec<JoinHandle<()>>,
+    pending: HashMap<usize, Job>,
+    seeds: HashMap<String, Result<SeedTools, String>>,
+    /// Per action: its key, and how deep in a cascade of input-only rebuilds it is.
+    pub inputs: Vec<ActionInputs>,
+    cascade: Vec<u32>,
+    rebuilt: Vec<bool>,
+}
+
+impl LocalAgent {
+    pub fn new(executor: ActionExecutor, policy: CachePolicy, slots: usize, tools_root: PathBuf) -> LocalAgent {
+        let n = executor.dag.actions.len();
+        let executor = Arc::new(executor);
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+        let (done_tx, done_rx) = mpsc::channel();
+        let started = Instant::now();
+        let workers = (0..slots.max(1))
+            .map(|worker| {
+                let jobs_rx = Arc::clone(&jobs_rx);
+                let done_tx = done_tx.clone();
+                let executor = Arc::clone(&executor);
+                std::thread::Builder::new()
+                    .name(format!("planc-worker-{worker}"))
+                    .spawn(move || {
+                        loop {
+                            let job = { jobs_rx.lock().unwrap().recv() };
+                            let Ok(job) = job else { return };
+                            let start = started.elapsed();
+                            let result = executor.execute(&job);
+                            let end = started.elapsed();
+                            if done_tx.send(Completion { action: job.action, worker, start, end, result }).is_err() {
+                                return;
+                            }
+                        }
+                    })
+                    .expect("spawn a worker thread")
+            })
+            .collect();
+        LocalAgent {
+            executor,
+            policy,
+            slots: slots.max(1),
+            started,
+            tools_root,
+            jobs_tx: Some(jobs_tx),
+            done_rx,
+            workers,
+            pending: HashMap::new(),
+            seeds: HashMap::new(),
+            inputs: vec![ActionInputs::default(); n],
+            cascade: vec![0; n],
+            rebuilt: vec![false; n],
+        }
+    }
+
+    pub fn seeds(&self) -> &HashMap<String, Result<SeedTools, String>> {
+        &self.seeds
+    }
+
+    fn seed(&mut self, name: &str) -> Result<SeedTools, String> {
+        if let Some(s) = self.seeds.get(name) {
+            return s.clone();
+        }
+        let dag = &self.executor.dag;
+        let result = match dag.seeds.iter().find(|s| s.name == name) {
+            None => Err(format!("unknown seed `{name}`")),
+            Some(seed) => {
+                let archive_sha = match &seed.archive {
+                    None => Ok(None),
+                    Some(a) => checked_archive(&self.executor.config.plan_dir, &a.path, a.sha256.as_deref()).map(Some),
+                };
+                archive_sha.and_then(|sha| SeedTools::prepare(&self.tools_root, seed, sha))
+            }
+        };
+        self.seeds.insert(name.to_owned(), result.clone());
+        result
+    }
+
+    fn prepare_job(&mut self, action: usize, results: &Results) -> Result<Job, String> {
+        let dag = Arc::clone(&self.executor.dag);
+        let a = &dag.actions[action];
+        let plan_dir = self.executor.config.plan_dir.clone();
+        let plan_dir = &plan_dir;
+        let (source, source_tar) = match &a.source {
+            None => (None, None),
+            Some(Source::Path { path }) => {
+                let dir = plan_dir.join(path);
+                if !dir.is_dir() {
+                    return Err(format!("source directory `{path}` of `{}` does not exist", a.id));
+                }
+                let archive = TreeArchive::pack(&dir).map_err(|e| format!("source of `{}`: {e}", a.id))?;
+                (Some(archive.digest), Some(Arc::new(archive.tar)))
+            }
+            Some(Source::Archive(arch)) => {
+                let d = checked_archive(plan_dir, &arch.path, arch.sha256.as_deref())
+                    .map_err(|e| format!("source of `{}`: {e}", a.id))?;
+                (Some(d), None)
+            }
+        };
+        let mut seeds = Vec::new();
+        let mut tool_dirs = Vec::new();
+        let mut seed_archives = Vec::new();
+        for input in &a.inputs {
+            if let Producer::Seed { seed } = &input.from {
+                if seeds.iter().any(|s: &ConsumedDigest| s.name == *seed) {
+                    continue;
+                }
+                let tools = self.seed(seed)?;
+                seeds.push(ConsumedDigest { name: seed.clone(), digest: tools.identity });
+                tool_dirs.push(tools.dir.clone());
+                if let Some(arch) = dag.seeds.iter().find(|s| s.name == *seed).and_then(|s| s.archive.as_ref()) {
+                    seed_archives.push(plan_dir.join(&arch.path));
+                }
+            }
+        }
+        let inputs = self.executor.consumed(action, results)?;
+        let consumed: Vec<ConsumedDigest> =
+            inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
+        let key = ActionKey::compute(a, source, &seeds, &consumed, self.executor.config.checks);
+        self.inputs[action] = ActionInputs { key: Some(key), source };
+        Ok(Job { action, attempt: 0, key, source_tar, inputs, tool_dirs, seed_archives })
+    }
+}
+
+/// The sha256 of an archive, checked against the expected one when given.
+pub fn checked_archive(plan_dir: &std::path::Path, path: &str, expected: Option<&str>) -> Result<Digest, String> {
+    let full = plan_dir.join(path);
+    let d = Digest::of_file(&full).map_err(|e| format!("cannot read archive `{path}`: {e}"))?;
+    if let Some(exp) = expected
+        && !exp.eq_ignore_ascii_case(&d.to_string())
+    {
+        return Err(format!("checksum mismatch for `{path}`: expected sha256 {exp}, got {d}"));
+    }
+    Ok(d)
+}
+
+impl Agent for LocalAgent {
+    fn slots(&self) -> usize {
+        self.slots
+    }
+
+    fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn prepare(&mut self, action: usize, results: &Results) -> Prepared {
+        let job = match self.prepare_job(action, results) {
+            Ok(j) => j,
+            Err(e) => return Prepared::Error(e),
+        };
+        let a = &self.executor.dag.actions[action];
+        let forced = self.policy.mode == CacheMode::Ignore || self.policy.rebuild.contains(&a.package);
+        if !forced {
+            let store = &self.executor.store;
+            if let Some(entry) = store.lookup(&job.key.key) {
+                return Prepared::Cached { outputs: entry.outputs, note: None };
+            }
+            // Same definition, different inputs: a cascading rebuild.
+            if let Some(latest) = store.latest(&a.id)
+                && latest.definition == job.key.definition
+            {
+                let depth = 1 + self
+                    .executor
+                    .consumed(action, results)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(p, _)| self.rebuilt[*p])
+                    .map(|(p, _)| self.cascade[*p])
+                    .max()
+                    .unwrap_or(0);
+                if let Some(max) = self.policy.max_cascading_rebuilds
+                    && depth > max
+                {
+                    return Prepared::Cached {
+                        outputs: latest.outputs,
+                        note: Some(format!("stale: --max-cascading-rebuilds {max} reached")),
+                    };
+                }
+                self.cascade[action] = depth;
+            }
+        }
+        self.rebuilt[action] = true;
+        self.pending.insert(action, job);
+        Prepared::Run
+    }
+
+    fn start(&mut self, action: usize, attempt: u32) {
+        let mut job = match self.pending.get(&action) {
+            Some(j) => Job {
+                action,
+                attempt,
+                key: j.key,
+                source_tar: j.source_tar.clone(),
+                inputs: j.inputs.clone(),
+                tool_dirs: j.tool_dirs.clone(),
+                seed_archives: j.seed_archives.clone(),
+            },
+            None => panic!("start of an unprepared action"),
+        };
+        job.attempt = attempt;
+        self.jobs_tx.as_ref().expect("agent running").send(job).expect("workers alive");
+    }
+
+    fn wait(&mut self, until: Option<Duration>) -> Option<Completion> {
+        let c = match until {
+            None => self.done_rx.recv().ok(),
+            Some(u) => match self.done_rx.recv_timeout(u.saturating_sub(self.now())) {
+                Ok(c) => Some(c),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => None,
+            },
+        };
+        if let Some(c) = &c
+            && !matches!(c.result, crate::agent::JobResult::Failed(_))
+        {
+            self.pending.remove(&c.action);
+        }
+        c
+    }
+
+    fn cancel(&mut self) {
+        self.executor.runner.cancel_all();
+    }
+
+    fn forget(&mut self, action: usize) {
+        if let Some(k) = self.inputs[action].key {
+            let _ = self.executor.store.forget(&k.key);
+        }
+    }
+}
+
+impl Drop for LocalAgent {
+    fn drop(&mut self) {
+        self.jobs_tx = None;
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! `run`: one `planc run` from start to end: lock the state dir, select the actions,
+//! check the lock file or summary, schedule on the chosen agent, then verify pairs,
+//! assemble images and write every report.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use compiler::dag::{FORMAT_VERSION, Source, StagedDag};
+
+use crate::action_executor::{ActionExecutor, ExecutorConfig};
+use crate::content_store::{ContentStore, DiskStore, StoreError};
+use crate::dry_agent::DryAgent;
+use crate::history::History;
+use crate::image_writer::ImageWriter;
+use crate::local_agent::{CachePolicy, LocalAgent};
+use crate::plan_lock::{LockError, PlanLock};
+use crate::process_runner::ProcessRunner;
+use crate::progress::Progress;
+use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode};
+use crate::run_report::RunReport;
+use crate::run_summary::{RunSummary, SummaryTool};
+use crate::sandbox::{SandboxError, SandboxSpec};
+use crate::scheduler::{ScheduleConfig, ScheduleError, Scheduler, Status};
+use crate::seed_tools::SeedTools;
+use crate::selection::{Selection, SelectionError};
+use crate::signals::Signals;
+use crate::state_lock::{StateLock, StateLockError};
+use crate::tree_archive::TreeArchive;
+use crate::verify_pair::VerifyPair;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the DAG has format version {0}; this planc reads version {FORMAT_VERSION}")]
+    Format(u32),
+    #[error(transparent)]
+    StateLock(#[from] StateLockError),
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("the inputs differ from the summary `{summary}`:\n{}", .drift.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"))]
+    SummaryDrift { summary: PathBuf, drift: Vec<String> },
+    #[error("{0}")]
+    Summary(String),
+    #[error("cannot write `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// Where things live in the state dir.
+pub struct StatePaths {
+    pub root: PathBuf,
+}
+
+impl StatePaths {
+    pub fn cache(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+    pub fn work(&self) -> PathBuf {
+        self.root.join("work")
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+    pub fn tools(&self) -> PathBuf {
+        self.root.join("tools")
+    }
+    pub fn images(&self) -> PathBuf {
+        self.root.join("images")
+    }
+}
+
+/// Runs `dag` as `config` says. Errors are for runs that could not start or finish
+/// their bookkeeping; failed actions are in the report.
+pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
+    if dag.format_version != FORMAT_VERSION {
+        return Err(RunError::Format(dag.format_version));
+    }
+    let paths = StatePaths { root: config.state_dir.clone() };
+    let _lock = StateLock::acquire(&paths.root, config.state_lock)?;
+    let selection = Selection::new(dag, &config.targets)?;
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RunError::Io { path, source }
+    };
+    for d in [paths.logs(), paths.work(), paths.tools()] {
+        std::fs::create_dir_all(&d).map_err(io(&d))?;
+    }
+    if config.lock == LockMode::Locked {
+        let lock_path = config.plan_dir.join("plan.lock");
+        let locked = PlanLock::load(&lock_path)?;
+        let drift = locked.drift(&PlanLock::compute(dag, &config.plan_dir)?);
+        if !drift.is_empty() {
+            return Err(LockError::Drift(drift).into());
+        }
+    }
+    if config.isolation == Isolation::Sandbox && config.agent == AgentKind::Local {
+        SandboxSpec::probe()?;
+    }
+    let replay = match &config.from_summary {
+        None => None,
+        Some(p) => {
+            let recorded = RunSummary::load(p).map_err(RunError::Summary)?;
+            let current = current_inputs(dag, &selection.needed, &config.plan_dir, &paths.tools());
+            let drift = recorded.input_drift(&current);
+            if !drift.is_empty() {
+                return Err(RunError::SummaryDrift { summary: p.clone(), drift });
+            }
+            Some(recorded)
+        }
+    };
+
+    let history_path = paths.root.join("durations.json");
+    let mut history = History::load(&history_path);
+    let estimate: Vec<u64> =
+        dag.actions.iter().map(|a| history.durations.get(&a.id).copied().unwrap_or(a.cost_ms)).collect();
+    let handle_signals = config.signals == SignalMode::Handle;
+    let schedule = ScheduleConfig {
+        attempts: config.attempts.max(1),
+        on_failure: config.on_failure,
+        order: config.order,
+        retry_backoff: config.retry_backoff,
+        deadline: config.timeout,
+        poll: handle_signals.then(|| Duration::from_millis(100)),
+    };
+    let scheduler = Scheduler::new(dag, &selection.needed, &estimate, schedule)?;
+    let total = selection.needed.iter().filter(|&&b| b).count();
+    let mut progress = Progress::new(dag, total, config.progress);
+    let interrupted = move || handle_signals && Signals::interrupted();
+
+    let mut report = match config.agent {
+        AgentKind::Dry => {
+            let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
+            let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
+            let out = scheduler.run(&mut agent, &mut progress, &interrupted);
+            progress.clear();
+            RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![] }
+        }
+        AgentKind::Local => {
+            let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
+            let executor = ActionExecutor {
+                dag: Arc::new(dag.clone()),
+                config: ExecutorConfig {
+                    work_root: paths.work(),
+                    log_root: paths.logs(),
+                    plan_dir: config.plan_dir.clone(),
+                    jobs: config.jobs.max(1),
+                    checks: config.checks,
+                    check_attempts: config.check_attempts,
+                    isolation: config.isolation,
+                    final_stages: final_stages(dag),
+                },
+                store: Arc::clone(&store),
+                runner: Arc::new(ProcessRunner::new(config.kill_grace)),
+            };
+            let policy = CachePolicy {
+                mode: config.cache,
+                rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
+                max_cascading_rebuilds: config.max_cascading_rebuilds,
+            };
+            let mut agent = LocalAgent::new(executor, policy, config.jobs.max(1), paths.tools());
+            let out = scheduler.run(&mut agent, &mut progress, &interrupted);
+            progress.clear();
+            let flushed = store.flush();
+            let mut report =
+                RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![] };
+            if let Err(e) = flushed {
+                report.problems.push(e.to_string());
+            }
+            // Durations of what ran feed the next critical path.
+            for (a, r) in dag.actions.iter().zip(&report.records) {
+                if r.status == Status::Built {
+                    history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
+                }
+            }
+            let _ = history.save(&history_path);
+            let summary = summarize(dag, &report, &agent);
+            if let Some(recorded) = &replay {
+                report.problems.extend(recorded.output_drift(&summary));
+            }
+            summary.write(&paths.root.join("summary.json")).map_err(io(&paths.root.join("summary.json")))?;
+            drop(agent);
+            if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
+                finish(dag, &*store, &mut report, &paths);
+            }
+            report
+        }
+    };
+    report.write_files(dag).map_err(io(&paths.root))?;
+    if config.progress != ProgressMode::Quiet {
+        eprint!("{}", report.summary_table(dag));
+        for p in &report.problems {
+            eprintln!("error: {p}");
+        }
+    }
+    report.records.shrink_to_fit();
+    Ok(report)
+}
+
+/// Stages after which `DEB_STAGE` is not set.
+fn final_stages(dag: &StagedDag) -> Vec<String> {
+    let _ = dag;
+    vec!["final".into(), "rebuild".into()]
+}
+
+/// Verify pairs, then images.
+fn finish(dag: &StagedDag, store: &dyn ContentStore, report: &mut RunReport, paths: &StatePaths) {
+    let results: Vec<_> = report.records.iter().map(|r| r.outputs.clone()).collect();
+    for v in &dag.verify {
+        let (Some(l), Some(r)) = (&results[v.left], &results[v.right]) else { continue };
+        if let Some(problem) = VerifyPair::compare(dag, store, (v.left, l), (v.right, r)) {
+            report.problems.push(problem);
+        }
+    }
+    if !dag.images.is_empty() {
+        let _ = std::fs::create_dir_all(paths.images());
+        for image in &dag.images {
+            if let Err(e) = ImageWriter::write(dag, store, &results, image, &paths.images()) {
+                report.problems.push(e);
+            }
+        }
+    }
+}
+
+fn summarize(dag: &StagedDag, report: &RunReport, agent: &LocalAgent) -> RunSummary {
+    let mut s = RunSummary { format: 1, plan: dag.plan.clone(), ..RunSummary::default() };
+    for (i, (a, r)) in dag.actions.iter().zip(&report.records).enumerate() {
+        if let Some(src) = agent.inputs[i].source {
+            s.sources.insert(a.id.clone(), src);
+        }
+        if let Some(outs) = &r.outputs {
+            s.outputs.insert(a.id.clone(), outs.iter().map(|o| (o.name.clone(), o.digest)).collect::<BTreeMap<_, _>>());
+        }
+    }
+    for (name, tools) in agent.seeds() {
+        if let Ok(t) = tools {
+            s.seeds.insert(name.clone(), t.identity);
+            for h in &t.tools {
+                s.host_tools.push(SummaryTool { seed: name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
+            }
+        }
+    }
+    s.host_tools.sort_by(|a, b| (&a.seed, &a.name).cmp(&(&b.seed, &b.name)));
+    s
+}
+
+/// The external inputs of the needed actions as they are now (for `--from-summary`).
+fn current_inputs(dag: &StagedDag, needed: &[bool], plan_dir: &Path, tools_root: &Path) -> RunSummary {
+    let mut s = RunSummary { format: 1, plan: dag.plan.clone(), ..RunSummary::default() };
+    for (a, _) in dag.actions.iter().zip(needed).filter(|(_, n)| **n) {
+        let d = match &a.source {
+            Some(Source::Path { path }) => TreeArchive::pack(&plan_dir.join(path)).ok().map(|t| t.digest),
+            Some(Source::Archive(arch)) => crate::digest::Digest::of_file(&plan_dir.join(&arch.path)).ok(),
+            None => None,
+        };
+        if let Some(d) = d {
+            s.sources.insert(a.id.clone(), d);
+        }
+    }
+    for seed in &dag.seeds {
+        let sha = seed.archive.as_ref().and_then(|a| crate::digest::Digest::of_file(&plan_dir.join(&a.path)).ok());
+        if let Ok(t) = SeedTools::prepare(tools_root, seed, sha) {
+            s.seeds.insert(seed.name.clone(), t.identity);
+            for h in &t.tools {
+                s.host_tools.push(SummaryTool { seed: seed.name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
+            }
+        }
+    }
+    s
+}
+
+/// Writes `plan.lock` beside the plan (`planc lock`).
+pub fn lock(dag: &StagedDag, plan_dir: &Path) -> Result<PlanLock, RunError> {
+    let l = PlanLock::compute(dag, plan_dir)?;
+    let path = plan_dir.join("plan.lock");
+    l.write(&path).map_err(|source| RunError::Io { path, source })?;
+    Ok(l)
+}
