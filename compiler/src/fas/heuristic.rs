@@ -5,7 +5,7 @@ use super::budget::Budget;
 use super::component::Component;
 use super::greedy::greedy_order;
 use super::order::Order;
-use super::reinsert::reinsert;
+use super::reinsert::{Witnesses, reinsert};
 use super::sift::sift_round;
 
 /// What the heuristic did on one component, for [`super::FasStats`].
@@ -38,6 +38,7 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
     }
     let mut budget = Budget::new(budget_units);
     let mut cost = greedy_cost;
+    let mut witnesses = Witnesses::new(c);
     loop {
         while !budget.exhausted() {
             let (saved, moves) = sift_round(c, &mut order, &mut budget);
@@ -50,7 +51,7 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         if budget.exhausted() {
             break;
         }
-        let (saved, put_back) = reinsert(c, &mut order, &mut budget);
+        let (saved, put_back) = reinsert(c, &mut order, &mut witnesses, &mut budget);
         cost -= saved;
         run.put_back += put_back;
         if put_back == 0 || budget.exhausted() {

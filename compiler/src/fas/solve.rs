@@ -9,7 +9,7 @@ use super::exact::exact_order;
 use super::graph::{Adjacency, ArcGraph, EdgeId};
 use super::heuristic::heuristic_order;
 use super::order::Order;
-use super::reinsert::reinsert;
+use super::reinsert::{Witnesses, reinsert};
 use super::scc;
 
 /// The answer of [`min_feedback_arc_set`].
@@ -110,7 +110,12 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
             stats.exact_sccs += 1;
             let mut order = exact_order(&c);
             // Optimal already; this only drops removals of zero cost that are not needed.
-            reinsert(&c, &mut order, &mut Budget::new(u64::MAX));
+            reinsert(
+                &c,
+                &mut order,
+                &mut Witnesses::new(&c),
+                &mut Budget::new(u64::MAX),
+            );
             order
         } else {
             stats.heuristic_sccs += 1;
