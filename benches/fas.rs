@@ -229,7 +229,7 @@ fn main() {
             removed.len(),
         );
         println!(
-            "{:>24}  exact sccs {}, heuristic sccs {}, greedy cost {} -> improved {} ({:.1}% less), sift moves {}, put back {}, work {} units, budget exhausted {}",
+            "{:>24}  exact sccs {}, heuristic sccs {}, greedy cost {} -> improved {} ({:.1}% less), sift moves {}, windows {}, swaps {}, put back {}, work {} units, budget exhausted {}",
             "",
             stats.exact_sccs,
             stats.heuristic_sccs,
@@ -238,6 +238,8 @@ fn main() {
             100.0 * (stats.greedy_cost - stats.improved_cost) as f64
                 / stats.greedy_cost.max(1) as f64,
             stats.sift_moves,
+            stats.windows,
+            stats.swaps,
             stats.put_back,
             stats.work,
             stats.budget_exhausted,

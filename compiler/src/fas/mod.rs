@@ -16,8 +16,11 @@ mod heuristic;
 mod order;
 mod reinsert;
 mod scc;
+mod search;
 mod sift;
 mod solve;
+mod swap;
+mod window;
 
 #[cfg(test)]
 mod tests;
