@@ -2,9 +2,9 @@
 //!
 //! A set of edges is a feedback arc set exactly when some linear ordering of the nodes
 //! points all the others forwards, so the minimum feedback arc set is the set of back
-//! edges of a linear ordering of minimum back-edge cost. `best[S]` is the cheapest cost of
-//! ordering the subset `S` as a prefix; appending `v` to a prefix `S` makes every edge
-//! `v → u` with `u ∈ S` a back edge. Parallel edges between a pair are summed (each is
+//! edges of a linear ordering of minimum back-edge cost. `best[S]` is the cheapest cost,
+//! over the orderings of the subset `S` as a prefix, of the back edges that end in `S`;
+//! appending `v` to a prefix `S` makes every edge `u → v` with `u ∉ S` a back edge. Parallel edges between a pair are summed (each is
 //! paid for), so the work is `O(2^n · n²)` whatever the number of edges, and the memory
 //! `9 · 2^n` bytes. Unremovable edges forbid a transition instead of costing.
 
@@ -20,12 +20,12 @@ const INFEASIBLE: u64 = u64::MAX;
 /// The edges among at most [`MAX_EXACT_LIMIT`] nodes `0..n`, summed per ordered pair.
 pub(super) struct PairCosts {
     n: usize,
-    /// `cost[v * n + u]`: summed cost of the removable edges `v → u`.
+    /// `cost[u * n + v]`: summed cost of the removable edges `u → v`.
     cost: Vec<u64>,
-    /// `targets[v]`: the nodes `u` with a removable edge `v → u`.
-    targets: Vec<u32>,
-    /// `hard[v]`: the nodes `u` with an unremovable edge `v → u`.
-    hard: Vec<u32>,
+    /// `sources[v]`: the nodes `u` with a removable edge `u → v`.
+    sources: Vec<u32>,
+    /// `hard_sources[v]`: the nodes `u` with an unremovable edge `u → v`.
+    hard_sources: Vec<u32>,
 }
 
 impl PairCosts {
@@ -37,34 +37,39 @@ impl PairCosts {
         PairCosts {
             n,
             cost: vec![0; n * n],
-            targets: vec![0; n],
-            hard: vec![0; n],
+            sources: vec![0; n],
+            hard_sources: vec![0; n],
         }
     }
 
-    /// Adds an edge `v → u` (`None`: unremovable).
-    pub(super) fn add(&mut self, v: usize, u: usize, cost: Option<u32>) {
+    /// Adds an edge `u → v` between two different nodes (`None`: unremovable).
+    pub(super) fn add(&mut self, u: usize, v: usize, cost: Option<u32>) {
+        debug_assert_ne!(u, v, "self-loops are handled by the driver");
         match cost {
             Some(k) => {
-                self.cost[v * self.n + u] += u64::from(k);
-                self.targets[v] |= 1 << u;
+                self.cost[u * self.n + v] += u64::from(k);
+                self.sources[v] |= 1 << u;
             }
-            None => self.hard[v] |= 1 << u,
+            None => self.hard_sources[v] |= 1 << u,
         }
     }
 
-    /// Back-edge cost of placing `v` after the nodes of `set`; `None` when that points
-    /// an unremovable edge backwards.
+    /// The cost that placing `v` right after the nodes of `set` commits to: its edges from
+    /// nodes not placed yet, which will come after it. `None` when one of them is
+    /// unremovable. Counting back edges at their head rather than their tail makes the
+    /// cost of a prefix include every back edge it already forces, which is what makes
+    /// the bound in [`PairCosts::best_order`] bite.
     fn append_cost(&self, set: u32, v: usize) -> Option<u64> {
-        if self.hard[v] & set != 0 {
+        let later = !set & !(1 << v);
+        if self.hard_sources[v] & later != 0 {
             return None;
         }
         let mut total = 0;
-        let mut back = self.targets[v] & set;
+        let mut back = self.sources[v] & later;
         while back != 0 {
             let u = back.trailing_zeros() as usize;
             back &= back - 1;
-            total += self.cost[v * self.n + u];
+            total += self.cost[u * self.n + v];
         }
         Some(total)
     }
@@ -89,10 +94,10 @@ impl PairCosts {
         for v in 0..n {
             for u in v + 1..n {
                 let (vu, uv) = (self.cost[v * n + u], self.cost[u * n + v]);
-                let (hard_vu, hard_uv) =
-                    (self.hard[v] & (1 << u) != 0, self.hard[u] & (1 << v) != 0);
-                let has_vu = self.targets[v] & (1 << u) != 0 || hard_vu;
-                let has_uv = self.targets[u] & (1 << v) != 0 || hard_uv;
+                let hard_vu = self.hard_sources[u] & (1 << v) != 0;
+                let hard_uv = self.hard_sources[v] & (1 << u) != 0;
+                let has_vu = self.sources[u] & (1 << v) != 0 || hard_vu;
+                let has_uv = self.sources[v] & (1 << u) != 0 || hard_uv;
                 if has_vu && has_uv {
                     bound += match (hard_vu, hard_uv) {
                         (true, _) => uv,
@@ -106,9 +111,12 @@ impl PairCosts {
     }
 
     /// An ordering of minimum back-edge cost pointing no unremovable edge backwards, and
-    /// its cost; `None` when the unremovable edges form a cycle. Ties go to the ordering
-    /// found first, so the result depends only on the edges.
-    pub(super) fn best_order(&self) -> Option<(Vec<u32>, u64)> {
+    /// its cost, if that cost is at most `bound`; `None` otherwise (in particular when the
+    /// unremovable edges form a cycle). Prefixes costing more than `bound` are not
+    /// extended, so a tight bound (the cost of a known ordering) saves most of the work.
+    /// Ties go to the ordering found first; as no optimal ordering has a prefix above the
+    /// bound, the result depends only on the edges, not on the bound.
+    pub(super) fn best_order(&self, bound: u64) -> Option<(Vec<u32>, u64)> {
         let n = self.n;
         let states = 1usize << n;
         let mut best = vec![INFEASIBLE; states];
@@ -128,7 +136,7 @@ impl PairCosts {
                     continue;
                 };
                 let next = set | (1 << v);
-                if base + extra < best[next] {
+                if base + extra <= bound && base + extra < best[next] {
                     best[next] = base + extra;
                     last[next] = v as u8;
                 }
@@ -151,18 +159,22 @@ impl PairCosts {
 }
 
 /// A linear ordering of the component of minimum back-edge cost that points no
-/// unremovable edge backwards.
+/// unremovable edge backwards. `known` is a valid ordering (the heuristic's), whose cost
+/// bounds the search.
 ///
 /// # Panics
-/// If the component has more than [`MAX_EXACT_LIMIT`] nodes or its unremovable edges
-/// form a cycle (the driver rules out both).
-pub(super) fn exact_order(c: &Component) -> Order {
+/// If the component has more than [`MAX_EXACT_LIMIT`] nodes or `known` points an
+/// unremovable edge backwards.
+pub(super) fn exact_order(c: &Component, known: &Order) -> Order {
     let mut pairs = PairCosts::new(c.len());
     for e in &c.edges {
         pairs.add(e.from as usize, e.to as usize, e.cost);
     }
+    let bound = pairs
+        .cost_of(&known.nodes)
+        .expect("the known ordering is valid");
     let (nodes, _) = pairs
-        .best_order()
-        .expect("unremovable edges of a component are acyclic");
+        .best_order(bound)
+        .expect("the known ordering is within the bound");
     Order::new(nodes)
 }

@@ -113,7 +113,8 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
         let c = Component::new(g, &adj, nodes, &comp_of, i as u32, &mut local);
         let order = if c.len() <= cfg.effective_exact_limit() {
             stats.exact_sccs += 1;
-            let mut order = exact_order(&c);
+            let (known, _) = heuristic_order(&c, cfg.improve_budget);
+            let mut order = exact_order(&c, &known);
             // Optimal already; this only drops removals of zero cost that are not needed.
             reinsert(
                 &c,

@@ -44,8 +44,8 @@ pub(super) fn window_pass(c: &Component, order: &mut Order, budget: &mut Budget)
             .cost_of(&local)
             .expect("the ordering points unremovable edges forwards");
         if here > pairs.two_cycle_bound() {
-            let (best, cost) = pairs.best_order().expect("the current order is feasible");
-            if cost < here {
+            // Only strictly cheaper orderings are of interest.
+            if let Some((best, _)) = pairs.best_order(here - 1) {
                 let old: Vec<u32> = order.nodes[start..end].to_vec();
                 for (i, &k) in best.iter().enumerate() {
                     let v = old[k as usize];
