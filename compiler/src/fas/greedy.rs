@@ -15,7 +15,9 @@ use super::order::Order;
 /// A node with a remaining unremovable in-edge is never picked that way, so no
 /// unremovable edge points backwards; since the unremovable edges are acyclic, some node
 /// is always eligible. An unremovable out-edge weighs one more than the largest removal
-/// cost, pushing nodes that unlock others to the front. Ties go to the lowest node number.
+/// cost, pushing nodes that unlock others to the front. Ties among the best go to the
+/// lowest node number; sinks and sources are taken most recent first. With `reversed`,
+/// the same runs on the reversed graph and its ordering is reversed.
 pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
     let n = c.len();
     // Run on the reversed graph when asked, and reverse the ordering found.
