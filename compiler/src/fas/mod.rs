@@ -40,7 +40,7 @@ mod window;
 mod tests;
 
 pub use config::FasConfig;
-pub use cycle::cycle_through;
+pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
 pub use scc::sccs;

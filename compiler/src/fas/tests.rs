@@ -7,8 +7,8 @@ use super::component::Component;
 use super::graph::Adjacency;
 use super::solve::{fallback_removal, is_acyclic_removal};
 use super::{
-    ArcGraph, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, cycle_through, min_feedback_arc_set,
-    sccs,
+    ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, cycle_through,
+    min_feedback_arc_set, sccs,
 };
 
 type Spec = (u32, u32, Option<u32>);
@@ -563,6 +563,11 @@ proptest! {
         };
         let got = cycle_through(&g, edge, &removed);
         prop_assert_eq!(got.as_ref().map(Vec::len), expected);
+        // A finder reused across edges answers the same.
+        let mut finder = CycleFinder::new(&g, &removed);
+        for other in g.edge_ids() {
+            prop_assert_eq!(finder.cycle_through(other), cycle_through(&g, other, &removed));
+        }
         if let Some(cycle) = got {
             assert_cycle(&g, &cycle, Some(edge));
             prop_assert!(cycle[1..].iter().all(|e| !gone[e.index()]));
