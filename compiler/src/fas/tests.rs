@@ -3,9 +3,15 @@
 
 use proptest::prelude::*;
 
+use super::budget::Budget;
 use super::component::Component;
 use super::graph::Adjacency;
+use super::order::Order;
+use super::reinsert::{Witnesses, reinsert};
+use super::sift::sift_round;
 use super::solve::{fallback_removal, is_acyclic_removal};
+use super::swap::swap_pass;
+use super::window::window_pass;
 use super::{
     ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, cycle_through,
     min_feedback_arc_set, sccs,
@@ -455,6 +461,136 @@ fn sccs_cover_every_node_in_build_order() {
         sccs(&g),
         vec![vec![5], vec![2], vec![0, 1], vec![3], vec![4]]
     );
+}
+
+// ---------------------------------------------------------------- single passes
+
+/// The whole graph as one component (it need not be strongly connected for a pass).
+fn whole(g: &ArcGraph) -> Component {
+    let nodes: Vec<u32> = (0..g.node_count() as u32).collect();
+    let comp_of = vec![0; g.node_count()];
+    let mut local = vec![0; g.node_count()];
+    Component::new(g, &Adjacency::outgoing(g), &nodes, &comp_of, 0, &mut local)
+}
+
+#[test]
+fn swap_exchanges_a_removed_edge_for_a_cheaper_cut() {
+    // 3 -> 0 (cost 10) is removed by the order 0 1 2 3; the kept path 0 -> 1 -> 2 -> 3
+    // can instead be cut at 1 -> 2 (cost 1).
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(10)),
+            (1, 2, Some(1)),
+            (2, 3, Some(10)),
+            (3, 0, Some(10)),
+        ],
+    );
+    let c = whole(&g);
+    let mut order = Order::new(vec![0, 1, 2, 3]);
+    let swaps = swap_pass(
+        &c,
+        &mut order,
+        &Witnesses::new(&c),
+        &mut Budget::new(u64::MAX),
+    );
+    assert_eq!((swaps, order.back_cost(&c)), (1, Some(1)));
+    assert_eq!(order.back_edges(&c), vec![1]);
+
+    // With a second path 0 -> 2 of cost 10, the cut costs 11: no exchange.
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(10)),
+            (1, 2, Some(1)),
+            (2, 3, Some(10)),
+            (3, 0, Some(10)),
+            (0, 2, Some(10)),
+        ],
+    );
+    let c = whole(&g);
+    let mut order = Order::new(vec![0, 1, 2, 3]);
+    let swaps = swap_pass(
+        &c,
+        &mut order,
+        &Witnesses::new(&c),
+        &mut Budget::new(u64::MAX),
+    );
+    assert_eq!((swaps, order.back_cost(&c)), (0, Some(10)));
+
+    // An unremovable edge is never cut.
+    let g = graph(
+        4,
+        &[
+            (0, 1, Some(10)),
+            (1, 2, None),
+            (2, 3, Some(10)),
+            (3, 0, Some(10)),
+        ],
+    );
+    let c = whole(&g);
+    let mut order = Order::new(vec![0, 1, 2, 3]);
+    let swaps = swap_pass(
+        &c,
+        &mut order,
+        &Witnesses::new(&c),
+        &mut Budget::new(u64::MAX),
+    );
+    assert_eq!((swaps, order.back_cost(&c)), (0, Some(10)));
+}
+
+#[test]
+fn window_reorders_a_run_of_nodes() {
+    // The order 1 0 2 points 0 -> 1 (cost 5) backwards; 0 1 2 would point 1 -> 0
+    // (cost 1) backwards instead.
+    let g = graph(3, &[(0, 1, Some(5)), (1, 0, Some(1)), (1, 2, Some(1))]);
+    let c = whole(&g);
+    let mut order = Order::new(vec![1, 0, 2]);
+    assert_eq!(window_pass(&c, &mut order, &mut Budget::new(u64::MAX)), 1);
+    assert_eq!(
+        (order.nodes.clone(), order.back_cost(&c)),
+        (vec![0, 1, 2], Some(1))
+    );
+    // Already optimal: nothing to do.
+    assert_eq!(window_pass(&c, &mut order, &mut Budget::new(u64::MAX)), 0);
+}
+
+#[test]
+fn sifting_moves_a_node_to_its_cheapest_place() {
+    // Node 0 first makes 1 -> 0 and 2 -> 0 (cost 3 each) back edges; last, only 0 -> 1.
+    let g = graph(
+        3,
+        &[
+            (0, 1, Some(1)),
+            (1, 0, Some(3)),
+            (2, 0, Some(3)),
+            (1, 2, Some(1)),
+        ],
+    );
+    let c = whole(&g);
+    let mut order = Order::new(vec![0, 1, 2]);
+    let (saved, moves) = sift_round(&c, &mut order, &mut Budget::new(u64::MAX));
+    assert_eq!((saved, moves), (5, 1));
+    assert_eq!(
+        (order.nodes.clone(), order.back_cost(&c)),
+        (vec![1, 2, 0], Some(1))
+    );
+}
+
+#[test]
+fn reinsert_puts_back_what_closes_no_cycle() {
+    // The order 2 1 0 removes 0 -> 1 (cost 1) and 1 -> 2 (cost 3); only 0 -> 1 is needed.
+    let g = graph(3, &[(0, 1, Some(1)), (1, 0, Some(1)), (1, 2, Some(3))]);
+    let c = whole(&g);
+    let mut order = Order::new(vec![2, 1, 0]);
+    let (saved, put_back) = reinsert(
+        &c,
+        &mut order,
+        &mut Witnesses::new(&c),
+        &mut Budget::new(u64::MAX),
+    );
+    assert_eq!((saved, put_back), (3, 1));
+    assert_eq!(order.back_edges(&c), vec![0]);
 }
 
 // ---------------------------------------------------------------- properties
