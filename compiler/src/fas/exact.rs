@@ -136,8 +136,9 @@ impl PairCosts {
                     continue;
                 };
                 let next = set | (1 << v);
-                if base + extra <= bound && base + extra < best[next] {
-                    best[next] = base + extra;
+                let total = base.saturating_add(extra);
+                if total <= bound && total < best[next] {
+                    best[next] = total;
                     last[next] = v as u8;
                 }
             }
@@ -163,18 +164,17 @@ impl PairCosts {
 /// bounds the search.
 ///
 /// # Panics
-/// If the component has more than [`MAX_EXACT_LIMIT`] nodes or `known` points an
-/// unremovable edge backwards.
+/// If the component has more than [`MAX_EXACT_LIMIT`] nodes or its unremovable edges
+/// form a cycle (the driver rules out both).
 pub(super) fn exact_order(c: &Component, known: &Order) -> Order {
     let mut pairs = PairCosts::new(c.len());
     for e in &c.edges {
         pairs.add(e.from as usize, e.to as usize, e.cost);
     }
-    let bound = pairs
-        .cost_of(&known.nodes)
-        .expect("the known ordering is valid");
+    // Without a valid known ordering (a bug elsewhere), search unbounded.
+    let bound = pairs.cost_of(&known.nodes).unwrap_or(INFEASIBLE - 1);
     let (nodes, _) = pairs
         .best_order(bound)
-        .expect("the known ordering is within the bound");
+        .expect("unremovable edges of a component are acyclic");
     Order::new(nodes)
 }
