@@ -5,15 +5,19 @@ use super::exact::MAX_EXACT_LIMIT;
 /// How hard [`super::min_feedback_arc_set`] works.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FasConfig {
-    /// Strongly connected components of at most this many nodes are solved exactly (any
-    /// number of edges: parallel edges are summed per pair). Values above
-    /// [`MAX_EXACT_LIMIT`] (20) act as 20. The exact solver takes `O(2^n · n²)` time and
-    /// `9 · 2^n` bytes: at the default of 16, under 20 ms and 600 KiB per component.
+    /// Strongly connected components of at most this many nodes are solved exactly, with
+    /// any number of edges (parallel edges are summed per pair). Values above
+    /// [`MAX_EXACT_LIMIT`] (20) act as 20. The exact solver takes `O(2^n · n²)` time at
+    /// worst (much less in practice: it is bounded by the heuristic's cost) and `9 · 2^n`
+    /// bytes: at the default of 16, at most about 10 ms and 600 KiB per component on
+    /// random components; at 20, up to about 0.2 s and 9 MiB.
     pub exact_limit: usize,
     /// Work units (about one edge looked at, or one node shifted, each) that the local
-    /// improvement may spend on each larger component after the greedy ordering; 0 keeps
-    /// the plain greedy ordering. Counted in steps, never in time, so the answer is the
-    /// same on every machine.
+    /// improvement may spend on each component after its greedy ordering; 0 keeps the
+    /// plain greedy ordering (and then the removal need not be minimal). Counted in steps,
+    /// never in time, so the answer is the same on every machine. The default, 20
+    /// million, lets a 5,000-node component with 48,000 edges reach its local optimum
+    /// (about 12 million units, 150 ms).
     pub improve_budget: u64,
 }
 

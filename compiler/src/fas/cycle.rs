@@ -11,26 +11,57 @@ use super::scc;
 ///
 /// Passing the solver's removed set gives, for a removed edge, a cycle that it alone
 /// breaks (one exists for every edge the solver removes, as its result is minimal); pass
-/// `&[]` for a shortest cycle through the edge in the whole graph.
+/// `&[]` for a shortest cycle through the edge in the whole graph. Each call indexes the
+/// whole graph; to explain many edges, use one [`CycleFinder`].
 pub fn cycle_through(g: &ArcGraph, edge: EdgeId, removed: &[EdgeId]) -> Option<Vec<EdgeId>> {
-    let e = g.edge(edge);
-    if e.from == e.to {
-        return Some(vec![edge]);
+    CycleFinder::new(g, removed).cycle_through(edge)
+}
+
+/// [`cycle_through`] for many edges of one graph and one removed set, indexing the graph
+/// once.
+pub struct CycleFinder<'g> {
+    g: &'g ArcGraph,
+    adj: Adjacency,
+    skip: Vec<bool>,
+    bfs: Bfs,
+}
+
+impl<'g> CycleFinder<'g> {
+    pub fn new(g: &'g ArcGraph, removed: &[EdgeId]) -> Self {
+        let mut skip = vec![false; g.edge_count()];
+        for r in removed {
+            skip[r.index()] = true;
+        }
+        CycleFinder {
+            g,
+            adj: Adjacency::outgoing(g),
+            skip,
+            bfs: Bfs::new(g.node_count()),
+        }
     }
-    let mut skip = vec![false; g.edge_count()];
-    for r in removed {
-        skip[r.index()] = true;
+
+    /// As [`cycle_through`] with this finder's graph and removed set.
+    pub fn cycle_through(&mut self, edge: EdgeId) -> Option<Vec<EdgeId>> {
+        let e = self.g.edge(edge);
+        if e.from == e.to {
+            return Some(vec![edge]);
+        }
+        let skip = &self.skip;
+        let mut unlimited = u64::MAX;
+        let path = self.bfs.shortest_path(
+            self.g,
+            &self.adj,
+            e.to,
+            e.from,
+            usize::MAX,
+            &mut unlimited,
+            |i| !skip[i as usize],
+        )?;
+        let mut cycle = Vec::with_capacity(path.len() + 1);
+        cycle.push(edge);
+        cycle.extend(path);
+        Some(cycle)
     }
-    let adj = Adjacency::outgoing(g);
-    let mut bfs = Bfs::new(g.node_count());
-    let mut unlimited = u64::MAX;
-    let path = bfs.shortest_path(g, &adj, e.to, e.from, usize::MAX, &mut unlimited, |i| {
-        !skip[i as usize]
-    })?;
-    let mut cycle = Vec::with_capacity(path.len() + 1);
-    cycle.push(edge);
-    cycle.extend(path);
-    Some(cycle)
 }
 
 /// Edge visits allowed when looking for a shortest unbreakable cycle, before settling for

@@ -71,6 +71,11 @@ impl ArcGraph {
         self.edges.len()
     }
 
+    /// Every edge, in insertion order.
+    pub fn edge_ids(&self) -> impl Iterator<Item = EdgeId> + use<> {
+        (0..self.edges.len()).map(EdgeId::from_index)
+    }
+
     /// The edge's `(from, to)`.
     pub fn endpoints(&self, edge: EdgeId) -> (u32, u32) {
         let e = self.edges[edge.index()];

@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::component::Component;
+use super::component::{Component, LocalEdge};
 use super::order::Order;
 
 /// Eades, Lin and Smyth (1993), weighted: repeatedly take a sink (placed at the right end,
@@ -15,9 +15,28 @@ use super::order::Order;
 /// A node with a remaining unremovable in-edge is never picked that way, so no
 /// unremovable edge points backwards; since the unremovable edges are acyclic, some node
 /// is always eligible. An unremovable out-edge weighs one more than the largest removal
-/// cost, pushing nodes that unlock others to the front. Ties go to the lowest node number.
-pub(super) fn greedy_order(c: &Component) -> Order {
+/// cost, pushing nodes that unlock others to the front. Ties among the best go to the
+/// lowest node number; sinks and sources are taken most recent first. With `reversed`,
+/// the same runs on the reversed graph and its ordering is reversed.
+pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
     let n = c.len();
+    // Run on the reversed graph when asked, and reverse the ordering found.
+    let tail = |e: &LocalEdge| if reversed { e.to } else { e.from };
+    let head = |e: &LocalEdge| if reversed { e.from } else { e.to };
+    let outgoing = |v: u32| {
+        if reversed {
+            c.incoming(v)
+        } else {
+            c.outgoing(v)
+        }
+    };
+    let incoming = |v: u32| {
+        if reversed {
+            c.outgoing(v)
+        } else {
+            c.incoming(v)
+        }
+    };
     let hard_weight = i64::from(c.max_cost()) + 1;
     let weight = |e: u32| c.edges[e as usize].cost.map_or(hard_weight, i64::from);
 
@@ -27,13 +46,13 @@ pub(super) fn greedy_order(c: &Component) -> Order {
     let mut hard_in_left = vec![0u32; n];
     let mut delta = vec![0i64; n];
     for (i, e) in c.edges.iter().enumerate() {
-        out_left[e.from as usize] += 1;
-        in_left[e.to as usize] += 1;
+        out_left[tail(e) as usize] += 1;
+        in_left[head(e) as usize] += 1;
         if e.cost.is_none() {
-            hard_in_left[e.to as usize] += 1;
+            hard_in_left[head(e) as usize] += 1;
         }
-        delta[e.from as usize] += weight(i as u32);
-        delta[e.to as usize] -= weight(i as u32);
+        delta[tail(e) as usize] += weight(i as u32);
+        delta[head(e) as usize] -= weight(i as u32);
     }
     // Candidate lists are checked when popped, so stale entries are harmless.
     let mut sinks: Vec<u32> = (0..n as u32)
@@ -72,8 +91,8 @@ pub(super) fn greedy_order(c: &Component) -> Order {
             v
         };
         placed[v as usize] = true;
-        for &e in c.outgoing(v) {
-            let u = c.edges[e as usize].to as usize;
+        for &e in outgoing(v) {
+            let u = head(&c.edges[e as usize]) as usize;
             if placed[u] {
                 continue;
             }
@@ -89,8 +108,8 @@ pub(super) fn greedy_order(c: &Component) -> Order {
                 heap.push((delta[u], Reverse(u as u32)));
             }
         }
-        for &e in c.incoming(v) {
-            let u = c.edges[e as usize].from as usize;
+        for &e in incoming(v) {
+            let u = tail(&c.edges[e as usize]) as usize;
             if placed[u] {
                 continue;
             }
@@ -106,6 +125,9 @@ pub(super) fn greedy_order(c: &Component) -> Order {
     }
     right.reverse();
     left.extend(right);
+    if reversed {
+        left.reverse();
+    }
     Order::new(left)
 }
 

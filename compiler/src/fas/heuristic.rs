@@ -5,8 +5,10 @@ use super::budget::Budget;
 use super::component::Component;
 use super::greedy::greedy_order;
 use super::order::Order;
-use super::reinsert::reinsert;
+use super::reinsert::{Witnesses, reinsert};
 use super::sift::sift_round;
+use super::swap::swap_pass;
+use super::window::window_pass;
 
 /// What the heuristic did on one component, for [`super::FasStats`].
 #[derive(Debug, Default)]
@@ -14,20 +16,36 @@ pub(super) struct HeuristicRun {
     pub(super) greedy_cost: u64,
     pub(super) final_cost: u64,
     pub(super) sift_moves: u64,
+    pub(super) windows: u64,
+    pub(super) swaps: u64,
     pub(super) put_back: u64,
     pub(super) work: u64,
     pub(super) budget_exhausted: bool,
 }
 
-/// Greedy ordering ([`greedy_order`]), then, while the budget lasts, rounds of sifting
-/// until a round saves nothing, followed by putting back redundant removals; repeated
-/// while putting back changes anything (it reorders nodes, which can open new sifting
-/// moves). Every step keeps the ordering valid, so stopping anywhere is safe.
+/// The better of two greedy orderings ([`greedy_order`] on the graph and on its
+/// reverse), then, while the budget lasts, rounds of local improvement until none of
+/// them changes anything:
+/// 1. sifting rounds until one saves nothing ([`sift_round`]);
+/// 2. exact reordering of short runs of nodes ([`window_pass`]); back to 1 if it helped;
+/// 3. putting back redundant removals ([`reinsert`]), which also reorders nodes; back
+///    to 1 if it put any back;
+/// 4. exchanging removed edges for cheaper cuts ([`swap_pass`]); back to 1 if it did.
+///
+/// Each change lowers the cost, or keeps it and removes fewer edges, so this ends. Every
+/// step keeps the ordering valid, so stopping anywhere is safe; when the budget stops
+/// it, one more re-insertion pass, outside the budget, keeps the removal minimal.
 pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, HeuristicRun) {
-    let mut order = greedy_order(c);
-    let greedy_cost = order
-        .back_cost(c)
-        .expect("greedy points no unremovable edge backwards");
+    // No step points an unremovable edge backwards; if one did (a bug), the driver's
+    // final check would catch it, so do not fail here.
+    let cost_of = |o: &Order| o.removable_back_cost(c);
+    let (forward, backward) = (greedy_order(c, false), greedy_order(c, true));
+    let (forward_cost, backward_cost) = (cost_of(&forward), cost_of(&backward));
+    let (mut order, greedy_cost) = if backward_cost < forward_cost {
+        (backward, backward_cost)
+    } else {
+        (forward, forward_cost)
+    };
     let mut run = HeuristicRun {
         greedy_cost,
         final_cost: greedy_cost,
@@ -37,29 +55,49 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         return (order, run);
     }
     let mut budget = Budget::new(budget_units);
-    let mut cost = greedy_cost;
-    loop {
-        while !budget.exhausted() {
+    let mut witnesses = Witnesses::new(c);
+    while !budget.exhausted() {
+        loop {
             let (saved, moves) = sift_round(c, &mut order, &mut budget);
-            cost -= saved;
             run.sift_moves += moves;
-            if saved == 0 {
+            if saved == 0 || budget.exhausted() {
                 break;
             }
         }
         if budget.exhausted() {
             break;
         }
-        let (saved, put_back) = reinsert(c, &mut order, &mut budget);
-        cost -= saved;
+        let windows = window_pass(c, &mut order, &mut budget);
+        run.windows += windows;
+        if windows > 0 {
+            continue;
+        }
+        if budget.exhausted() {
+            break;
+        }
+        let (_, put_back) = reinsert(c, &mut order, &mut witnesses, &mut budget);
         run.put_back += put_back;
-        if put_back == 0 || budget.exhausted() {
+        if put_back > 0 {
+            continue;
+        }
+        if budget.exhausted() {
+            break;
+        }
+        let swaps = swap_pass(c, &mut order, &witnesses, &mut budget);
+        run.swaps += swaps;
+        if swaps == 0 {
             break;
         }
     }
-    debug_assert_eq!(order.back_cost(c), Some(cost));
-    run.final_cost = cost;
     run.work = budget.spent();
     run.budget_exhausted = budget.exhausted();
+    if run.budget_exhausted {
+        // Whatever the budget, every removal left must be needed.
+        let mut unlimited = Budget::new(u64::MAX);
+        let (_, put_back) = reinsert(c, &mut order, &mut witnesses, &mut unlimited);
+        run.put_back += put_back;
+        run.work += unlimited.spent();
+    }
+    run.final_cost = cost_of(&order);
     (order, run)
 }

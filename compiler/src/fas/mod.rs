@@ -1,9 +1,23 @@
 //! Minimum-cost feedback arc sets: which dependency edges to redirect or drop so that a
 //! plan's instance graph becomes acyclic.
 //!
-//! [`min_feedback_arc_set`] works per strongly connected component ([`sccs`]): exact on
-//! small ones, greedy ordering plus local improvement on large ones, deterministic
-//! throughout; [`cycle_through`] explains which cycle a removed edge breaks.
+//! The problem is the weighted minimum feedback arc set, NP-hard. An [`ArcGraph`] holds
+//! the edges with their removal costs (`None`: never removable); [`min_feedback_arc_set`]
+//! returns the edges to remove, or a cycle of unremovable edges when no removal helps.
+//! It works per strongly connected component ([`sccs`]), never removing an edge between
+//! two: components of up to [`FasConfig::exact_limit`] nodes are solved exactly,
+//! larger ones by a greedy ordering and local improvement. [`cycle_through`] explains
+//! which cycle a removed edge breaks.
+//!
+//! Every solver produces a linear ordering of a component's nodes (`order`) and
+//! removes its back edges, so a result is acyclic by construction; it is checked anyway
+//! before it is returned. Results depend only on the input: no hashing, no clocks,
+//! budgets counted in work units.
+//!
+//! Codemap: `graph` (input), `scc`, `cycle` (shortest cycles), `solve` (the driver and
+//! the result), `component` (one SCC renumbered), `exact` (subset DP), `greedy`
+//! (Eades–Lin–Smyth), `heuristic` (the improvement loop) with its passes `sift`,
+//! `window`, `swap`, `reinsert`, and their helpers `search`, `budget`.
 
 mod budget;
 mod component;
@@ -16,14 +30,17 @@ mod heuristic;
 mod order;
 mod reinsert;
 mod scc;
+mod search;
 mod sift;
 mod solve;
+mod swap;
+mod window;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::FasConfig;
-pub use cycle::cycle_through;
+pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
 pub use scc::sccs;

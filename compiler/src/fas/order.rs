@@ -38,12 +38,22 @@ impl Order {
     }
 
     /// Total cost of the back edges; `None` when an unremovable edge points backwards.
+    #[cfg(test)]
     pub(super) fn back_cost(&self, c: &Component) -> Option<u64> {
         let mut total = 0u64;
         for e in self.back_edges(c) {
             total += u64::from(c.edges[e as usize].cost?);
         }
         Some(total)
+    }
+
+    /// Total cost of the removable back edges, ignoring any unremovable one.
+    pub(super) fn removable_back_cost(&self, c: &Component) -> u64 {
+        self.back_edges(c)
+            .into_iter()
+            .filter_map(|e| c.edges[e as usize].cost)
+            .map(u64::from)
+            .sum()
     }
 
     /// Moves the node at position `from` to position `to`, shifting the ones between.

@@ -79,7 +79,9 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
             }
             gap = until + 1;
         }
-        let here = here.expect("a node's own position is allowed");
+        // The node's own position is always allowed, unless an unremovable edge already
+        // points backwards (a bug the driver's final check catches): then leave it.
+        let here = here.unwrap_or(i64::MIN);
         let mut shifted = 0;
         if best.0 < here {
             let to = best.1;

@@ -9,7 +9,7 @@ use super::exact::exact_order;
 use super::graph::{Adjacency, ArcGraph, EdgeId};
 use super::heuristic::heuristic_order;
 use super::order::Order;
-use super::reinsert::reinsert;
+use super::reinsert::{Witnesses, reinsert};
 use super::scc;
 
 /// The answer of [`min_feedback_arc_set`].
@@ -48,6 +48,10 @@ pub struct FasStats {
     pub improved_cost: u64,
     /// Nodes moved by sifting.
     pub sift_moves: u64,
+    /// Runs of consecutive nodes reordered exactly.
+    pub windows: u64,
+    /// Removed edges exchanged for a cheaper cut of kept edges.
+    pub swaps: u64,
     /// Removed edges put back because they closed no cycle.
     pub put_back: u64,
     /// Work units spent on local improvement.
@@ -66,9 +70,10 @@ pub struct FasStats {
 ///
 /// Components of at most [`FasConfig::exact_limit`] nodes are solved exactly by dynamic
 /// programming over node subsets; larger ones by a greedy ordering (Eades–Lin–Smyth with
-/// costs) improved by sifting and by putting back redundant removals, within
-/// [`FasConfig::improve_budget`]. Either way the removal is minimal: putting back any
-/// removed edge closes a cycle.
+/// costs) improved within [`FasConfig::improve_budget`] by sifting, exact reordering of
+/// short runs of nodes, exchanging removed edges for cheaper cuts, and putting back
+/// redundant removals. The removal is minimal (putting back any removed edge closes a
+/// cycle) except with `improve_budget: 0`, which returns the plain greedy ordering's.
 pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
     let adj = Adjacency::outgoing(g);
     if let Some(cycle) = unbreakable_cycle(g, &adj) {
@@ -108,9 +113,15 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
         let c = Component::new(g, &adj, nodes, &comp_of, i as u32, &mut local);
         let order = if c.len() <= cfg.effective_exact_limit() {
             stats.exact_sccs += 1;
-            let mut order = exact_order(&c);
+            let (known, _) = heuristic_order(&c, cfg.improve_budget);
+            let mut order = exact_order(&c, &known);
             // Optimal already; this only drops removals of zero cost that are not needed.
-            reinsert(&c, &mut order, &mut Budget::new(u64::MAX));
+            reinsert(
+                &c,
+                &mut order,
+                &mut Witnesses::new(&c),
+                &mut Budget::new(u64::MAX),
+            );
             order
         } else {
             stats.heuristic_sccs += 1;
@@ -119,6 +130,8 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
             stats.greedy_cost += run.greedy_cost;
             stats.improved_cost += run.final_cost;
             stats.sift_moves += run.sift_moves;
+            stats.windows += run.windows;
+            stats.swaps += run.swaps;
             stats.put_back += run.put_back;
             stats.work += run.work;
             stats.budget_exhausted |= run.budget_exhausted;
