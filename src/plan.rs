@@ -128,6 +128,9 @@ fn layers(dag: &StagedDag) -> Vec<usize> {
     layer
 }
 
+/// Redirects listed one by one before `planc plan` summarizes the rest.
+const MAX_LISTED: usize = 200;
+
 fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
     let layer = layers(dag);
     let count = keep.iter().filter(|&&k| k).count();
@@ -142,10 +145,10 @@ fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
     }
     if !dag.redirects.is_empty() {
         let _ = writeln!(out, "redirected to break cycles:");
-        for (r, cycle) in dag.redirects.iter().zip(&outcome.redirect_cycles) {
-            if !keep[r.from] {
-                continue;
-            }
+        let shown: Vec<usize> = (0..dag.redirects.len()).filter(|&k| keep[dag.redirects[k].from]).take(MAX_LISTED).collect();
+        let cycles = outcome.redirect_cycles(&shown);
+        for (&k, cycle) in shown.iter().zip(&cycles) {
+            let r = &dag.redirects[k];
             let _ = writeln!(
                 out,
                 "  {} takes `{}` from {} instead of {}  (breaks {})",
@@ -155,6 +158,10 @@ fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
                 r.original,
                 cycle.join(" → ")
             );
+        }
+        let total = (0..dag.redirects.len()).filter(|&k| keep[dag.redirects[k].from]).count();
+        if total > shown.len() {
+            let _ = writeln!(out, "  … and {} more; `planc explain PKG@STAGE` shows any of them", total - shown.len());
         }
     }
     let tainted: Vec<&str> =
@@ -298,11 +305,11 @@ pub fn explanation(dag: &StagedDag, outcome: &PlanOutcome, index: usize) -> Stri
         };
         let _ = writeln!(out, "  {} ← {from}", input.name);
     }
-    let involved: Vec<_> =
-        dag.redirects.iter().zip(&outcome.redirect_cycles).filter(|(r, _)| r.from == index || r.to == index).collect();
+    let involved: Vec<usize> = (0..dag.redirects.len()).filter(|&k| dag.redirects[k].from == index || dag.redirects[k].to == index).collect();
     if !involved.is_empty() {
         let _ = writeln!(out, "cycles it breaks:");
-        for (r, cycle) in involved {
+        for (&k, cycle) in involved.iter().zip(outcome.redirect_cycles(&involved)) {
+            let r = &dag.redirects[k];
             let _ = writeln!(
                 out,
                 "  {} takes `{}` from {} instead of {}, breaking {}",

@@ -2,6 +2,7 @@
 //! break, suggested breaks, why each instance exists, and statistics.
 
 use crate::dag::StagedDag;
+use crate::fas::{ArcGraph, CycleFinder, EdgeId};
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::syntax::Span;
 
@@ -12,10 +13,78 @@ pub struct PlanOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Why each action of the DAG exists, by action index.
     pub reasons: Vec<Reason>,
-    /// One per redirected edge, in the DAG's `redirects` order.
-    pub redirect_cycles: Vec<Vec<String>>,
+    /// One per redirect of the DAG, in its order: the stage graph and edge it removed.
+    pub redirect_edges: Vec<(usize, u32)>,
+    /// The graphs of the stages where cycles were broken, kept to explain redirects.
+    pub level_graphs: Vec<LevelGraph>,
     pub suggestions: Vec<SuggestedBreak>,
     pub stats: PlanStats,
+}
+
+/// The instances of one stage and the edges between them, with those removed to break
+/// its cycles: enough to say which cycle a redirect breaks, on demand (finding a cycle
+/// for every redirect of an archive up front would cost more than planning it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LevelGraph {
+    pub stage: String,
+    pub nodes: Vec<String>,
+    pub edges: Vec<(u32, u32)>,
+    pub removed: Vec<u32>,
+}
+
+impl LevelGraph {
+    fn finder_graph(&self) -> ArcGraph {
+        let mut g = ArcGraph::new(self.nodes.len());
+        for &(a, b) in &self.edges {
+            g.add_edge(a, b, Some(1));
+        }
+        g
+    }
+
+    /// `a@s → b@s → a@s`: the cycle through each edge that no other removed edge breaks.
+    pub fn cycles(&self, edges: &[u32]) -> Vec<Vec<String>> {
+        let g = self.finder_graph();
+        let removed: Vec<EdgeId> = g.edge_ids().filter(|e| self.removed.contains(&(e.index() as u32))).collect();
+        let mut finder = CycleFinder::new(&g, &removed);
+        let all: Vec<EdgeId> = g.edge_ids().collect();
+        edges
+            .iter()
+            .map(|&e| {
+                finder
+                    .cycle_through(all[e as usize])
+                    .map(|c| {
+                        let mut names: Vec<String> =
+                            c.iter().map(|&ce| self.nodes[g.endpoints(ce).0 as usize].clone()).collect();
+                        if let Some(first) = names.first().cloned() {
+                            names.push(first);
+                        }
+                        names
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+impl PlanOutcome {
+    /// The cycle each listed redirect (index into the DAG's `redirects`) breaks.
+    pub fn redirect_cycles(&self, redirects: &[usize]) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); redirects.len()];
+        for (g, graph) in self.level_graphs.iter().enumerate() {
+            let (positions, edges): (Vec<usize>, Vec<u32>) = redirects
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &r)| self.redirect_edges.get(r).filter(|(rg, _)| *rg == g).map(|&(_, e)| (i, e)))
+                .unzip();
+            if edges.is_empty() {
+                continue;
+            }
+            for (i, cycle) in positions.into_iter().zip(graph.cycles(&edges)) {
+                out[i] = cycle;
+            }
+        }
+        out
+    }
 }
 
 /// Why an instance is built: a target, or needed by another instance through a name.

@@ -30,6 +30,8 @@ use crate::version::Constraint;
 
 type Stage = u8;
 type InstId = u32;
+/// Suggested breaks that get their own cycle in the overlay's comments.
+const MAX_EXPLAINED_SUGGESTIONS: usize = 500;
 /// A closure member: (name asked for, output name, where it comes from).
 type Member = (Box<str>, Box<str>, From);
 type Closure = Arc<Vec<Member>>;
@@ -67,14 +69,14 @@ struct Input {
     closure: bool,
 }
 
-struct Inst {
+struct Inst<'a> {
     pkg: u32,
     stage: Stage,
     profiles: Vec<Box<str>>,
     resolved: bool,
     inputs: Vec<Input>,
     /// The dependency entries in effect, for suggested breaks.
-    deps: Vec<Dep>,
+    deps: Vec<&'a Dep>,
     reason: Reason,
     /// Redirects applied to this consumer: (package, stage it resolved to, new stage).
     overrides: Vec<(u32, Stage, Stage)>,
@@ -112,7 +114,11 @@ struct Planner<'a> {
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
     producers: HashMap<&'a str, Vec<Producer<'a>>>,
-    insts: Vec<Inst>,
+    /// Each package's stage blocks by stage number.
+    blocks: HashMap<(u32, Stage), &'a crate::merged::StageDef>,
+    /// Profiles every instance of a stage has (the stage's name and its plan profiles).
+    stage_profiles: Vec<Vec<Box<str>>>,
+    insts: Vec<Inst<'a>>,
     index: HashMap<(u32, Stage), InstId>,
     pending: Vec<InstId>,
     diagnostics: Vec<Diagnostic>,
@@ -121,7 +127,9 @@ struct Planner<'a> {
     rebuilt: HashSet<u32>,
     closure_memo: HashMap<(From, Box<str>, Stage), Closure>,
     redirects: Vec<(InstId, Box<str>, InstId, InstId)>,
-    redirect_cycles: Vec<Vec<String>>,
+    /// Parallel to `redirects`: (index into `level_graphs`, edge).
+    redirect_edges: Vec<(usize, u32)>,
+    level_graphs: Vec<crate::outcome::LevelGraph>,
     suggestions: Vec<SuggestedBreak>,
     scc_sizes: Vec<(String, Vec<usize>)>,
     exact: bool,
@@ -176,8 +184,30 @@ impl<'a> Planner<'a> {
                 producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref() });
             }
         }
+        let mut blocks = HashMap::new();
+        for (i, p) in plan.packages.iter().enumerate() {
+            for block in &p.stages {
+                if let Some(s) = stage_names.iter().position(|n| *n == block.name) {
+                    blocks.entry((i as u32, s as Stage)).or_insert(block);
+                }
+            }
+        }
+        let stage_profiles = stage_names
+            .iter()
+            .enumerate()
+            .map(|(s, name)| {
+                let mut p = global_profiles.clone();
+                if s > 0 && (s as Stage) < final_stage {
+                    p.push(name.clone());
+                    p.extend(plan.stage_profiles.get(name).into_iter().flatten().cloned());
+                }
+                sorted_dedup(p)
+            })
+            .collect();
         Planner {
             plan,
+            blocks,
+            stage_profiles,
             global_profiles,
             stage_names,
             final_stage,
@@ -191,7 +221,8 @@ impl<'a> Planner<'a> {
             rebuilt: HashSet::new(),
             closure_memo: HashMap::new(),
             redirects: Vec::new(),
-            redirect_cycles: Vec::new(),
+            redirect_edges: Vec::new(),
+            level_graphs: Vec::new(),
             suggestions: Vec::new(),
             scc_sizes: Vec::new(),
             exact: true,
@@ -222,20 +253,26 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Profiles active in P@s.
+    fn block(&self, pkg: u32, stage: Stage) -> Option<&'a crate::merged::StageDef> {
+        self.blocks.get(&(pkg, stage)).copied()
+    }
+
+    /// Profiles active in P@s: the stage's, plus its stage block's own.
     fn profiles(&self, pkg: u32, stage: Stage) -> Vec<Box<str>> {
-        let mut out = self.global_profiles.clone();
-        if stage > 0 && stage < self.final_stage {
-            let name = self.stage_name(stage);
-            out.push(name.into());
-            if let Some(extra) = self.plan.stage_profiles.get(name) {
-                out.extend(extra.iter().cloned());
+        let base = &self.stage_profiles[stage as usize];
+        match self.block(pkg, stage) {
+            Some(b) if !b.profiles.is_empty() && stage < self.final_stage => {
+                sorted_dedup(base.iter().chain(&b.profiles).cloned().collect())
             }
-            if let Some(block) = self.pkg(pkg).stage(name) {
-                out.extend(block.profiles.iter().cloned());
-            }
+            _ => base.clone(),
         }
-        sorted_dedup(out)
+    }
+
+    /// Whether `profile` is active in P@s, without allocating.
+    fn profile_active(&self, pkg: u32, stage: Stage, profile: &str) -> bool {
+        self.stage_profiles[stage as usize].iter().any(|p| &**p == profile)
+            || (stage < self.final_stage
+                && self.block(pkg, stage).is_some_and(|b| b.profiles.iter().any(|p| &**p == profile)))
     }
 
     /// Whether P@s produces `output` (its `when=` holds; a stage-only output at its stage).
@@ -243,11 +280,7 @@ impl<'a> Planner<'a> {
         if stage_only.is_some_and(|only| only != stage) {
             return false;
         }
-        if output.when.is_always() {
-            return true;
-        }
-        let profiles = self.profiles(pkg, stage);
-        output.when.eval(|p| profiles.iter().any(|a| &**a == p))
+        output.when.is_always() || output.when.eval(|p| self.profile_active(pkg, stage, p))
     }
 
     fn instance(&mut self, pkg: u32, stage: Stage, reason: Reason) -> InstId {
@@ -273,9 +306,9 @@ impl<'a> Planner<'a> {
     }
 
     /// The dependency entries in effect for P@s, with their kept alternatives.
-    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>]) -> Vec<(Dep, Vec<usize>)> {
+    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>]) -> Vec<(&'a Dep, Vec<usize>)> {
         let def = self.pkg(pkg);
-        let block = if stage < self.final_stage { def.stage(self.stage_name(stage)) } else { None };
+        let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
         let list = block.and_then(|b| b.deps.as_ref()).unwrap_or(&def.deps);
         let active = |p: &str| profiles.iter().any(|a| &**a == p);
         let mut out = Vec::new();
@@ -296,7 +329,7 @@ impl<'a> Planner<'a> {
                 .map(|(i, _)| i)
                 .collect();
             if !kept.is_empty() {
-                out.push((dep.clone(), kept));
+                out.push((dep, kept));
             }
         }
         out
@@ -725,7 +758,7 @@ impl<'a> Planner<'a> {
             });
             let cost = match (target, pinned) {
                 (Some(t), false) => {
-                    let reduced = self.pkg(self.insts[y as usize].pkg).stage(self.stage_name(t)).is_some();
+                    let reduced = self.block(self.insts[y as usize].pkg, t).is_some();
                     Some(1000 + u32::from(!reduced))
                 }
                 _ => None,
@@ -745,26 +778,23 @@ impl<'a> Planner<'a> {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
                 let mut by_consumer: BTreeMap<InstId, Vec<(u32, Stage, Stage, InstId)>> = BTreeMap::new();
+                let graph_index = self.level_graphs.len();
+                self.level_graphs.push(crate::outcome::LevelGraph {
+                    stage: self.stage_name(stage).to_string(),
+                    nodes: nodes.iter().map(|&n| self.inst_name(n)).collect(),
+                    edges: g.edge_ids().map(|e| g.endpoints(e)).collect(),
+                    removed: removed.iter().map(|e| e.index() as u32).collect(),
+                });
                 for e in &removed {
                     let (x, y, target) = edge_info[e.index()];
                     let Some(t) = target else { continue };
                     let y_pkg = self.insts[y as usize].pkg;
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
-                    let cycle = fas::cycle_through(&g, *e, &[])
-                        .map(|c| {
-                            let mut names: Vec<String> =
-                                c.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
-                            if let Some(first) = names.first().cloned() {
-                                names.push(first);
-                            }
-                            names
-                        })
-                        .unwrap_or_default();
                     let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: edges[&(x, y)][0].to_string() });
                     let names = &edges[&(x, y)];
                     for n in names {
                         self.redirects.push((x, n.clone(), y, to));
-                        self.redirect_cycles.push(cycle.clone());
+                        self.redirect_edges.push((graph_index, e.index() as u32));
                     }
                 }
                 for (x, list) in by_consumer {
@@ -835,9 +865,13 @@ impl<'a> Planner<'a> {
         let comp_of: HashMap<u32, usize> =
             components.iter().enumerate().flat_map(|(c, ns)| ns.iter().map(move |&n| (n, c))).collect();
         let mut per_comp: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
-        for e in &removed {
+        let mut finder = fas::CycleFinder::new(&g, &removed);
+        for (k, e) in removed.iter().enumerate() {
             let (x, y, entries) = &edge_entries[e.index()];
-            let cycle: Vec<String> = fas::cycle_through(&g, *e, &[])
+            // Past a few hundred, finding each suggestion's own cycle costs more than
+            // planning; those get the edge itself.
+            let found = if k < MAX_EXPLAINED_SUGGESTIONS { finder.cycle_through(*e) } else { None };
+            let cycle: Vec<String> = found
                 .map(|c| {
                     let mut names: Vec<String> = c.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
                     if let Some(first) = names.first().cloned() {
@@ -847,7 +881,7 @@ impl<'a> Planner<'a> {
                 })
                 .unwrap_or_else(|| vec![self.inst_name(*x), self.inst_name(*y)]);
             for &d in entries {
-                let dep = self.insts[*x as usize].deps[d as usize].clone();
+                let dep = self.insts[*x as usize].deps[d as usize];
                 let resolved_alt = self.insts[*x as usize]
                     .inputs
                     .iter()
@@ -873,7 +907,10 @@ impl<'a> Planner<'a> {
         for (_, items) in per_comp {
             let first = &self.suggestions[items[0].0];
             let chain = first.cycle.clone();
-            let suggestion: Vec<String> = items.iter().map(|(_, s)| s.clone()).collect();
+            let mut suggestion: Vec<String> = items.iter().take(5).map(|(_, s)| s.clone()).collect();
+            if items.len() > 5 {
+                suggestion.push(format!("and {} more", items.len() - 5));
+            }
             let (file, span) = (first.file.clone(), first.span);
             self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnbreakableCycle { chain, suggestion }, &file, span));
         }
@@ -1049,7 +1086,8 @@ impl<'a> Planner<'a> {
                     dag: None,
                     diagnostics: self.diagnostics,
                     reasons: Vec::new(),
-                    redirect_cycles: Vec::new(),
+                    redirect_edges: Vec::new(),
+                    level_graphs: Vec::new(),
                     suggestions: self.suggestions,
                     stats: stats_base,
                 }
@@ -1125,11 +1163,11 @@ impl<'a> Planner<'a> {
             reasons.push(inst.reason.clone());
         }
         let mut redirects = Vec::new();
-        let mut redirect_cycles = Vec::new();
+        let mut redirect_edges = Vec::new();
         for (k, (x, name, original, to)) in self.redirects.iter().enumerate() {
             if let (Some(&from), Some(&to)) = (action_of.get(x), action_of.get(to)) {
                 redirects.push(dag::Redirect { from, name: name.to_string(), original: self.inst_name(*original), to });
-                redirect_cycles.push(self.redirect_cycles[k].clone());
+                redirect_edges.push(self.redirect_edges[k]);
             }
         }
         let images = self.images(&order, &action_of);
@@ -1168,7 +1206,8 @@ impl<'a> Planner<'a> {
             dag: ok.then_some(dag),
             diagnostics: self.diagnostics,
             reasons,
-            redirect_cycles,
+            redirect_edges,
+            level_graphs: std::mem::take(&mut self.level_graphs),
             suggestions: self.suggestions,
             stats,
         }
