@@ -78,16 +78,18 @@ fn arch_tuple(name: &str) -> Option<[&str; 4]> {
 
 /// dpkg's `debwildcard_to_debtuple`.
 fn wildcard_tuple(wildcard: &str) -> Option<[&str; 4]> {
-    let parts: Vec<&str> = wildcard.splitn(4, '-').collect();
-    if !parts.contains(&"any") {
+    if !wildcard.split('-').any(|part| part == "any") {
         return arch_tuple(wildcard);
     }
-    Some(match parts[..] {
-        [abi, libc, os, cpu] => [abi, libc, os, cpu],
-        [libc, os, cpu] => ["any", libc, os, cpu],
-        [os, cpu] => ["any", "any", os, cpu],
-        _ => ["any"; 4],
-    })
+    let mut parts = ["any"; 4];
+    let mut count = 0;
+    for part in wildcard.splitn(4, '-') {
+        parts[count] = part;
+        count += 1;
+    }
+    // Missing leading parts are `any`: `linux-any` is `any-any-linux-any`.
+    parts.rotate_left(count);
+    Some(parts)
 }
 
 impl Arch {

@@ -83,6 +83,7 @@ pub fn import(cfg: &ImportConfig) -> Result<ImportReport, ImportError> {
         build_conflicts_dropped: counts.build_conflicts_dropped,
         udebs_skipped: counts.udebs_skipped,
         output_conflicts: counts.output_conflicts,
+        outputs_not_in_packages: counts.outputs_not_in_packages,
         files_written: written.written,
         files_unchanged: written.unchanged,
         files_removed: written.removed,

@@ -2,8 +2,8 @@
 //! with their outputs, the sources whose build-dependencies cannot be met, and which
 //! sources change under the stage1 profiles.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 
 use super::arch::Arch;
 use super::archive::Archive;
@@ -22,11 +22,11 @@ pub(crate) const STAGE1_PROFILES: &[&str] = &["stage1", "nocheck", "nodoc"];
 /// No profile: a normal build, the one satisfiability is judged by.
 const NO_PROFILES: &[&str] = &[];
 
-pub(crate) struct Plan<'a> {
+pub(crate) struct Plan<'a, 'b> {
     /// The seed's outputs, sorted by name.
-    pub seed: Vec<Output<'a>>,
+    pub seed: Vec<Output<'a, 'b>>,
     /// Sorted by name.
-    pub packages: Vec<Package<'a>>,
+    pub packages: Vec<Package<'a, 'b>>,
     /// Sorted by source name.
     pub unsatisfiable: Vec<Unsatisfiable>,
     pub counts: PlanCounts,
@@ -42,13 +42,14 @@ pub(crate) struct PlanCounts {
     pub sources_in_seed: usize,
     pub udebs_skipped: usize,
     pub output_conflicts: usize,
+    pub outputs_not_in_packages: usize,
     pub build_conflicts_dropped: usize,
 }
 
 /// A source with outputs of its own outside the seed: planned unless unsatisfiable.
-struct Candidate<'a, 's> {
-    source: &'s Source<'a>,
-    outputs: Vec<Output<'a>>,
+struct Candidate<'a, 'b> {
+    source: &'b Source<'a>,
+    outputs: Vec<Output<'a, 'b>>,
 }
 
 /// What one build-dependency group needs, under no profile.
@@ -61,12 +62,12 @@ enum Need {
     Unmet { version_mismatch: bool },
 }
 
-impl<'a> Plan<'a> {
-    pub(crate) fn build(archive: &Archive<'a>, arch: &Arch) -> Plan<'a> {
+impl<'a, 'b> Plan<'a, 'b> {
+    pub(crate) fn build(archive: &'b Archive<'a>, arch: &Arch) -> Plan<'a, 'b> {
         let mut counts = PlanCounts::default();
         let mut versions = Versions::default();
 
-        let mut sources: Vec<&Source<'a>> = archive
+        let mut sources: Vec<&'b Source<'a>> = archive
             .sources
             .iter()
             .filter(|s| !s.extra_source_only)
@@ -87,7 +88,7 @@ impl<'a> Plan<'a> {
         counts.binaries_available = universe.binaries.len();
         let seed = Seed::compute(&universe, &mut versions);
         counts.minimal_system = seed.minimal;
-        let in_seed: HashSet<&str> = seed
+        let in_seed: FxHashSet<&str> = seed
             .binaries
             .iter()
             .map(|&i| universe.binaries[i].name)
@@ -107,7 +108,7 @@ impl<'a> Plan<'a> {
                     packages.push(Package {
                         name: source.name,
                         version: source.version,
-                        build_depends: source.build_depends.clone(),
+                        build_depends: &source.build_depends,
                         outputs: candidate.outputs,
                         stage1,
                     });
@@ -130,8 +131,8 @@ impl<'a> Plan<'a> {
                     name: b.name,
                     version: b.version,
                     formula: Formula::always(),
-                    depends: b.depends.clone(),
-                    provides: b.provides.clone(),
+                    depends: &b.depends,
+                    provides: &b.provides,
                 }
             })
             .collect();
@@ -200,14 +201,14 @@ fn arch_outputs<'a>(
 /// The sources that build something for the architecture that the seed does not hold,
 /// with those outputs. A binary listed by two sources goes to the one `Packages` says
 /// built it, else to the first by name.
-fn candidates<'a, 's>(
-    sources: &[&'s Source<'a>],
-    universe: &Universe<'a, '_>,
+fn candidates<'a, 'b>(
+    sources: &[&'b Source<'a>],
+    universe: &Universe<'a, 'b>,
     seed: &Seed<'a>,
-    in_seed: &HashSet<&str>,
+    in_seed: &FxHashSet<&str>,
     arch: &Arch,
     counts: &mut PlanCounts,
-) -> Vec<Candidate<'a, 's>> {
+) -> Vec<Candidate<'a, 'b>> {
     let listed: Vec<_> = sources
         .iter()
         .map(|s| arch_outputs(s, universe, arch, &mut counts.udebs_skipped))
@@ -217,7 +218,7 @@ fn candidates<'a, 's>(
             .get(name)
             .is_some_and(|i| universe.binaries[i].source == source)
     };
-    let mut owner: HashMap<&str, usize> = HashMap::new();
+    let mut owner: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, source) in sources.iter().enumerate() {
         if seed.sources.contains(source.name) {
             continue;
@@ -246,7 +247,7 @@ fn candidates<'a, 's>(
             counts.seed_sources += 1;
             continue;
         }
-        let outputs: Vec<Output<'a>> = listed
+        let outputs: Vec<Output<'a, 'b>> = listed
             .into_iter()
             .filter(|(name, _)| owner.get(name) == Some(&i))
             .map(|(name, formula)| {
@@ -259,16 +260,19 @@ fn candidates<'a, 's>(
                         name,
                         version: b.version,
                         formula,
-                        depends: b.depends.clone(),
-                        provides: b.provides.clone(),
+                        depends: &b.depends,
+                        provides: &b.provides,
                     },
-                    None => Output {
-                        name,
-                        version: source.version,
-                        formula,
-                        depends: Vec::new(),
-                        provides: Vec::new(),
-                    },
+                    None => {
+                        counts.outputs_not_in_packages += 1;
+                        Output {
+                            name,
+                            version: source.version,
+                            formula,
+                            depends: &[],
+                            provides: &[],
+                        }
+                    }
                 }
             })
             .collect();
@@ -447,7 +451,7 @@ fn satisfiable<'a>(
 
 /// Do the build-dependencies or outputs differ between a normal build and one with the
 /// stage1 profiles? Only then is a stage1 instance worth declaring.
-fn changes_at_stage1(source: &Source<'_>, outputs: &[Output<'_>]) -> bool {
+fn changes_at_stage1(source: &Source<'_>, outputs: &[Output<'_, '_>]) -> bool {
     let differs =
         |formula: &Formula<'_>| formula.eval(NO_PROFILES) != formula.eval(STAGE1_PROFILES);
     source

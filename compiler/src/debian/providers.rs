@@ -2,7 +2,7 @@
 //! through `Provides` (at the provided version, or unversioned), with dpkg's rule that
 //! a versioned dependency is met only by a real version or a versioned `Provides`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use debversion::Version;
 
@@ -11,7 +11,7 @@ use super::relation::{Relation, VersionOp};
 /// Parsed versions, so each version string is parsed by `debversion` at most once.
 #[derive(Default)]
 pub(crate) struct Versions<'a> {
-    parsed: HashMap<&'a str, Option<Version>>,
+    parsed: FxHashMap<&'a str, Option<Version>>,
 }
 
 impl<'a> Versions<'a> {
@@ -45,13 +45,13 @@ pub(crate) struct Provider<'a, O> {
 
 /// Provided name → providers, in the order they were added.
 pub(crate) struct Providers<'a, O> {
-    by_name: HashMap<&'a str, Vec<Provider<'a, O>>>,
+    by_name: FxHashMap<&'a str, Vec<Provider<'a, O>>>,
 }
 
 impl<'a, O: Copy> Providers<'a, O> {
     pub(crate) fn new() -> Self {
         Providers {
-            by_name: HashMap::new(),
+            by_name: FxHashMap::default(),
         }
     }
 

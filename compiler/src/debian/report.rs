@@ -36,6 +36,10 @@ pub struct ImportReport {
     /// Binary names listed by two sources for the architecture; the one that `Packages`
     /// says built it (or the first by name) keeps it.
     pub output_conflicts: usize,
+    /// Outputs listed in `Package-List` that `Packages` does not have (not built in the
+    /// archive, or only under a profile): written at the source's version, without
+    /// `depends` or `provides`.
+    pub outputs_not_in_packages: usize,
     /// Files written because their content changed, files left as they were, and stale
     /// files from an earlier import removed.
     pub files_written: usize,

@@ -133,9 +133,16 @@ impl<'a> Source<'a> {
             }
             for field_name in dep_fields {
                 if let Some(field) = stanza.field(field_name) {
-                    for group in relations_for(field, field_name, options.arch)? {
-                        if !build_depends.contains(&group) {
-                            build_depends.push(group);
+                    let groups = relations_for(field, field_name, options.arch)?;
+                    if build_depends.is_empty() {
+                        build_depends = groups;
+                    } else {
+                        // A group repeated from an earlier field says nothing new.
+                        let earlier = build_depends.len();
+                        for group in groups {
+                            if !build_depends[..earlier].contains(&group) {
+                                build_depends.push(group);
+                            }
                         }
                     }
                 }

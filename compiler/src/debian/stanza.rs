@@ -89,7 +89,7 @@ impl<'a> Stanzas<'a> {
             return None;
         }
         let start = self.pos;
-        let end = match self.text[start..].find('\n') {
+        let end = match memchr::memchr(b'\n', &self.text.as_bytes()[start..]) {
             Some(len) => start + len,
             None => self.text.len(),
         };
@@ -136,7 +136,7 @@ impl<'a> Iterator for Stanzas<'a> {
                 last.value = &text[value_span.0..value_span.1];
                 continue;
             }
-            let Some(colon) = text[start..end].find(':').map(|c| start + c) else {
+            let Some(colon) = memchr::memchr(b':', &bytes[start..end]).map(|c| start + c) else {
                 let shown: String = text[start..end].chars().take(40).collect();
                 return self.fail(line, format!("expected `Field: value`, found `{shown}`"));
             };

@@ -879,6 +879,9 @@ fn small_archive_maps_to_seed_packages_and_unsatisfiable() {
     assert_eq!(report.stage1_sources, 1);
     assert_eq!(report.udebs_skipped, 2);
     assert_eq!(report.build_conflicts_dropped, 1);
+    // xsltproc, libbroken-dev, needs-broken and tool are not in Packages.
+    assert_eq!(report.outputs_not_in_packages, 4);
+    assert_eq!(report.output_conflicts, 0);
 
     let plan = std::fs::read_to_string(out.join("plan.kdl")).unwrap();
     assert!(plan.contains("plan \"deb \\\"x\\\\y\\\"\" {\n    stages \"stage1\"\n    stage \"stage1\" { profiles \"nocheck\" \"nodoc\" }\n}\n"));

@@ -1,7 +1,7 @@
 //! The binaries available for one architecture (its own and `Architecture: all`), one per
 //! name, with lookups by name and by provided name.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::binary::Binary;
 use super::providers::{Providers, Versions};
@@ -10,7 +10,7 @@ use super::relation::Relation;
 pub(crate) struct Universe<'a, 'b> {
     /// Sorted by name; of several versions of one name, the highest.
     pub binaries: Vec<&'b Binary<'a>>,
-    by_name: HashMap<&'a str, usize>,
+    by_name: FxHashMap<&'a str, usize>,
     /// Owners are indexes into `binaries`.
     providers: Providers<'a, usize>,
 }

@@ -23,74 +23,102 @@ const HEADER: &str =
 /// Files to write: paths relative to the output directory (with `/`), and contents.
 pub(crate) type Files = Vec<(String, String)>;
 
+/// Characters written as themselves in a quoted string, whatever surrounds them.
+fn is_plain(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
+}
+
 /// Appends `text` as a KDL 2.0 quoted string.
 pub(crate) fn quote(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            // Other control characters, KDL's other newlines and the code points KDL
-            // forbids in a document (bidi controls, BOM) are written as escapes.
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
-                )
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c) =>
-            {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+    if text.bytes().all(is_plain) {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                // Other control characters, KDL's other newlines and the code points KDL
+                // forbids in a document (bidi controls, BOM) are written as escapes.
+                c if c.is_control()
+                    || matches!(
+                        c,
+                        '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
+                    )
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c) =>
+                {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
             }
-            c => out.push(c),
         }
     }
     out.push('"');
 }
 
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    quote(&mut out, text);
-    out
+/// The length in bytes of `text` quoted.
+fn quoted_len(text: &str) -> usize {
+    if text.bytes().all(is_plain) {
+        text.len() + 2
+    } else {
+        let mut out = String::new();
+        quote(&mut out, text);
+        out.len()
+    }
 }
 
-/// `node "a" "b" … [when="…"]`, wrapped into several nodes when the line gets long.
-fn write_list(out: &mut String, indent: &str, node: &str, items: &[String], when: Option<&str>) {
-    if items.is_empty() {
-        return;
-    }
-    let suffix = when
-        .map(|w| format!(" when={}", quoted(w)))
-        .unwrap_or_default();
-    let mut line = String::new();
-    let flush = |out: &mut String, line: &mut String| {
-        let _ = writeln!(out, "{indent}{node}{line}{suffix}");
-        line.clear();
-    };
-    for item in items {
-        let item = quoted(item);
-        if !line.is_empty()
-            && indent.len() + node.len() + line.len() + 1 + item.len() + suffix.len() > WIDTH
-        {
-            flush(out, &mut line);
+/// `node "a" "b" … [when="…"]`, wrapped into several nodes of the same name when a line
+/// would get longer than [`WIDTH`].
+fn write_list<S: AsRef<str>>(
+    out: &mut String,
+    indent: &str,
+    node: &str,
+    items: &[S],
+    when: Option<&str>,
+) {
+    let end_node = |out: &mut String| {
+        if let Some(when) = when {
+            out.push_str(" when=");
+            quote(out, when);
         }
-        line.push(' ');
-        line.push_str(&item);
+        out.push('\n');
+    };
+    let suffix_len = when.map_or(0, |w| " when=".len() + quoted_len(w));
+    // 0 while no node is open.
+    let mut line_len = 0;
+    for item in items {
+        let item = item.as_ref();
+        let len = 1 + quoted_len(item);
+        if line_len > 0 && line_len + len + suffix_len > WIDTH {
+            end_node(out);
+            line_len = 0;
+        }
+        if line_len == 0 {
+            out.push_str(indent);
+            out.push_str(node);
+            line_len = indent.len() + node.len();
+        }
+        out.push(' ');
+        quote(out, item);
+        line_len += len;
     }
-    flush(out, &mut line);
+    if line_len > 0 {
+        end_node(out);
+    }
 }
 
 /// Build-dependencies: groups whose alternatives share one restriction formula are
 /// written under `when=`, grouped by formula (unrestricted first, then in order of first
 /// appearance); the others carry a formula on each alternative.
-fn write_build_depends(out: &mut String, package: &Package<'_>) {
+fn write_build_depends(out: &mut String, package: &Package<'_, '_>) {
     let mut buckets: Vec<(Option<String>, Vec<String>)> = vec![(None, Vec::new())];
-    for group in &package.build_depends {
+    for group in package.build_depends {
         let first = &group[0].formula;
         let (text, when) = if group.iter().all(|alt| alt.formula == *first) {
             (
@@ -110,7 +138,7 @@ fn write_build_depends(out: &mut String, package: &Package<'_>) {
     }
 }
 
-fn write_output(out: &mut String, indent: &str, output: &Output<'_>) {
+fn write_output(out: &mut String, indent: &str, output: &Output<'_, '_>) {
     out.push_str(indent);
     out.push_str("output ");
     quote(out, output.name);
@@ -138,7 +166,7 @@ fn write_output(out: &mut String, indent: &str, output: &Output<'_>) {
     out.push_str("}\n");
 }
 
-fn write_package(out: &mut String, package: &Package<'_>) {
+fn write_package(out: &mut String, package: &Package<'_, '_>) {
     out.push_str("package ");
     quote(out, package.name);
     out.push_str(" version=");
@@ -166,8 +194,8 @@ pub(crate) fn pool_prefix(name: &str) -> &str {
 
 /// `packages/PREFIX.kdl`, or `packages/PREFIX-N.kdl` for prefixes with more than
 /// [`MAX_PER_FILE`] packages, split into chunks of equal size.
-fn package_files(packages: &[Package<'_>]) -> Files {
-    let mut by_prefix: BTreeMap<&str, Vec<&Package<'_>>> = BTreeMap::new();
+fn package_files(packages: &[Package<'_, '_>]) -> Files {
+    let mut by_prefix: BTreeMap<&str, Vec<&Package<'_, '_>>> = BTreeMap::new();
     for package in packages {
         by_prefix
             .entry(pool_prefix(package.name))
@@ -212,7 +240,7 @@ fn root_file(name: &str, imports: &[&str]) -> String {
     text
 }
 
-fn seed_file(seed: &[Output<'_>]) -> String {
+fn seed_file(seed: &[Output<'_, '_>]) -> String {
     let mut text = String::from(HEADER);
     text.push_str("seed \"minimal\" {\n");
     for output in seed {
@@ -236,7 +264,7 @@ fn unsatisfiable_file(unsatisfiable: &[Unsatisfiable]) -> String {
 }
 
 /// Every file of the plan, in a fixed order.
-pub(crate) fn render(plan: &Plan<'_>, name: &str) -> Files {
+pub(crate) fn render(plan: &Plan<'_, '_>, name: &str) -> Files {
     let packages = package_files(&plan.packages);
     let mut imports = vec!["seed.kdl"];
     imports.extend(packages.iter().map(|(path, _)| path.as_str()));
