@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use compiler::debian::{ImportConfig, ImportReport, import};
+use compiler::debian::{ImportConfig, ImportError, ImportReport, import};
 
 /// Turn a Debian archive's `Sources` and `Packages` into a plan.
 #[derive(Clone, Debug, clap::Args)]
@@ -53,6 +53,11 @@ pub fn run(args: &ImportArgs) -> ExitCode {
                 source = cause.source();
             }
             eprintln!("{message}");
+            if let ImportError::UnknownArch(_) = error {
+                eprintln!(
+                    "  help: give a Debian architecture name, such as `amd64`, `arm64` or `hurd-i386`"
+                );
+            }
             ExitCode::from(if error.is_io_or_usage() { 2 } else { 1 })
         }
     }

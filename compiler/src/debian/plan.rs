@@ -314,7 +314,7 @@ fn satisfiable<'a>(
             .iter()
             .filter(|o| o.formula.eval(NO_PROFILES))
         {
-            providers.add(Some(c), output.name, output.version, &output.provides);
+            providers.add(Some(c), output.name, output.version, output.provides);
         }
     }
 
