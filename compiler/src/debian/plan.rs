@@ -323,14 +323,18 @@ fn satisfiable<'a>(
         .iter()
         .map(|candidate| {
             let mut needs = Vec::new();
+            let mut owners = Vec::new();
             for (g, group) in candidate.source.build_depends.iter().enumerate() {
-                let mut owners = Vec::new();
+                owners.clear();
                 let mut named = false;
                 let mut any = false;
                 for alt in active(group, NO_PROFILES) {
                     any = true;
                     named |= providers.has(alt.name);
-                    owners.extend(providers.matching(alt, versions));
+                    providers.for_each_match(alt, versions, |owner| owners.push(owner));
+                    if owners.contains(&None) {
+                        break;
+                    }
                 }
                 if !any {
                     continue;
@@ -342,7 +346,7 @@ fn satisfiable<'a>(
                         version_mismatch: named,
                     }
                 } else {
-                    let mut owners: Vec<usize> = owners.into_iter().flatten().collect();
+                    let mut owners: Vec<usize> = owners.iter().flatten().copied().collect();
                     owners.sort_unstable();
                     owners.dedup();
                     Need::AnyOf(owners)

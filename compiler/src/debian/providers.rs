@@ -84,20 +84,27 @@ impl<'a, O: Copy> Providers<'a, O> {
         self.by_name.contains_key(name)
     }
 
-    /// The owners of every provider that satisfies `relation`, version included (its
-    /// architecture qualifier is ignored: a native bootstrap has one architecture).
-    pub(crate) fn matching(&self, relation: &Relation<'a>, versions: &mut Versions<'a>) -> Vec<O> {
+    /// Calls `found` with the owner of every provider that satisfies `relation`, version
+    /// included (its architecture qualifier is ignored: a native bootstrap has one
+    /// architecture), in the order they were added.
+    pub(crate) fn for_each_match(
+        &self,
+        relation: &Relation<'a>,
+        versions: &mut Versions<'a>,
+        mut found: impl FnMut(O),
+    ) {
         let Some(providers) = self.by_name.get(relation.name) else {
-            return Vec::new();
+            return;
         };
-        providers
-            .iter()
-            .filter(|p| match (relation.version, p.version) {
+        for p in providers {
+            let fits = match (relation.version, p.version) {
                 (None, _) => true,
                 (Some((op, want)), Some(have)) => versions.satisfies(have, op, want),
                 (Some(_), None) => false,
-            })
-            .map(|p| p.owner)
-            .collect()
+            };
+            if fits {
+                found(p.owner);
+            }
+        }
     }
 }
