@@ -4,6 +4,7 @@
 mod cache;
 mod check;
 mod fmt;
+mod import;
 mod plan;
 mod render;
 mod run;
@@ -45,6 +46,9 @@ enum Command {
     },
     /// Export, import or collect the plan's cache.
     Cache(cache::CacheArgs),
+    /// Turn an archive's metadata into a plan.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Run a staged DAG from its JSON form (runtime testing; paths relative to the file).
     #[command(hide = true)]
     RunDag {
@@ -52,6 +56,12 @@ enum Command {
         #[command(flatten)]
         args: run::RunArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A Debian archive's `Sources` and `Packages` files (plain, .zst, .xz or .gz).
+    Debian(import::ImportArgs),
 }
 
 /// What every command that reads a plan takes.
@@ -140,6 +150,7 @@ fn main() -> ExitCode {
             let plan = PlanArgs { path: args.plan.clone(), overlays: Vec::new(), profiles: Vec::new() };
             cache::run(&args, &plan.plan_dir())
         }
+        Command::Import(ImportCommand::Debian(args)) => import::run(&args),
         Command::RunDag { file, args } => {
             let dag = match std::fs::read(&file)
                 .map_err(|e| e.to_string())

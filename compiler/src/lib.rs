@@ -27,6 +27,7 @@ mod session;
 mod stdlib;
 mod suggest;
 pub mod fas;
+pub mod debian;
 pub mod syntax;
 mod version;
 

@@ -72,12 +72,6 @@ pub(crate) struct PackageDef {
     pub timeout_secs: Option<u64>,
 }
 
-impl PackageDef {
-    pub fn stage(&self, name: &str) -> Option<&StageDef> {
-        self.stages.iter().find(|s| &*s.name == name)
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SeedDef {
     pub name: Box<str>,
