@@ -79,10 +79,12 @@ impl Cursor<'_> {
     pub(crate) fn scan_word(&mut self) {
         let bytes = self.bytes;
         loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & IDENT != 0 {
-                self.pos += 1;
+            let mut pos = self.pos;
+            while pos < bytes.len() && chars::class(bytes[pos]) & IDENT != 0 {
+                pos += 1;
             }
-            let Some(&b) = bytes.get(self.pos) else { return };
+            self.pos = pos;
+            let Some(&b) = bytes.get(pos) else { return };
             if b < 0x80 {
                 if chars::class(b) & BAD != 0 && chars::class(b) & chars::NEWLINE == 0 {
                     self.disallowed(self.pos);
@@ -168,9 +170,7 @@ impl Cursor<'_> {
         let mut buf: Option<String> = None;
         let mut newline_reported = false;
         loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & STR_PLAIN != 0 {
-                self.pos += 1;
-            }
+            self.pos = skip_plain_string(bytes, self.pos);
             let Some(&b) = bytes.get(self.pos) else {
                 self.error(open, open + 1, SyntaxErrorKind::UnterminatedString);
                 break;
@@ -448,6 +448,42 @@ impl Cursor<'_> {
         }
         let value = if has_escapes { unescape_checked(&out) } else { out };
         TokenKind::Str { value: value.into_boxed_str(), bare: false }
+    }
+}
+
+/// The position of the first byte at or after `pos` that is not plain string text (see
+/// `STR_PLAIN`), or `bytes.len()`. Reads eight bytes at a time: most string text is ASCII.
+#[inline]
+fn skip_plain_string(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    loop {
+        while let Some(chunk) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            // Bytes below 0x20, `"`, `\`, DEL or non-ASCII. The lowest flagged byte is exact.
+            let flagged = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+                | has_zero_byte(w ^ (ONES * u64::from(b'"')))
+                | has_zero_byte(w ^ (ONES * u64::from(b'\\')))
+                | has_zero_byte(w ^ (ONES * 0x7F))
+                | (w & HIGH);
+            if flagged != 0 {
+                pos += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+            pos += 8;
+        }
+        // Tabs and most non-ASCII bytes are plain too.
+        let start = pos;
+        while pos < bytes.len() && chars::class(bytes[pos]) & STR_PLAIN != 0 {
+            pos += 1;
+            if pos - start == 8 {
+                break;
+            }
+        }
+        if pos == start || pos >= bytes.len() || chars::class(bytes[pos]) & STR_PLAIN == 0 {
+            return pos;
+        }
     }
 }
 

@@ -50,18 +50,18 @@ enum After {
 impl Cursor<'_> {
     /// `nodes`, up to the end of input or, inside a block opened at `open`, its `}`.
     fn nodes(&mut self, open: Option<usize>) -> Vec<Node> {
-        let mut nodes = Vec::new();
+        let base = self.node_stack.len();
         loop {
             self.skip_line_space();
             let Some(b) = self.peek() else {
                 if let Some(open) = open {
                     self.error(open, open + 1, SyntaxErrorKind::UnclosedBlock);
                 }
-                return nodes;
+                return self.node_stack.split_off(base);
             };
             let here = self.pos;
             match b {
-                b'}' if open.is_some() => return nodes,
+                b'}' if open.is_some() => return self.node_stack.split_off(base),
                 b'}' => {
                     self.error(here, here + 1, SyntaxErrorKind::UnmatchedCloseBrace);
                     self.pos += 1;
@@ -94,7 +94,7 @@ impl Cursor<'_> {
                 }
                 _ => {
                     if let Some(node) = self.node() {
-                        nodes.push(node);
+                        self.node_stack.push(node);
                     }
                 }
             }
@@ -115,7 +115,7 @@ impl Cursor<'_> {
             return None;
         };
         let name = self.name(tok, "a node name");
-        let mut entries = Vec::new();
+        let base = self.entry_stack.len();
         let mut children = None;
         let mut end = name.span.end;
         let mut after = After::Entries;
@@ -191,11 +191,12 @@ impl Cursor<'_> {
                     }
                     if let Some(entry) = entry {
                         end = entry.span.end;
-                        entries.push(entry);
+                        self.entry_stack.push(entry);
                     }
                 }
             }
         }
+        let entries = self.entry_stack.split_off(base);
         Some(Node { span: Span::new(start as u32, end), ty, name, entries, children })
     }
 
@@ -277,6 +278,7 @@ impl Cursor<'_> {
         self.value_entry(start, Some(key?), ty, tok)
     }
 
+    #[inline]
     fn value_entry(&mut self, start: usize, name: Option<Ident>, ty: Option<Ident>, tok: Token) -> Option<Entry> {
         let mut float_text = None;
         let value = match tok.kind {
@@ -316,6 +318,7 @@ impl Cursor<'_> {
 
     /// A node name, property key or type name. Non-strings are reported and kept as their
     /// source text.
+    #[inline]
     fn name(&mut self, tok: Token, expected: &'static str) -> Ident {
         let span = Cursor::span(tok.start, tok.end);
         match tok.kind {
