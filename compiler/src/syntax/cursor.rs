@@ -231,11 +231,7 @@ impl<'a> Cursor<'a> {
     /// disallowed.
     fn comment_char_len(&mut self, b: u8) -> usize {
         if b < 0x80 {
-            if chars::class(b) & BAD != 0 {
-                self.disallowed(self.pos)
-            } else {
-                1
-            }
+            if chars::class(b) & BAD != 0 { self.disallowed(self.pos) } else { 1 }
         } else {
             let c = self.char_at(self.pos);
             if chars::is_disallowed(c) { self.disallowed(self.pos) } else { c.len_utf8() }

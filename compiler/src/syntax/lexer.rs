@@ -14,10 +14,16 @@ pub(crate) struct Token {
 
 pub(crate) enum TokenKind {
     /// `bare` is true for identifier strings, which may be KDL 1 keywords (`true`).
-    Str { value: Box<str>, bare: bool },
+    Str {
+        value: Box<str>,
+        bare: bool,
+    },
     Int(i128),
     /// `text` is the literal without `_`, for decimal floats; `None` for `#inf` etc.
-    Float { value: f64, text: Option<Box<str>> },
+    Float {
+        value: f64,
+        text: Option<Box<str>>,
+    },
     Bool(bool),
     Null,
     /// Invalid or out of range: reported, and left out of the tree.
@@ -168,39 +174,32 @@ impl Cursor<'_> {
         let bytes = self.bytes;
         let mut seg = self.pos;
         let mut buf: Option<String> = None;
-        let mut newline_reported = false;
-        loop {
+        let end = loop {
             self.pos = skip_plain_string(bytes, self.pos);
             let Some(&b) = bytes.get(self.pos) else {
-                self.error(open, open + 1, SyntaxErrorKind::UnterminatedString);
-                break;
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                break self.pos;
             };
             match b {
-                b'"' => break,
+                b'"' => {
+                    self.pos += 1;
+                    break self.pos - 1;
+                }
                 b'\\' => {
                     let buf = buf.get_or_insert_with(String::new);
                     buf.push_str(&self.text[seg..self.pos]);
                     self.escape(Some(buf));
                     seg = self.pos;
                 }
-                _ => {
-                    let n = self.newline_len(self.pos);
-                    if n > 0 {
-                        if !newline_reported {
-                            newline_reported = true;
-                            self.error(self.pos, self.pos + n, SyntaxErrorKind::NewlineInString);
-                        }
-                        self.pos += n;
-                    } else {
-                        self.pos += self.string_char_len();
-                    }
+                _ if self.newline_len(self.pos) > 0 => {
+                    // Single-line strings end with their line: the rest of the file keeps
+                    // its meaning instead of flipping inside out.
+                    self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                    break self.pos;
                 }
+                _ => self.pos += self.string_char_len(),
             }
-        }
-        let end = self.pos;
-        if self.pos < bytes.len() {
-            self.pos += 1;
-        }
+        };
         let value = match buf {
             None => self.text[seg..end].into(),
             Some(mut buf) => {
@@ -307,32 +306,24 @@ impl Cursor<'_> {
         self.pos += hashes + 1;
         let content = self.pos;
         let bytes = self.bytes;
-        let mut newline_reported = false;
         let end = loop {
             let Some(&b) = bytes.get(self.pos) else {
-                self.error(open, open + hashes + 1, SyntaxErrorKind::UnterminatedString);
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
                 break self.pos;
             };
             if chars::class(b) & STR_PLAIN != 0 || b == b'\\' {
                 self.pos += 1;
             } else if b == b'"' {
-                if self.closes_raw(self.pos + 1, hashes) {
-                    let end = self.pos;
-                    self.pos += 1 + hashes;
-                    break end;
-                }
                 self.pos += 1;
-            } else {
-                let n = self.newline_len(self.pos);
-                if n > 0 {
-                    if !newline_reported {
-                        newline_reported = true;
-                        self.error(self.pos, self.pos + n, SyntaxErrorKind::NewlineInString);
-                    }
-                    self.pos += n;
-                } else {
-                    self.pos += self.string_char_len();
+                if self.closes_raw(self.pos, hashes) {
+                    self.pos += hashes;
+                    break self.pos - 1 - hashes;
                 }
+            } else if self.newline_len(self.pos) > 0 {
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                break self.pos;
+            } else {
+                self.pos += self.string_char_len();
             }
         };
         TokenKind::Str { value: self.text[content..end].into(), bare: false }
@@ -360,6 +351,7 @@ impl Cursor<'_> {
         let mut line_start = self.pos;
         let mut seg = self.pos;
         let mut has_escapes = false;
+        let mut terminated = true;
         loop {
             while self.pos < bytes.len() && chars::class(bytes[self.pos]) & STR_PLAIN != 0 {
                 self.pos += 1;
@@ -367,6 +359,7 @@ impl Cursor<'_> {
             let Some(&b) = bytes.get(self.pos) else {
                 line.push_str(&self.text[seg..self.pos]);
                 self.error(open, open_end, SyntaxErrorKind::UnterminatedString);
+                terminated = false;
                 break;
             };
             match b {
@@ -417,12 +410,17 @@ impl Cursor<'_> {
             out.push_str(s);
         };
         let starts_with_newline = lines.len() >= 2 && lines[0].0.is_empty();
-        if !starts_with_newline {
+        if !terminated {
+            // Already reported: keep the text as it is, without dedent errors.
+            let text: Vec<&str> = lines.iter().map(|(text, _)| text.as_str()).collect();
+            push_line(&mut out, &text.join("\n"));
+        } else if lines.len() == 1 {
             self.error(open, open_end, SyntaxErrorKind::MultilineStringStart);
-        }
-        if lines.len() == 1 {
             push_line(&mut out, &lines[0].0);
         } else {
+            if !starts_with_newline {
+                self.error(open, open_end, SyntaxErrorKind::MultilineStringStart);
+            }
             let body = if starts_with_newline { &lines[1..] } else { &lines[..] };
             let (last, last_start) = &body[body.len() - 1];
             let prefix_len = last.len() - last.trim_start_matches(chars::is_space).len();
@@ -522,7 +520,9 @@ fn unescape_checked(s: &str) -> String {
                 let Some(digits) = rest.strip_prefix('{').and_then(|r| r.split('}').next()) else {
                     continue;
                 };
-                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) || !rest[1 + digits.len()..].starts_with('}') {
+                if !digits.bytes().all(|b| b.is_ascii_hexdigit())
+                    || !rest[1 + digits.len()..].starts_with('}')
+                {
                     continue;
                 }
                 i += digits.len() + 2;
@@ -597,7 +597,10 @@ pub(crate) fn parse_number(word: &str) -> Result<TokenKind, SyntaxErrorKind> {
 /// A word that is neither a number nor an identifier: numbers get `InvalidNumber`, words
 /// that merely start like one (`0n`, `1em`) get `InvalidIdentifier`.
 fn invalid_word(word: &str) -> SyntaxErrorKind {
-    if word.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         SyntaxErrorKind::InvalidNumber
     } else {
         SyntaxErrorKind::InvalidIdentifier

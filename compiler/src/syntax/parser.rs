@@ -15,7 +15,9 @@
 use super::cursor::Cursor;
 use super::lexer::{Token, TokenKind, reserved_word};
 use super::span::Span;
-use super::tree::{Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value};
+use super::tree::{
+    Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value,
+};
 
 /// Children blocks nested deeper than this are reported and skipped, so that hostile input
 /// cannot overflow the stack.
@@ -258,7 +260,10 @@ impl Cursor<'_> {
             TokenKind::Str { .. } => Some(self.name(key, "a property name")),
             TokenKind::Bad => None,
             other => {
-                let kind = SyntaxErrorKind::Unexpected { found: other.describe(), expected: "a property name" };
+                let kind = SyntaxErrorKind::Unexpected {
+                    found: other.describe(),
+                    expected: "a property name",
+                };
                 self.error(key.start, key.end, kind);
                 None
             }
@@ -279,7 +284,13 @@ impl Cursor<'_> {
     }
 
     #[inline]
-    fn value_entry(&mut self, start: usize, name: Option<Ident>, ty: Option<Ident>, tok: Token) -> Option<Entry> {
+    fn value_entry(
+        &mut self,
+        start: usize,
+        name: Option<Ident>,
+        ty: Option<Ident>,
+        tok: Token,
+    ) -> Option<Entry> {
         let mut float_text = None;
         let value = match tok.kind {
             TokenKind::Str { value, bare: false } => Value::String(value),
@@ -418,11 +429,16 @@ impl Cursor<'_> {
     }
 
     /// Reports that `expected` is missing here. A character that cannot start anything is
-    /// skipped with the rest of its word; terminators and the end of input are left.
+    /// skipped with the rest of its word (up to whitespace, a terminator, a quote or a `/`
+    /// that may start a comment); terminators and the end of input are left.
     fn unexpected_here(&mut self, expected: &'static str) {
         let start = self.pos;
         let Some(b) = self.peek() else {
-            self.error(start, start, SyntaxErrorKind::Unexpected { found: "end of input", expected });
+            self.error(
+                start,
+                start,
+                SyntaxErrorKind::Unexpected { found: "end of input", expected },
+            );
             return;
         };
         let newline = self.newline_len(start);
@@ -435,7 +451,7 @@ impl Cursor<'_> {
         self.error(start, start + c.len_utf8(), SyntaxErrorKind::UnexpectedChar(c));
         self.pos += c.len_utf8();
         while let Some(b) = self.peek() {
-            if matches!(b, b';' | b'{' | b'}' | b'"')
+            if matches!(b, b';' | b'{' | b'}' | b'"' | b'/')
                 || self.space_len(self.pos) > 0
                 || self.newline_len(self.pos) > 0
             {
