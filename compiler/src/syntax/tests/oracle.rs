@@ -14,7 +14,11 @@ use crate::syntax::{Document, Value, parse, to_canonical};
 
 fn config(cases: u32) -> Config {
     // Failures are printed, not saved under src/.
-    Config { cases, failure_persistence: Some(Box::new(FileFailurePersistence::Off)), ..Config::default() }
+    Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    }
 }
 
 // ---- generators: KDL text built from random pieces ----
@@ -111,8 +115,17 @@ fn value() -> impl Strategy<Value = String> {
 /// Whitespace between entries: spaces, comments, line continuations.
 fn gap() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        " ", " ", " ", "  ", "\t", " /* c */ ", "/* a /* nested */ b */ ", " \\\n  ", " \\ // c\n ",
-        "\u{3000}", "\u{A0}",
+        " ",
+        " ",
+        " ",
+        "  ",
+        "\t",
+        " /* c */ ",
+        "/* a /* nested */ b */ ",
+        " \\\n  ",
+        " \\ // c\n ",
+        "\u{3000}",
+        "\u{A0}",
     ])
     .prop_map(str::to_string)
 }
@@ -123,14 +136,24 @@ fn entry() -> impl Strategy<Value = String> {
         2 => (string(), prop::sample::select(vec!["=", "=", " = ", "= "]), value())
             .prop_map(|(k, eq, v)| format!("{k}{eq}{v}")),
     ];
-    (gap(), prop::bool::weighted(0.1), entry).prop_map(|(gap, dash, e)| {
-        if dash { format!("{gap}/-{e}") } else { format!("{gap}{e}") }
-    })
+    (gap(), prop::bool::weighted(0.1), entry)
+        .prop_map(|(gap, dash, e)| if dash { format!("{gap}/-{e}") } else { format!("{gap}{e}") })
 }
 
 fn terminator() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["\n", "\n", ";", "\r\n", " ; ", "\n\n", " // comment\n", "\u{85}", "\u{2028}", "\x0B"])
-        .prop_map(str::to_string)
+    prop::sample::select(vec![
+        "\n",
+        "\n",
+        ";",
+        "\r\n",
+        " ; ",
+        "\n\n",
+        " // comment\n",
+        "\u{85}",
+        "\u{2028}",
+        "\x0B",
+    ])
+    .prop_map(str::to_string)
 }
 
 fn node(depth: u32) -> BoxedStrategy<String> {
@@ -176,7 +199,11 @@ fn node_line(depth: u32) -> impl Strategy<Value = String> {
     (node(depth), terminator()).prop_map(|(node, terminator)| {
         // kdl 6.7.1 rejects a slashdashed node ended by `;` (`/- a;`), which the grammar
         // allows: end those with a newline.
-        if node.starts_with("/-") && terminator.contains(';') { node + "\n" } else { node + &terminator }
+        if node.starts_with("/-") && terminator.contains(';') {
+            node + "\n"
+        } else {
+            node + &terminator
+        }
     })
 }
 
@@ -194,8 +221,9 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     let snippet = prop::sample::select(vec![
-        "\"", "{", "}", "/-", "#", "\\", "=", "(", ")", " ", "\n", ";", "/*", "*/", "//", "0x", ".", "_",
-        "true", "#true", "e", "-", "\"\"\"", "#\"", "\\u{", "\u{200E}", "\u{FEFF}", "\t", "1",
+        "\"", "{", "}", "/-", "#", "\\", "=", "(", ")", " ", "\n", ";", "/*", "*/", "//", "0x",
+        ".", "_", "true", "#true", "e", "-", "\"\"\"", "#\"", "\\u{", "\u{200E}", "\u{FEFF}", "\t",
+        "1",
     ]);
     prop_oneof![
         (any::<usize>(), 1..4usize).prop_map(|(at, n)| Mutation::Delete(at, n)),
@@ -381,14 +409,20 @@ fn kdl_accepts_invalid(input: &str, mutated: bool) -> bool {
     let glued_keyword = input.contains("/-")
         && ["#true", "#false", "#null", "#inf", "#-inf", "#nan"].iter().any(|k| {
             input.match_indices(k).any(|(i, _)| {
-                input[i + k.len()..]
-                    .starts_with(|c: char| crate::syntax::chars::is_ident_char(c) || c == '"' || c == '#')
+                input[i + k.len()..].starts_with(|c: char| {
+                    crate::syntax::chars::is_ident_char(c) || c == '"' || c == '#'
+                })
             })
         });
     let bare_minus_inf = input.match_indices("-inf").any(|(i, _)| !input[..i].ends_with('#'));
-    slashdashed_node || disallowed_in_comment || double_slashdash || glued_keyword || bare_minus_inf || input.match_indices("#\"\"\"").any(|(i, _)| {
-        !input[i + 4..].starts_with(|c| crate::syntax::chars::is_newline(c))
-    })
+    slashdashed_node
+        || disallowed_in_comment
+        || double_slashdash
+        || glued_keyword
+        || bare_minus_inf
+        || input
+            .match_indices("#\"\"\"")
+            .any(|(i, _)| !input[i + 4..].starts_with(crate::syntax::chars::is_newline))
 }
 
 /// Both parsers accept or both reject; accepted documents mean the same.
@@ -397,8 +431,18 @@ fn agree(input: &str, mutated: bool) -> Result<(), TestCaseError> {
     let theirs = KdlDocument::parse_v2(input);
     match (&ours.errors[..], theirs) {
         ([], Ok(theirs)) => {
-            prop_assert_eq!(to_canonical(&ours), kdl_canonical(&theirs), "meaning differs for {:?}", input);
-            prop_assert_eq!(our_floats(&ours), kdl_floats(&theirs), "floats differ for {:?}", input);
+            prop_assert_eq!(
+                to_canonical(&ours),
+                kdl_canonical(&theirs),
+                "meaning differs for {:?}",
+                input
+            );
+            prop_assert_eq!(
+                our_floats(&ours),
+                kdl_floats(&theirs),
+                "floats differ for {:?}",
+                input
+            );
         }
         ([], Err(_)) if kdl_rejects_valid(input) => {}
         ([], Err(e)) => prop_assert!(false, "we accept, kdl rejects {:?}: {:?}", input, e),
