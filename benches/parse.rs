@@ -50,16 +50,26 @@ fn plan() -> String {
         let _ = writeln!(out, "// {name}: package {i} of the archive");
         let _ = writeln!(out, "package \"{name}\" version=\"{major}.{minor}-{rev}\" {{");
         let (a, b, c) = (rng.name(), rng.name(), rng.name());
-        let _ = writeln!(out, "    build-depends \"{a} (>= {}.0)\" \"{b} | {c}\" when=\"<!nocheck>\"", rng.below(10));
-        let _ = writeln!(out, "    section (text)admin size={} /* essential */", rng.below(1 << 20));
+        let _ = writeln!(
+            out,
+            "    build-depends \"{a} (>= {}.0)\" \"{b} | {c}\" when=\"<!nocheck>\"",
+            rng.below(10)
+        );
+        let _ =
+            writeln!(out, "    section (text)admin size={} /* essential */", rng.below(1 << 20));
         let (d, e) = (rng.name(), rng.name());
-        let _ = writeln!(out, "    output \"{name}\" {{ depends \"{d}\" \"libc6 (>= 2.36)\"; provides {e} }}");
+        let _ = writeln!(
+            out,
+            "    output \"{name}\" {{ depends \"{d}\" \"libc6 (>= 2.36)\"; provides {e} }}"
+        );
         out.push_str("    build {\n");
         out.push_str("        run \"./configure --prefix=/usr\" \\\n            parallel=#true\n");
         out.push_str("        run \"make -j${jobs}\" retries=3\n");
         if i % 8 == 0 {
             out.push_str("        /- run \"make check\"\n");
-            out.push_str("        script #\"\"\"\n            test -d /usr/share/doc\n            \"\"\"#\n");
+            out.push_str(
+                "        script #\"\"\"\n            test -d /usr/share/doc\n            \"\"\"#\n",
+            );
         }
         out.push_str("    }\n");
         let _ = writeln!(out, "    description \"{name} \\u{{2013}} a package\\n\"");
