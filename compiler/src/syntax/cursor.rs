@@ -17,6 +17,8 @@ pub(crate) struct Cursor<'a> {
     /// `Vec` (which would leave up to half of a large tree unused).
     pub(crate) node_stack: Vec<Node>,
     pub(crate) entry_stack: Vec<Entry>,
+    /// Reused for unescaping strings.
+    pub(crate) scratch: String,
 }
 
 impl<'a> Cursor<'a> {
@@ -29,6 +31,7 @@ impl<'a> Cursor<'a> {
             depth: 0,
             node_stack: Vec::new(),
             entry_stack: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -149,10 +152,16 @@ impl<'a> Cursor<'a> {
     /// whether it moved.
     #[inline]
     pub(crate) fn skip_node_space(&mut self) -> bool {
-        match self.peek() {
-            Some(b' ' | b'\t' | b'/' | b'\\') => self.skip_node_space_slow(),
-            Some(b) if b >= 0x80 => self.skip_node_space_slow(),
-            _ => false,
+        let start = self.pos;
+        let mut pos = start;
+        while let Some(b' ' | b'\t') = self.bytes.get(pos) {
+            pos += 1;
+        }
+        self.pos = pos;
+        match self.bytes.get(pos) {
+            Some(b'/' | b'\\') => self.skip_node_space_slow() || pos != start,
+            Some(&b) if b >= 0x80 => self.skip_node_space_slow() || pos != start,
+            _ => pos != start,
         }
     }
 

@@ -173,6 +173,7 @@ impl Cursor<'_> {
         self.pos += 1;
         let bytes = self.bytes;
         let mut seg = self.pos;
+        // Unescaped text goes to a reused buffer, then into one exact allocation.
         let mut buf: Option<String> = None;
         let end = loop {
             self.pos = skip_plain_string(bytes, self.pos);
@@ -186,7 +187,11 @@ impl Cursor<'_> {
                     break self.pos - 1;
                 }
                 b'\\' => {
-                    let buf = buf.get_or_insert_with(String::new);
+                    let buf = buf.get_or_insert_with(|| {
+                        let mut scratch = std::mem::take(&mut self.scratch);
+                        scratch.clear();
+                        scratch
+                    });
                     buf.push_str(&self.text[seg..self.pos]);
                     self.escape(Some(buf));
                     seg = self.pos;
@@ -204,7 +209,9 @@ impl Cursor<'_> {
             None => self.text[seg..end].into(),
             Some(mut buf) => {
                 buf.push_str(&self.text[seg..end]);
-                buf.into_boxed_str()
+                let value = Box::from(buf.as_str());
+                self.scratch = buf;
+                value
             }
         };
         TokenKind::Str { value, bare: false }

@@ -243,6 +243,20 @@ impl Cursor<'_> {
 
     /// After `key`: `node-space* '='`, consumed if there; otherwise nothing moves.
     fn eat_equals(&mut self) -> bool {
+        // Fast path: plain spaces, then `=` or something that is certainly not trivia.
+        let mut pos = self.pos;
+        while let Some(b' ' | b'\t') = self.bytes.get(pos) {
+            pos += 1;
+        }
+        match self.bytes.get(pos) {
+            Some(b'=') => {
+                self.pos = pos + 1;
+                return true;
+            }
+            Some(b'/' | b'\\') => {}
+            Some(&b) if b >= 0x80 => {}
+            _ => return false,
+        }
         let (pos, errors) = (self.pos, self.errors.len());
         self.skip_node_space();
         if self.peek() == Some(b'=') {
