@@ -158,7 +158,9 @@ impl Cursor<'_> {
                         }
                         _ => {
                             let entry_start = self.pos;
-                            drop(self.entry());
+                            let kept = self.entry_stack.len();
+                            self.entry();
+                            self.entry_stack.truncate(kept);
                             if after != After::Entries {
                                 self.entry_after_children(entry_start);
                             }
@@ -185,15 +187,13 @@ impl Cursor<'_> {
                         self.error(here, here + len, SyntaxErrorKind::MissingTerminator);
                         break;
                     }
-                    let entry = self.entry();
+                    if let Some(entry_end) = self.entry() {
+                        end = entry_end;
+                    }
                     if after == After::SlashdashedChildren {
                         self.entry_after_children(here);
                     } else if !spaced {
                         self.error(here, self.pos, SyntaxErrorKind::MissingWhitespace);
-                    }
-                    if let Some(entry) = entry {
-                        end = entry.span.end;
-                        self.entry_stack.push(entry);
                     }
                 }
             }
@@ -210,8 +210,9 @@ impl Cursor<'_> {
         self.error(start, self.pos.max(start + 1), kind);
     }
 
-    /// An argument or property, at its first character.
-    fn entry(&mut self) -> Option<Entry> {
+    /// An argument or property, at its first character: pushed on `entry_stack` unless it
+    /// is left out of the tree. Returns its end.
+    fn entry(&mut self) -> Option<u32> {
         let start = self.pos;
         if self.peek() == Some(b'(') {
             let ty = self.type_annotation();
@@ -229,7 +230,7 @@ impl Cursor<'_> {
                 self.error(start, tok.start, kind);
                 return self.property(start, tok);
             }
-            return self.value_entry(start, None, ty, tok);
+            return self.push_entry(start, None, ty, tok);
         }
         let Some(tok) = self.lex_token() else {
             self.unexpected_here("an argument or property");
@@ -238,7 +239,7 @@ impl Cursor<'_> {
         if self.eat_equals() {
             return self.property(start, tok);
         }
-        self.value_entry(start, None, None, tok)
+        self.push_entry(start, None, None, tok)
     }
 
     /// After `key`: `node-space* '='`, consumed if there; otherwise nothing moves.
@@ -269,7 +270,7 @@ impl Cursor<'_> {
     }
 
     /// The rest of `key=value`, after the `=`.
-    fn property(&mut self, start: usize, key: Token) -> Option<Entry> {
+    fn property(&mut self, start: usize, key: Token) -> Option<u32> {
         let key = match key.kind {
             TokenKind::Str { .. } => Some(self.name(key, "a property name")),
             TokenKind::Bad => None,
@@ -294,17 +295,17 @@ impl Cursor<'_> {
             self.unexpected_here("a value");
             return None;
         };
-        self.value_entry(start, Some(key?), ty, tok)
+        self.push_entry(start, Some(key?), ty, tok)
     }
 
     #[inline]
-    fn value_entry(
+    fn push_entry(
         &mut self,
         start: usize,
         name: Option<Ident>,
         ty: Option<Ident>,
         tok: Token,
-    ) -> Option<Entry> {
+    ) -> Option<u32> {
         let mut float_text = None;
         let value = match tok.kind {
             TokenKind::Str { value, bare: false } => Value::String(value),
@@ -331,14 +332,15 @@ impl Cursor<'_> {
             TokenKind::Null => Value::Null,
             TokenKind::Bad => return None,
         };
-        Some(Entry {
+        self.entry_stack.push(Entry {
             span: Cursor::span(start, tok.end),
             name,
             ty,
             value,
             value_span: Cursor::span(tok.start, tok.end),
             float_text,
-        })
+        });
+        Some(tok.end as u32)
     }
 
     /// A node name, property key or type name. Non-strings are reported and kept as their

@@ -116,7 +116,9 @@ pub enum SyntaxErrorKind {
     BareKeyword(&'static str),
     /// A `#word` that is not a KDL keyword.
     UnknownKeyword(Box<str>),
+    /// A malformed number (`1.`, `0x`, `.5`); its entry is left out of the tree.
     InvalidNumber,
+    /// An integer outside `i128`; its entry is left out of the tree.
     NumberOutOfRange,
     /// A multi-line string whose lines do not share the closing line's indentation.
     BadMultilineIndent,
