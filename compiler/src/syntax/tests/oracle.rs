@@ -12,7 +12,9 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 use crate::syntax::printer::{canonical_float, write_float, write_string};
 use crate::syntax::{Document, Value, parse, to_canonical};
 
+/// `cases` runs, or `PROPTEST_CASES` for a longer soak.
 fn config(cases: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
     // Failures are printed, not saved under src/.
     Config {
         cases,
@@ -65,23 +67,36 @@ fn string() -> impl Strategy<Value = String> {
             (!b.contains(&close) && !b.starts_with('"') && !b.ends_with('"'))
                 .then(|| format!("{hashes}\"{b}\"{hashes}"))
         }),
-        1 => (prop::collection::vec("[a-z \"]{0,5}", 0..3), "[ \t]{0,3}", any::<bool>()).prop_map(
-            |(lines, indent, raw)| {
-                let mut s = String::from(if raw { "#\"\"\"\n" } else { "\"\"\"\n" });
-                for line in lines {
-                    let line = line.replace("\"\"\"", "\"\" \"");
-                    if !line.trim().is_empty() {
-                        s.push_str(&indent);
-                    }
-                    s.push_str(line.trim_end_matches('"'));
-                    s.push('\n');
-                }
-                s.push_str(&indent);
-                s.push_str(if raw { "\"\"\"#" } else { "\"\"\"" });
-                s
-            }
-        ),
+        1 => multiline(),
     ]
+}
+
+/// A multi-line string, raw or not, with CRLF or LF lines, escapes in the non-raw kind.
+fn multiline() -> impl Strategy<Value = String> {
+    let line = prop_oneof![3 => "[a-z \"]{0,5}", 1 => quoted_body()];
+    (
+        prop::collection::vec(line, 0..3),
+        "[ \t]{0,3}",
+        any::<bool>(),
+        prop::sample::select(vec!["\n", "\r\n"]),
+    )
+        .prop_map(|(lines, indent, raw, newline)| {
+            let mut s = String::from(if raw { "#\"\"\"" } else { "\"\"\"" });
+            s.push_str(newline);
+            for line in lines {
+                let line = line.replace("\"\"\"", "\"\" \"");
+                // Raw strings have no escapes: keep escape-looking text out of them.
+                let line = if raw { line.replace('\\', "/") } else { line };
+                if !line.trim().is_empty() {
+                    s.push_str(&indent);
+                }
+                s.push_str(line.trim_end_matches(['"', '\\']));
+                s.push_str(newline);
+            }
+            s.push_str(&indent);
+            s.push_str(if raw { "\"\"\"#" } else { "\"\"\"" });
+            s
+        })
 }
 
 fn number() -> impl Strategy<Value = String> {
@@ -106,8 +121,10 @@ fn value() -> impl Strategy<Value = String> {
         1 => prop::sample::select(vec!["#true", "#false", "#null", "#inf", "#-inf", "#nan"])
             .prop_map(str::to_string),
     ];
-    (prop::option::weighted(0.2, string()), bare).prop_map(|(ty, v)| match ty {
-        Some(ty) => format!("({ty}){v}"),
+    let open = prop::sample::select(vec!["(", "(", "( ", "(/* c */"]);
+    let close = prop::sample::select(vec![")", ")", " )", ") ", ")/* c */"]);
+    (prop::option::weighted(0.2, (open, string(), close)), bare).prop_map(|(ty, v)| match ty {
+        Some((open, ty, close)) => format!("{open}{ty}{close}{v}"),
         None => v,
     })
 }
@@ -454,7 +471,7 @@ fn agree(input: &str, mutated: bool) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1500))]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn generated_documents_agree_with_kdl(doc in document()) {
@@ -471,7 +488,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
