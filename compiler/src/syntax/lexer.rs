@@ -110,6 +110,7 @@ impl Cursor<'_> {
         }
     }
 
+    #[inline]
     fn lex_ident(&mut self) -> TokenKind {
         let start = self.pos;
         self.scan_word();
