@@ -7,8 +7,9 @@
 //!   a string or that has no value.
 //! - A node name that is not a string is reported and kept as its source text.
 //! - KDL 1 bare `true`, `false`, `null` (and `inf`, `-inf`, `nan`) are reported and read as
-//!   the values they meant; strings with bad escapes or stray newlines are reported and
-//!   kept.
+//!   the values they meant. Strings with bad escapes are reported and kept; a single-line
+//!   string still open at the end of its line ends there (reported, and kept), so that one
+//!   missing quote does not turn the rest of the file inside out.
 //! - A character that cannot start anything is reported and skipped with the rest of its
 //!   word; an unclosed `{` closes at the end of input; a stray `}` is reported and skipped.
 
