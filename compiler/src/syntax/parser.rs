@@ -60,6 +60,12 @@ impl Cursor<'_> {
                 if let Some(open) = open {
                     self.error(open, open + 1, SyntaxErrorKind::UnclosedBlock);
                 }
+                if base == 0 {
+                    // The document's own nodes: hand over the stack instead of copying it.
+                    let mut nodes = std::mem::take(&mut self.node_stack);
+                    nodes.shrink_to_fit();
+                    return nodes;
+                }
                 return self.node_stack.split_off(base);
             };
             let here = self.pos;
