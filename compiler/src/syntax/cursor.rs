@@ -3,7 +3,7 @@
 
 use super::chars::{self, BAD, COMMENT_PLAIN, NEWLINE, SPACE};
 use super::span::Span;
-use super::tree::{SyntaxError, SyntaxErrorKind};
+use super::tree::{Entry, Node, SyntaxError, SyntaxErrorKind};
 
 pub(crate) struct Cursor<'a> {
     pub(crate) text: &'a str,
@@ -12,11 +12,27 @@ pub(crate) struct Cursor<'a> {
     pub(crate) errors: Vec<SyntaxError>,
     /// Children blocks open around `pos`.
     pub(crate) depth: u32,
+    /// Nodes and entries of the blocks and nodes being read, innermost last: each list is
+    /// moved out in one exact-size allocation when complete, instead of growing its own
+    /// `Vec` (which would leave up to half of a large tree unused).
+    pub(crate) node_stack: Vec<Node>,
+    pub(crate) entry_stack: Vec<Entry>,
+    /// Reused for unescaping strings.
+    pub(crate) scratch: String,
 }
 
 impl<'a> Cursor<'a> {
     pub(crate) fn new(text: &'a str) -> Cursor<'a> {
-        Cursor { text, bytes: text.as_bytes(), pos: 0, errors: Vec::new(), depth: 0 }
+        Cursor {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            errors: Vec::new(),
+            depth: 0,
+            node_stack: Vec::new(),
+            entry_stack: Vec::new(),
+            scratch: String::new(),
+        }
     }
 
     #[inline]
@@ -60,6 +76,15 @@ impl<'a> Cursor<'a> {
     /// Length of the newline at `pos` (2 for CRLF), or 0.
     #[inline]
     pub(crate) fn newline_len(&self, pos: usize) -> usize {
+        match self.bytes.get(pos) {
+            Some(b'\n') => 1,
+            Some(&b) if b < 0x80 && chars::class(b) & NEWLINE == 0 => 0,
+            None => 0,
+            _ => self.newline_len_slow(pos),
+        }
+    }
+
+    fn newline_len_slow(&self, pos: usize) -> usize {
         let Some(&b) = self.bytes.get(pos) else { return 0 };
         if b < 0x80 {
             if chars::class(b) & NEWLINE == 0 {
@@ -90,14 +115,28 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips `ws*`: unicode spaces and block comments. Returns whether it moved.
+    #[inline]
     pub(crate) fn skip_ws(&mut self) -> bool {
+        match self.peek() {
+            Some(b' ' | b'\t' | b'/') => self.skip_ws_slow(),
+            Some(b) if b >= 0x80 => self.skip_ws_slow(),
+            _ => false,
+        }
+    }
+
+    fn skip_ws_slow(&mut self) -> bool {
         let start = self.pos;
+        let bytes = self.bytes;
         loop {
-            match self.peek() {
-                Some(b' ' | b'\t') => self.pos += 1,
-                Some(b'/') if self.peek_at(1) == Some(b'*') => self.skip_block_comment(),
-                Some(b) if b >= 0x80 => {
-                    let n = self.space_len(self.pos);
+            let mut pos = self.pos;
+            while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t') {
+                pos += 1;
+            }
+            self.pos = pos;
+            match bytes.get(pos) {
+                Some(b'/') if bytes.get(pos + 1) == Some(&b'*') => self.skip_block_comment(),
+                Some(&b) if b >= 0x80 => {
+                    let n = self.space_len(pos);
                     if n == 0 {
                         break;
                     }
@@ -111,7 +150,22 @@ impl<'a> Cursor<'a> {
 
     /// Skips `node-space*`: whitespace, block comments and line continuations. Returns
     /// whether it moved.
+    #[inline]
     pub(crate) fn skip_node_space(&mut self) -> bool {
+        let start = self.pos;
+        let mut pos = start;
+        while let Some(b' ' | b'\t') = self.bytes.get(pos) {
+            pos += 1;
+        }
+        self.pos = pos;
+        match self.bytes.get(pos) {
+            Some(b'/' | b'\\') => self.skip_node_space_slow() || pos != start,
+            Some(&b) if b >= 0x80 => self.skip_node_space_slow() || pos != start,
+            _ => pos != start,
+        }
+    }
+
+    fn skip_node_space_slow(&mut self) -> bool {
         let start = self.pos;
         loop {
             self.skip_ws();
@@ -126,7 +180,14 @@ impl<'a> Cursor<'a> {
 
     /// Skips `line-space*`: node space, newlines and line comments.
     pub(crate) fn skip_line_space(&mut self) {
+        let bytes = self.bytes;
         loop {
+            // Fast path: indentation and plain newlines.
+            let mut pos = self.pos;
+            while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\n') {
+                pos += 1;
+            }
+            self.pos = pos;
             self.skip_node_space();
             let n = self.newline_len(self.pos);
             if n > 0 {
@@ -160,9 +221,11 @@ impl<'a> Cursor<'a> {
         self.pos += 2;
         let bytes = self.bytes;
         loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & COMMENT_PLAIN != 0 {
-                self.pos += 1;
+            let mut pos = self.pos;
+            while pos < bytes.len() && chars::class(bytes[pos]) & COMMENT_PLAIN != 0 {
+                pos += 1;
             }
+            self.pos = pos;
             let Some(&b) = bytes.get(self.pos) else { return };
             let n = self.newline_len(self.pos);
             if n > 0 {
@@ -177,11 +240,7 @@ impl<'a> Cursor<'a> {
     /// disallowed.
     fn comment_char_len(&mut self, b: u8) -> usize {
         if b < 0x80 {
-            if chars::class(b) & BAD != 0 {
-                self.disallowed(self.pos)
-            } else {
-                1
-            }
+            if chars::class(b) & BAD != 0 { self.disallowed(self.pos) } else { 1 }
         } else {
             let c = self.char_at(self.pos);
             if chars::is_disallowed(c) { self.disallowed(self.pos) } else { c.len_utf8() }
@@ -195,9 +254,11 @@ impl<'a> Cursor<'a> {
         let bytes = self.bytes;
         let mut depth = 1u32;
         loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & COMMENT_PLAIN != 0 {
-                self.pos += 1;
+            let mut pos = self.pos;
+            while pos < bytes.len() && chars::class(bytes[pos]) & COMMENT_PLAIN != 0 {
+                pos += 1;
             }
+            self.pos = pos;
             let Some(&b) = bytes.get(self.pos) else {
                 self.error(start, start + 2, SyntaxErrorKind::UnterminatedComment);
                 return;

@@ -14,10 +14,16 @@ pub(crate) struct Token {
 
 pub(crate) enum TokenKind {
     /// `bare` is true for identifier strings, which may be KDL 1 keywords (`true`).
-    Str { value: Box<str>, bare: bool },
+    Str {
+        value: Box<str>,
+        bare: bool,
+    },
     Int(i128),
     /// `text` is the literal without `_`, for decimal floats; `None` for `#inf` etc.
-    Float { value: f64, text: Option<Box<str>> },
+    Float {
+        value: f64,
+        text: Option<Box<str>>,
+    },
     Bool(bool),
     Null,
     /// Invalid or out of range: reported, and left out of the tree.
@@ -79,10 +85,12 @@ impl Cursor<'_> {
     pub(crate) fn scan_word(&mut self) {
         let bytes = self.bytes;
         loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & IDENT != 0 {
-                self.pos += 1;
+            let mut pos = self.pos;
+            while pos < bytes.len() && chars::class(bytes[pos]) & IDENT != 0 {
+                pos += 1;
             }
-            let Some(&b) = bytes.get(self.pos) else { return };
+            self.pos = pos;
+            let Some(&b) = bytes.get(pos) else { return };
             if b < 0x80 {
                 if chars::class(b) & BAD != 0 && chars::class(b) & chars::NEWLINE == 0 {
                     self.disallowed(self.pos);
@@ -102,6 +110,7 @@ impl Cursor<'_> {
         }
     }
 
+    #[inline]
     fn lex_ident(&mut self) -> TokenKind {
         let start = self.pos;
         self.scan_word();
@@ -165,47 +174,45 @@ impl Cursor<'_> {
         self.pos += 1;
         let bytes = self.bytes;
         let mut seg = self.pos;
+        // Unescaped text goes to a reused buffer, then into one exact allocation.
         let mut buf: Option<String> = None;
-        let mut newline_reported = false;
-        loop {
-            while self.pos < bytes.len() && chars::class(bytes[self.pos]) & STR_PLAIN != 0 {
-                self.pos += 1;
-            }
+        let end = loop {
+            self.pos = skip_plain_string(bytes, self.pos);
             let Some(&b) = bytes.get(self.pos) else {
-                self.error(open, open + 1, SyntaxErrorKind::UnterminatedString);
-                break;
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                break self.pos;
             };
             match b {
-                b'"' => break,
+                b'"' => {
+                    self.pos += 1;
+                    break self.pos - 1;
+                }
                 b'\\' => {
-                    let buf = buf.get_or_insert_with(String::new);
+                    let buf = buf.get_or_insert_with(|| {
+                        let mut scratch = std::mem::take(&mut self.scratch);
+                        scratch.clear();
+                        scratch
+                    });
                     buf.push_str(&self.text[seg..self.pos]);
                     self.escape(Some(buf));
                     seg = self.pos;
                 }
-                _ => {
-                    let n = self.newline_len(self.pos);
-                    if n > 0 {
-                        if !newline_reported {
-                            newline_reported = true;
-                            self.error(self.pos, self.pos + n, SyntaxErrorKind::NewlineInString);
-                        }
-                        self.pos += n;
-                    } else {
-                        self.pos += self.string_char_len();
-                    }
+                _ if self.newline_len(self.pos) > 0 => {
+                    // Single-line strings end with their line: the rest of the file keeps
+                    // its meaning instead of flipping inside out.
+                    self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                    break self.pos;
                 }
+                _ => self.pos += self.string_char_len(),
             }
-        }
-        let end = self.pos;
-        if self.pos < bytes.len() {
-            self.pos += 1;
-        }
+        };
         let value = match buf {
             None => self.text[seg..end].into(),
             Some(mut buf) => {
                 buf.push_str(&self.text[seg..end]);
-                buf.into_boxed_str()
+                let value = Box::from(buf.as_str());
+                self.scratch = buf;
+                value
             }
         };
         TokenKind::Str { value, bare: false }
@@ -307,32 +314,24 @@ impl Cursor<'_> {
         self.pos += hashes + 1;
         let content = self.pos;
         let bytes = self.bytes;
-        let mut newline_reported = false;
         let end = loop {
             let Some(&b) = bytes.get(self.pos) else {
-                self.error(open, open + hashes + 1, SyntaxErrorKind::UnterminatedString);
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
                 break self.pos;
             };
             if chars::class(b) & STR_PLAIN != 0 || b == b'\\' {
                 self.pos += 1;
             } else if b == b'"' {
-                if self.closes_raw(self.pos + 1, hashes) {
-                    let end = self.pos;
-                    self.pos += 1 + hashes;
-                    break end;
-                }
                 self.pos += 1;
-            } else {
-                let n = self.newline_len(self.pos);
-                if n > 0 {
-                    if !newline_reported {
-                        newline_reported = true;
-                        self.error(self.pos, self.pos + n, SyntaxErrorKind::NewlineInString);
-                    }
-                    self.pos += n;
-                } else {
-                    self.pos += self.string_char_len();
+                if self.closes_raw(self.pos, hashes) {
+                    self.pos += hashes;
+                    break self.pos - 1 - hashes;
                 }
+            } else if self.newline_len(self.pos) > 0 {
+                self.error(open, self.pos, SyntaxErrorKind::UnterminatedString);
+                break self.pos;
+            } else {
+                self.pos += self.string_char_len();
             }
         };
         TokenKind::Str { value: self.text[content..end].into(), bare: false }
@@ -360,6 +359,7 @@ impl Cursor<'_> {
         let mut line_start = self.pos;
         let mut seg = self.pos;
         let mut has_escapes = false;
+        let mut terminated = true;
         loop {
             while self.pos < bytes.len() && chars::class(bytes[self.pos]) & STR_PLAIN != 0 {
                 self.pos += 1;
@@ -367,6 +367,7 @@ impl Cursor<'_> {
             let Some(&b) = bytes.get(self.pos) else {
                 line.push_str(&self.text[seg..self.pos]);
                 self.error(open, open_end, SyntaxErrorKind::UnterminatedString);
+                terminated = false;
                 break;
             };
             match b {
@@ -417,12 +418,17 @@ impl Cursor<'_> {
             out.push_str(s);
         };
         let starts_with_newline = lines.len() >= 2 && lines[0].0.is_empty();
-        if !starts_with_newline {
+        if !terminated {
+            // Already reported: keep the text as it is, without dedent errors.
+            let text: Vec<&str> = lines.iter().map(|(text, _)| text.as_str()).collect();
+            push_line(&mut out, &text.join("\n"));
+        } else if lines.len() == 1 {
             self.error(open, open_end, SyntaxErrorKind::MultilineStringStart);
-        }
-        if lines.len() == 1 {
             push_line(&mut out, &lines[0].0);
         } else {
+            if !starts_with_newline {
+                self.error(open, open_end, SyntaxErrorKind::MultilineStringStart);
+            }
             let body = if starts_with_newline { &lines[1..] } else { &lines[..] };
             let (last, last_start) = &body[body.len() - 1];
             let prefix_len = last.len() - last.trim_start_matches(chars::is_space).len();
@@ -448,6 +454,42 @@ impl Cursor<'_> {
         }
         let value = if has_escapes { unescape_checked(&out) } else { out };
         TokenKind::Str { value: value.into_boxed_str(), bare: false }
+    }
+}
+
+/// The position of the first byte at or after `pos` that is not plain string text (see
+/// `STR_PLAIN`), or `bytes.len()`. Reads eight bytes at a time: most string text is ASCII.
+#[inline]
+fn skip_plain_string(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    loop {
+        while let Some(chunk) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            // Bytes below 0x20, `"`, `\`, DEL or non-ASCII. The lowest flagged byte is exact.
+            let flagged = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+                | has_zero_byte(w ^ (ONES * u64::from(b'"')))
+                | has_zero_byte(w ^ (ONES * u64::from(b'\\')))
+                | has_zero_byte(w ^ (ONES * 0x7F))
+                | (w & HIGH);
+            if flagged != 0 {
+                pos += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+            pos += 8;
+        }
+        // Tabs and most non-ASCII bytes are plain too.
+        let start = pos;
+        while pos < bytes.len() && chars::class(bytes[pos]) & STR_PLAIN != 0 {
+            pos += 1;
+            if pos - start == 8 {
+                break;
+            }
+        }
+        if pos == start || pos >= bytes.len() || chars::class(bytes[pos]) & STR_PLAIN == 0 {
+            return pos;
+        }
     }
 }
 
@@ -486,7 +528,9 @@ fn unescape_checked(s: &str) -> String {
                 let Some(digits) = rest.strip_prefix('{').and_then(|r| r.split('}').next()) else {
                     continue;
                 };
-                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) || !rest[1 + digits.len()..].starts_with('}') {
+                if !digits.bytes().all(|b| b.is_ascii_hexdigit())
+                    || !rest[1 + digits.len()..].starts_with('}')
+                {
                     continue;
                 }
                 i += digits.len() + 2;
@@ -561,7 +605,10 @@ pub(crate) fn parse_number(word: &str) -> Result<TokenKind, SyntaxErrorKind> {
 /// A word that is neither a number nor an identifier: numbers get `InvalidNumber`, words
 /// that merely start like one (`0n`, `1em`) get `InvalidIdentifier`.
 fn invalid_word(word: &str) -> SyntaxErrorKind {
-    if word.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         SyntaxErrorKind::InvalidNumber
     } else {
         SyntaxErrorKind::InvalidIdentifier

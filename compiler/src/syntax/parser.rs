@@ -7,15 +7,18 @@
 //!   a string or that has no value.
 //! - A node name that is not a string is reported and kept as its source text.
 //! - KDL 1 bare `true`, `false`, `null` (and `inf`, `-inf`, `nan`) are reported and read as
-//!   the values they meant; strings with bad escapes or stray newlines are reported and
-//!   kept.
+//!   the values they meant. Strings with bad escapes are reported and kept; a single-line
+//!   string still open at the end of its line ends there (reported, and kept), so that one
+//!   missing quote does not turn the rest of the file inside out.
 //! - A character that cannot start anything is reported and skipped with the rest of its
 //!   word; an unclosed `{` closes at the end of input; a stray `}` is reported and skipped.
 
 use super::cursor::Cursor;
 use super::lexer::{Token, TokenKind, reserved_word};
 use super::span::Span;
-use super::tree::{Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value};
+use super::tree::{
+    Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value,
+};
 
 /// Children blocks nested deeper than this are reported and skipped, so that hostile input
 /// cannot overflow the stack.
@@ -50,18 +53,24 @@ enum After {
 impl Cursor<'_> {
     /// `nodes`, up to the end of input or, inside a block opened at `open`, its `}`.
     fn nodes(&mut self, open: Option<usize>) -> Vec<Node> {
-        let mut nodes = Vec::new();
+        let base = self.node_stack.len();
         loop {
             self.skip_line_space();
             let Some(b) = self.peek() else {
                 if let Some(open) = open {
                     self.error(open, open + 1, SyntaxErrorKind::UnclosedBlock);
                 }
-                return nodes;
+                if base == 0 {
+                    // The document's own nodes: hand over the stack instead of copying it.
+                    let mut nodes = std::mem::take(&mut self.node_stack);
+                    nodes.shrink_to_fit();
+                    return nodes;
+                }
+                return self.node_stack.split_off(base);
             };
             let here = self.pos;
             match b {
-                b'}' if open.is_some() => return nodes,
+                b'}' if open.is_some() => return self.node_stack.split_off(base),
                 b'}' => {
                     self.error(here, here + 1, SyntaxErrorKind::UnmatchedCloseBrace);
                     self.pos += 1;
@@ -94,7 +103,7 @@ impl Cursor<'_> {
                 }
                 _ => {
                     if let Some(node) = self.node() {
-                        nodes.push(node);
+                        self.node_stack.push(node);
                     }
                 }
             }
@@ -115,7 +124,7 @@ impl Cursor<'_> {
             return None;
         };
         let name = self.name(tok, "a node name");
-        let mut entries = Vec::new();
+        let base = self.entry_stack.len();
         let mut children = None;
         let mut end = name.span.end;
         let mut after = After::Entries;
@@ -156,7 +165,9 @@ impl Cursor<'_> {
                         }
                         _ => {
                             let entry_start = self.pos;
-                            drop(self.entry());
+                            let kept = self.entry_stack.len();
+                            self.entry();
+                            self.entry_stack.truncate(kept);
                             if after != After::Entries {
                                 self.entry_after_children(entry_start);
                             }
@@ -183,19 +194,18 @@ impl Cursor<'_> {
                         self.error(here, here + len, SyntaxErrorKind::MissingTerminator);
                         break;
                     }
-                    let entry = self.entry();
+                    if let Some(entry_end) = self.entry() {
+                        end = entry_end;
+                    }
                     if after == After::SlashdashedChildren {
                         self.entry_after_children(here);
                     } else if !spaced {
                         self.error(here, self.pos, SyntaxErrorKind::MissingWhitespace);
                     }
-                    if let Some(entry) = entry {
-                        end = entry.span.end;
-                        entries.push(entry);
-                    }
                 }
             }
         }
+        let entries = self.entry_stack.split_off(base);
         Some(Node { span: Span::new(start as u32, end), ty, name, entries, children })
     }
 
@@ -207,8 +217,9 @@ impl Cursor<'_> {
         self.error(start, self.pos.max(start + 1), kind);
     }
 
-    /// An argument or property, at its first character.
-    fn entry(&mut self) -> Option<Entry> {
+    /// An argument or property, at its first character: pushed on `entry_stack` unless it
+    /// is left out of the tree. Returns its end.
+    fn entry(&mut self) -> Option<u32> {
         let start = self.pos;
         if self.peek() == Some(b'(') {
             let ty = self.type_annotation();
@@ -226,7 +237,7 @@ impl Cursor<'_> {
                 self.error(start, tok.start, kind);
                 return self.property(start, tok);
             }
-            return self.value_entry(start, None, ty, tok);
+            return self.push_entry(start, None, ty, tok);
         }
         let Some(tok) = self.lex_token() else {
             self.unexpected_here("an argument or property");
@@ -235,11 +246,25 @@ impl Cursor<'_> {
         if self.eat_equals() {
             return self.property(start, tok);
         }
-        self.value_entry(start, None, None, tok)
+        self.push_entry(start, None, None, tok)
     }
 
     /// After `key`: `node-space* '='`, consumed if there; otherwise nothing moves.
     fn eat_equals(&mut self) -> bool {
+        // Fast path: plain spaces, then `=` or something that is certainly not trivia.
+        let mut pos = self.pos;
+        while let Some(b' ' | b'\t') = self.bytes.get(pos) {
+            pos += 1;
+        }
+        match self.bytes.get(pos) {
+            Some(b'=') => {
+                self.pos = pos + 1;
+                return true;
+            }
+            Some(b'/' | b'\\') => {}
+            Some(&b) if b >= 0x80 => {}
+            _ => return false,
+        }
         let (pos, errors) = (self.pos, self.errors.len());
         self.skip_node_space();
         if self.peek() == Some(b'=') {
@@ -252,12 +277,15 @@ impl Cursor<'_> {
     }
 
     /// The rest of `key=value`, after the `=`.
-    fn property(&mut self, start: usize, key: Token) -> Option<Entry> {
+    fn property(&mut self, start: usize, key: Token) -> Option<u32> {
         let key = match key.kind {
             TokenKind::Str { .. } => Some(self.name(key, "a property name")),
             TokenKind::Bad => None,
             other => {
-                let kind = SyntaxErrorKind::Unexpected { found: other.describe(), expected: "a property name" };
+                let kind = SyntaxErrorKind::Unexpected {
+                    found: other.describe(),
+                    expected: "a property name",
+                };
                 self.error(key.start, key.end, kind);
                 None
             }
@@ -274,10 +302,17 @@ impl Cursor<'_> {
             self.unexpected_here("a value");
             return None;
         };
-        self.value_entry(start, Some(key?), ty, tok)
+        self.push_entry(start, Some(key?), ty, tok)
     }
 
-    fn value_entry(&mut self, start: usize, name: Option<Ident>, ty: Option<Ident>, tok: Token) -> Option<Entry> {
+    #[inline]
+    fn push_entry(
+        &mut self,
+        start: usize,
+        name: Option<Ident>,
+        ty: Option<Ident>,
+        tok: Token,
+    ) -> Option<u32> {
         let mut float_text = None;
         let value = match tok.kind {
             TokenKind::Str { value, bare: false } => Value::String(value),
@@ -304,18 +339,20 @@ impl Cursor<'_> {
             TokenKind::Null => Value::Null,
             TokenKind::Bad => return None,
         };
-        Some(Entry {
+        self.entry_stack.push(Entry {
             span: Cursor::span(start, tok.end),
             name,
             ty,
             value,
             value_span: Cursor::span(tok.start, tok.end),
             float_text,
-        })
+        });
+        Some(tok.end as u32)
     }
 
     /// A node name, property key or type name. Non-strings are reported and kept as their
     /// source text.
+    #[inline]
     fn name(&mut self, tok: Token, expected: &'static str) -> Ident {
         let span = Cursor::span(tok.start, tok.end);
         match tok.kind {
@@ -415,11 +452,16 @@ impl Cursor<'_> {
     }
 
     /// Reports that `expected` is missing here. A character that cannot start anything is
-    /// skipped with the rest of its word; terminators and the end of input are left.
+    /// skipped with the rest of its word (up to whitespace, a terminator, a quote or a `/`
+    /// that may start a comment); terminators and the end of input are left.
     fn unexpected_here(&mut self, expected: &'static str) {
         let start = self.pos;
         let Some(b) = self.peek() else {
-            self.error(start, start, SyntaxErrorKind::Unexpected { found: "end of input", expected });
+            self.error(
+                start,
+                start,
+                SyntaxErrorKind::Unexpected { found: "end of input", expected },
+            );
             return;
         };
         let newline = self.newline_len(start);
@@ -432,7 +474,7 @@ impl Cursor<'_> {
         self.error(start, start + c.len_utf8(), SyntaxErrorKind::UnexpectedChar(c));
         self.pos += c.len_utf8();
         while let Some(b) = self.peek() {
-            if matches!(b, b';' | b'{' | b'}' | b'"')
+            if matches!(b, b';' | b'{' | b'}' | b'"' | b'/')
                 || self.space_len(self.pos) > 0
                 || self.newline_len(self.pos) > 0
             {

@@ -31,10 +31,13 @@ impl SyntaxErrorKind {
             K::UnmatchedCloseBrace => "unmatched `}`".into(),
             K::DanglingSlashdash => "`/-` comments out nothing".into(),
             K::InvalidUtf8 => "file is not valid UTF-8".into(),
-            K::InvalidLineContinuation => "line continuation `\\` not at the end of the line".into(),
-            K::NewlineInString => "newline in a single-line string".into(),
+            K::InvalidLineContinuation => {
+                "line continuation `\\` not at the end of the line".into()
+            }
             K::InvalidUnicodeEscape => "invalid unicode escape".into(),
-            K::MultilineStringStart => "multi-line string must start with a newline after `\"\"\"`".into(),
+            K::MultilineStringStart => {
+                "multi-line string must start with a newline after `\"\"\"`".into()
+            }
             K::MultilineStringEnd => "closing `\"\"\"` must be on its own line".into(),
             K::MisplacedSlashdash => "`/-` cannot be used here".into(),
             K::NestingTooDeep => "children blocks nested too deeply".into(),
@@ -49,7 +52,9 @@ impl SyntaxErrorKind {
             K::UnexpectedChar(_) => "quote the text to make it a string, e.g. `\"a[1]\"`".into(),
             K::Unexpected { .. } => return None,
             K::UnterminatedString => {
-                "close the string with the quotes (and `#`s) that opened it".into()
+                "close it with the quotes (and `#`s) that opened it; for text over several \
+                 lines use a multi-line string `\"\"\"`"
+                    .into()
             }
             K::UnterminatedComment => "close it with `*/`; block comments nest".into(),
             K::InvalidEscape => "escapes are `\\n`, `\\r`, `\\t`, `\\\\`, `\\\"`, `\\b`, `\\f`, \
@@ -66,14 +71,13 @@ impl SyntaxErrorKind {
                     .into()
             }
             K::NumberOutOfRange => {
-                "integers must fit in a signed 128-bit integer; quote it to keep it as a string".into()
+                "integers must fit in a signed 128-bit integer; quote it to keep it as a string"
+                    .into()
             }
             K::BadMultilineIndent => {
                 "start every line with the exact whitespace before the closing `\"\"\"`".into()
             }
-            K::InvalidIdentifier => {
-                "quote it: unquoted strings cannot start like a number".into()
-            }
+            K::InvalidIdentifier => "quote it: unquoted strings cannot start like a number".into(),
             K::DisallowedCodePoint('\u{FEFF}') => {
                 "remove it: a byte order mark is only allowed at the start of the file".into()
             }
@@ -91,11 +95,6 @@ impl SyntaxErrorKind {
             K::InvalidUtf8 => "save the file as UTF-8".into(),
             K::InvalidLineContinuation => {
                 "only whitespace and a `//` comment may follow `\\` on its line".into()
-            }
-            K::NewlineInString => {
-                "write `\\n`, end the line with `\\` to continue it, or use a multi-line string \
-                 `\"\"\"`"
-                    .into()
             }
             K::InvalidUnicodeEscape => {
                 "write 1 to 6 hex digits naming a unicode scalar value, e.g. `\\u{1F600}`".into()

@@ -105,14 +105,20 @@ pub enum SyntaxErrorKind {
     UnexpectedChar(char),
     /// Text that does not fit here, e.g. a value where a node name is needed.
     Unexpected { found: &'static str, expected: &'static str },
+    /// A string not closed before the end of its line (single-line strings; the span runs
+    /// from the opening quote to the line's end) or of the input (multi-line strings; the
+    /// span is the opening quotes).
     UnterminatedString,
+    /// A block comment not closed before the end of input; the span is its `/*`.
     UnterminatedComment,
     InvalidEscape,
     /// A KDL 1 bare `true`, `false` or `null`, or a bare `inf`/`nan`.
     BareKeyword(&'static str),
     /// A `#word` that is not a KDL keyword.
     UnknownKeyword(Box<str>),
+    /// A malformed number (`1.`, `0x`, `.5`); its entry is left out of the tree.
     InvalidNumber,
+    /// An integer outside `i128`; its entry is left out of the tree.
     NumberOutOfRange,
     /// A multi-line string whose lines do not share the closing line's indentation.
     BadMultilineIndent,
@@ -132,8 +138,6 @@ pub enum SyntaxErrorKind {
     InvalidUtf8,
     /// A `\` line continuation followed by something other than a newline or a comment.
     InvalidLineContinuation,
-    /// A literal newline inside a single-line quoted or raw string.
-    NewlineInString,
     /// A `\u{…}` escape that is malformed or names no Unicode scalar value.
     InvalidUnicodeEscape,
     /// A multi-line string whose opening `"""` is not followed by a newline.
