@@ -165,7 +165,10 @@ impl Checker<'_> {
             self.body(&extend.body);
         }
         for seed in &items.seeds {
-            self.outputs(&seed.outputs);
+            for output in &seed.outputs {
+                let condition = format!("when seed `{}` installs `{}`", seed.name.text, output.name.text);
+                self.deps_when(&output.depends, Some(&condition));
+            }
         }
         for image in &items.images {
             for name in &image.include {
@@ -209,15 +212,29 @@ impl Checker<'_> {
     }
 
     fn deps(&mut self, deps: &[DepEntry]) {
+        self.deps_when(deps, None);
+    }
+
+    /// Checks dependency names; `condition` says when a whole list only sometimes matters.
+    fn deps_when(&mut self, deps: &[DepEntry], condition: Option<&str>) {
         for dep in deps {
             let resolves = dep.dep.alternatives.iter().any(|alt| self.index.produced.contains(&alt.name));
             if !resolves {
                 for (i, alt) in dep.dep.alternatives.iter().enumerate() {
                     let suggestion = did_you_mean(&alt.name, self.index.produced.iter().map(|n| &**n));
-                    self.error(
-                        DiagnosticKind::UnresolvedDep { name: alt.name.to_string(), suggestion },
-                        dep.name_span(i),
-                    );
+                    let formula = if !alt.restrictions.is_always() { &alt.restrictions } else { &dep.when };
+                    let condition = match condition {
+                        Some(c) => Some(c.to_string()),
+                        None if !formula.is_always() => Some(format!("under `{formula}`")),
+                        None => None,
+                    };
+                    let kind = match condition {
+                        Some(condition) => {
+                            DiagnosticKind::UnresolvedConditionalDep { name: alt.name.to_string(), condition, suggestion }
+                        }
+                        None => DiagnosticKind::UnresolvedDep { name: alt.name.to_string(), suggestion },
+                    };
+                    self.error(kind, dep.name_span(i));
                 }
             }
             if let Some(Pin::Stage(stage)) = &dep.pin

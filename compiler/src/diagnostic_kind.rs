@@ -26,6 +26,10 @@ pub enum DiagnosticKind {
     /// Two definitions of one name; `what` is "package", "output", "seed", ….
     Duplicate { what: &'static str, name: String },
     UnresolvedDep { name: String, suggestion: Option<String> },
+    /// A name nothing produces, in a dependency that only matters sometimes: under a
+    /// restriction formula, or in a seed output's runtime dependencies. Planning reports
+    /// it as an error if it is ever needed.
+    UnresolvedConditionalDep { name: String, condition: String, suggestion: Option<String> },
     UnknownStage { name: String, suggestion: Option<String> },
     ReservedStage { name: String },
     UnknownTemplate { name: String, suggestion: Option<String> },
@@ -73,6 +77,7 @@ impl DiagnosticKind {
             InvalidValue { .. } => "planc::invalid-value",
             Duplicate { .. } => "planc::duplicate",
             UnresolvedDep { .. } => "planc::unresolved-dep",
+            UnresolvedConditionalDep { .. } => "planc::unresolved-conditional-dep",
             UnknownStage { .. } => "planc::unknown-stage",
             ReservedStage { .. } => "planc::reserved-stage",
             UnknownTemplate { .. } => "planc::unknown-template",
@@ -98,7 +103,9 @@ impl DiagnosticKind {
 
     pub fn severity(&self) -> Severity {
         match self {
-            DiagnosticKind::UnusedTemplate { .. } | DiagnosticKind::UnusedSeed { .. } => {
+            DiagnosticKind::UnusedTemplate { .. }
+            | DiagnosticKind::UnusedSeed { .. }
+            | DiagnosticKind::UnresolvedConditionalDep { .. } => {
                 Severity::Warning
             }
             _ => Severity::Error,
@@ -130,6 +137,9 @@ impl DiagnosticKind {
             Duplicate { what, name } => format!("{what} `{name}` is defined more than once"),
             UnresolvedDep { name, .. } => {
                 format!("no package output, seed or provided name is called `{name}`")
+            }
+            UnresolvedConditionalDep { name, condition, .. } => {
+                format!("nothing produces `{name}`, needed only {condition}")
             }
             UnknownStage { name, .. } => format!("unknown stage `{name}`"),
             ReservedStage { name } => format!("`{name}` is a built-in stage and cannot be declared"),
@@ -180,7 +190,7 @@ impl DiagnosticKind {
             TooManyValues { .. } => "unexpected value".to_string(),
             DuplicateProperty { .. } => "given again here".to_string(),
             Duplicate { .. } => "defined again here".to_string(),
-            UnresolvedDep { .. } => "not produced by anything in the plan".to_string(),
+            UnresolvedDep { .. } | UnresolvedConditionalDep { .. } => "not produced by anything in the plan".to_string(),
             UnknownStage { .. } => "not declared in `plan { stages … }`".to_string(),
             ImportCycle { .. } => "this import closes the cycle".to_string(),
             UnusedTemplate { .. } | UnusedSeed { .. } => "unused".to_string(),
@@ -200,6 +210,8 @@ impl DiagnosticKind {
             | UnknownProperty { suggestion, .. }
             | UnknownTemplate { suggestion, .. }
             | UnknownPackage { suggestion, .. } => did_you_mean(suggestion),
+            UnresolvedConditionalDep { suggestion, .. } => did_you_mean(suggestion)
+                .or_else(|| Some("planning fails if this dependency is ever needed".into())),
             UnresolvedDep { suggestion, .. } => did_you_mean(suggestion).or_else(|| {
                 Some("declare a `package` with this output, or a `seed` that provides it".into())
             }),

@@ -83,6 +83,13 @@ struct Inst<'a> {
     tainted: bool,
 }
 
+/// Who declares an output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Owner {
+    Package(u32),
+    Seed(u32),
+}
+
 /// A way a name can be produced.
 #[derive(Clone, Copy, Debug)]
 enum Producer<'a> {
@@ -126,6 +133,9 @@ struct Planner<'a> {
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
     closure_memo: HashMap<(From, Box<str>, Stage), Closure>,
+    direct_memo: HashMap<(From, Box<str>, Stage), Closure>,
+    /// Output definitions by owner and by output or provided name.
+    outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
     redirects: Vec<(InstId, Box<str>, InstId, InstId)>,
     /// Parallel to `redirects`: (index into `level_graphs`, edge).
     redirect_edges: Vec<(usize, u32)>,
@@ -184,6 +194,20 @@ impl<'a> Planner<'a> {
                 producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref() });
             }
         }
+        let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::new();
+        for (i, p) in plan.packages.iter().enumerate() {
+            for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
+                outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(&od.name).or_default().push(od);
+                for (name, _) in &od.provides {
+                    outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(name).or_default().push(od);
+                }
+            }
+        }
+        for (i, seed) in plan.seeds.iter().enumerate() {
+            for od in &seed.outputs {
+                outputs_by_name.entry(Owner::Seed(i as u32)).or_default().entry(&od.name).or_default().push(od);
+            }
+        }
         let mut blocks = HashMap::new();
         for (i, p) in plan.packages.iter().enumerate() {
             for block in &p.stages {
@@ -220,6 +244,8 @@ impl<'a> Planner<'a> {
             reported: HashSet::new(),
             rebuilt: HashSet::new(),
             closure_memo: HashMap::new(),
+            direct_memo: HashMap::new(),
+            outputs_by_name,
             redirects: Vec::new(),
             redirect_edges: Vec::new(),
             level_graphs: Vec::new(),
@@ -589,13 +615,13 @@ impl<'a> Planner<'a> {
     /// The runtime `depends` closure of one resolved output (its installation set),
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
-    /// consumer's stage.
+    /// consumer's stage. Completed closures of members are reused.
     fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Closure {
-        let key_stage = match from {
+        let key_stage = |f: From| match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, Box::<str>::from(output), key_stage);
+        let key = (from, Box::<str>::from(output), key_stage(from));
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
@@ -604,73 +630,106 @@ impl<'a> Planner<'a> {
         seen.insert((from, output.into()));
         let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
-            let (deps, at, owner): (Vec<Dep>, Stage, Option<u32>) = match f {
-                From::Inst(i) => {
-                    let inst = &self.insts[i as usize];
-                    let def = self.pkg(inst.pkg);
-                    let outputs = def.outputs.iter().chain(def.stages.iter().flat_map(|s| &s.outputs));
-                    let deps: Vec<Dep> = outputs
-                        .filter(|od| *od.name == *o)
-                        .flat_map(|od| {
-                            let active = |p: &str| inst.profiles.iter().any(|a| &**a == p);
-                            od.depends.iter().filter(move |d| d.entry.when.eval(active)).cloned()
-                        })
-                        .collect();
-                    (deps, inst.stage, Some(inst.pkg))
+            let expand_fully = (f, &*o) != (from, output);
+            if expand_fully {
+                if let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned() {
+                    for m in done.iter() {
+                        if seen.insert((m.2, m.1.clone())) {
+                            out.push(m.clone());
+                        }
+                    }
+                    continue;
                 }
-                From::Seed(s) => {
-                    let seed = &self.plan.seeds[s as usize];
-                    let deps = seed.outputs.iter().filter(|od| *od.name == *o).flat_map(|od| od.depends.iter().cloned()).collect();
-                    (deps, consumer_stage, None)
-                }
-            };
-            for dep in deps {
-                let mut resolved = None;
-                let mut first_miss = None;
-                for alt in &dep.dep().alternatives {
-                    // A name the same instance produces comes from it (one build installs together).
-                    if let (From::Inst(i), Some(owner)) = (f, owner) {
-                        let def = self.pkg(owner);
-                        if let Some(od) = def.outputs.iter().find(|od| {
-                            (*od.name == *alt.name || od.provides.iter().any(|(n, _)| *n == alt.name))
-                                && self.produces(owner, od, None, at)
-                        }) {
-                            resolved = Some((alt.name.clone(), od.name.clone(), From::Inst(i)));
-                            break;
-                        }
-                    }
-                    match self.resolve_alt(owner, at, alt, None, &[]) {
-                        Ok((choice, o2)) => {
-                            let f2 = self.materialize(choice, me, &alt.name);
-                            resolved = Some((alt.name.clone(), o2, f2));
-                            break;
-                        }
-                        Err(miss) => {
-                            if first_miss.is_none() {
-                                first_miss = Some((alt.name.clone(), miss));
-                            }
-                        }
-                    }
-                }
-                match resolved {
-                    Some((name, o2, f2)) => {
-                        if seen.insert((f2, o2.clone())) {
-                            out.push((name, o2.clone(), f2));
-                            queue.push((f2, o2));
-                        }
-                    }
-                    None => {
-                        if let Some((name, miss)) = first_miss {
-                            let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
-                            let who = self.describe(f);
-                            self.report_miss(&dep, i, miss, &who, at);
-                        }
-                    }
+            }
+            let direct = self.direct_deps(f, &o, consumer_stage, me);
+            for m in direct.iter() {
+                if seen.insert((m.2, m.1.clone())) {
+                    out.push(m.clone());
+                    queue.push((m.2, m.1.clone()));
                 }
             }
         }
         let out = Arc::new(out);
         self.closure_memo.insert(key, out.clone());
+        out
+    }
+
+    /// The output definitions of an instance's package or a seed called `name`.
+    fn output_defs(&self, from: From, name: &str) -> &[&'a OutputDef] {
+        let owner = match from {
+            From::Inst(i) => Owner::Package(self.insts[i as usize].pkg),
+            From::Seed(s) => Owner::Seed(s),
+        };
+        self.outputs_by_name.get(&owner).and_then(|m| m.get(name)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The runtime dependencies of one output, resolved (not transitive), memoized.
+    fn direct_deps(&mut self, f: From, o: &str, consumer_stage: Stage, me: &str) -> Closure {
+        let at_key = match f {
+            From::Seed(_) => consumer_stage,
+            From::Inst(_) => 0,
+        };
+        let key = (f, Box::<str>::from(o), at_key);
+        if let Some(hit) = self.direct_memo.get(&key) {
+            return hit.clone();
+        }
+        let (deps, at, owner): (Vec<&'a Dep>, Stage, Option<u32>) = match f {
+            From::Inst(i) => {
+                let inst = &self.insts[i as usize];
+                let active = |p: &str| inst.profiles.iter().any(|a| &**a == p);
+                let deps = self
+                    .output_defs(f, o)
+                    .iter()
+                    .flat_map(|od| od.depends.iter())
+                    .filter(|d| d.entry.when.eval(active))
+                    .collect();
+                (deps, inst.stage, Some(inst.pkg))
+            }
+            From::Seed(_) => (self.output_defs(f, o).iter().flat_map(|od| od.depends.iter()).collect(), consumer_stage, None),
+        };
+        let mut out: Vec<Member> = Vec::new();
+        for dep in deps {
+            let mut resolved = None;
+            let mut first_miss = None;
+            for alt in &dep.dep().alternatives {
+                // A name the same instance produces comes from it (one build installs together).
+                if let (From::Inst(i), Some(owner)) = (f, owner) {
+                    let own = self
+                        .outputs_by_name
+                        .get(&Owner::Package(owner))
+                        .and_then(|m| m.get(&*alt.name))
+                        .and_then(|defs| defs.iter().find(|od| self.produces(owner, od, None, at)));
+                    if let Some(od) = own {
+                        resolved = Some((alt.name.clone(), od.name.clone(), From::Inst(i)));
+                        break;
+                    }
+                }
+                match self.resolve_alt(owner, at, alt, None, &[]) {
+                    Ok((choice, o2)) => {
+                        let f2 = self.materialize(choice, me, &alt.name);
+                        resolved = Some((alt.name.clone(), o2, f2));
+                        break;
+                    }
+                    Err(miss) => {
+                        if first_miss.is_none() {
+                            first_miss = Some((alt.name.clone(), miss));
+                        }
+                    }
+                }
+            }
+            match resolved {
+                Some(member) => out.push(member),
+                None => {
+                    if let Some((name, miss)) = first_miss {
+                        let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
+                        let who = self.describe(f);
+                        self.report_miss(dep, i, miss, &who, at);
+                    }
+                }
+            }
+        }
+        let out = Arc::new(out);
+        self.direct_memo.insert(key, out.clone());
         out
     }
 
