@@ -86,7 +86,7 @@ impl Report {
                             .as_ref()
                             .map(|t| vec![LabeledSpan::new_primary_with_span(None, source_span(label.span, t))])
                             .unwrap_or_default(),
-                        source: other.map(|t| NamedSource::new(label.file.to_string(), t)),
+                        source: other.map(|t| NamedSource::new(&label.file, t)),
                         related: Vec::new(),
                     });
                 }
@@ -100,7 +100,7 @@ impl Report {
                 Severity::Warning => miette::Severity::Warning,
             },
             help: d.help(),
-            source: text.map(|t| NamedSource::new(d.file.to_string(), t)),
+            source: text.map(|t| NamedSource::new(&d.file, t)),
             labels,
             related,
         }

@@ -19,8 +19,8 @@ use crate::syntax::Span;
 pub fn check_file(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let index = name_index(db, root);
     let items = lower_file(db, file);
-    let mut checker = Checker { index: &index, file: file.name(db), out: Vec::new() };
-    checker.items(&items);
+    let mut checker = Checker { index, file: file.name(db), out: Vec::new() };
+    checker.items(items);
     Arc::new(checker.out)
 }
 
@@ -30,7 +30,7 @@ pub fn seeds_used(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Box<
     let index = name_index(db, root);
     let items = lower_file(db, file);
     let mut used: Vec<Box<str>> = Vec::new();
-    for_each_dep(&items, &mut |dep| {
+    for_each_dep(items, &mut |dep| {
         for alt in &dep.dep.alternatives {
             if let Some(seeds) = index.seed_provides.get(&alt.name) {
                 used.extend(seeds.iter().cloned());
@@ -147,14 +147,14 @@ impl Checker<'_> {
             }
         }
         for package in &items.packages {
-            if let Some(template) = &package.template {
-                if !self.index.templates.contains(&template.text) {
-                    let suggestion = did_you_mean(&template.text, self.index.templates.iter().map(|t| &**t));
-                    self.error(
-                        DiagnosticKind::UnknownTemplate { name: template.text.to_string(), suggestion },
-                        template.span,
-                    );
-                }
+            if let Some(template) = &package.template
+                && !self.index.templates.contains(&template.text)
+            {
+                let suggestion = did_you_mean(&template.text, self.index.templates.iter().map(|t| &**t));
+                self.error(
+                    DiagnosticKind::UnknownTemplate { name: template.text.to_string(), suggestion },
+                    template.span,
+                );
             }
             self.body(&package.body);
         }
@@ -221,10 +221,10 @@ impl Checker<'_> {
                     );
                 }
             }
-            if let Some(Pin::Stage(stage)) = &dep.pin {
-                if &*stage.text != "final" && &*stage.text != "stage0" {
-                    self.stage_name(stage);
-                }
+            if let Some(Pin::Stage(stage)) = &dep.pin
+                && &*stage.text != "final" && &*stage.text != "stage0"
+            {
+                self.stage_name(stage);
             }
         }
     }

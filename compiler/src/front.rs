@@ -18,5 +18,5 @@ pub fn parse_file(db: &dyn Db, file: SourceFile) -> Arc<Document> {
 #[salsa::tracked]
 pub fn lower_file(db: &dyn Db, file: SourceFile) -> Arc<FileItems> {
     let doc = parse_file(db, file);
-    Arc::new(lower_document(&doc, file.text(db), file.name(db)))
+    Arc::new(lower_document(doc, file.text(db), file.name(db)))
 }

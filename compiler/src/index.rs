@@ -83,7 +83,7 @@ pub(crate) fn collect_names(items: &FileItems) -> FileNames {
 
 #[salsa::tracked]
 pub fn file_names(db: &dyn Db, file: SourceFile) -> Arc<FileNames> {
-    Arc::new(collect_names(&lower_file(db, file)))
+    Arc::new(collect_names(lower_file(db, file)))
 }
 
 /// The plan declaration: the first one in file order.

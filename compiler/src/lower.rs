@@ -127,10 +127,10 @@ impl<'a> Lower<'a> {
 
     /// The entry's value as a string, or a wrong-type error.
     fn string_value(&mut self, entry: &Entry, what: impl FnOnce() -> String) -> Option<Name> {
-        if entry.name.is_none() {
-            if let Some(ty) = &entry.ty {
-                self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
-            }
+        if entry.name.is_none()
+            && let Some(ty) = &entry.ty
+        {
+            self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
         }
         match &entry.value {
             Value::String(s) => Some(Name { text: s.clone(), span: entry.value_span }),
