@@ -1,0 +1,5 @@
+//! The integration tests of the `planc` package: one binary, one module per concern.
+
+mod check;
+mod cli;
+mod support;
