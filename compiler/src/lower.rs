@@ -266,7 +266,8 @@ impl<'a> Lower<'a> {
         let version = self.string_prop(node, "version")?;
         if let Err(e) = version::validate(&version.text) {
             let start = self.text_start(&version.text, version.span);
-            let span = self.inner_span(start, version.span, e.at..e.at + 1);
+            let len = version.text.get(e.at..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
+            let span = self.inner_span(start, version.span, e.at..e.at + len);
             self.error(DiagnosticKind::BadVersion { reason: e.reason.into() }, span);
         }
         Some(version)

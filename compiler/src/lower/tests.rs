@@ -133,3 +133,11 @@ fn reserved_and_duplicate_stages() {
     assert_eq!(codes(&items), ["planc::reserved-stage", "planc::duplicate"]);
     assert_eq!(items.plan.unwrap().stages.len(), 1);
 }
+
+#[test]
+fn version_errors_point_at_a_whole_character() {
+    let text = "package \"a\" version=\"1.0\u{e9}\"";
+    let items = lower(text);
+    assert_eq!(codes(&items), ["planc::bad-version"]);
+    assert_eq!(&text[items.diagnostics[0].span.range()], "\u{e9}");
+}
