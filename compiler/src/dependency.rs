@@ -153,8 +153,9 @@ fn parse_constraint(text: &str, open: usize) -> Result<(Constraint, usize), Depe
         ">=" => Relation::GreaterEq,
         ">>" => Relation::Greater,
         "" => {
+            let len = bytes.get(op_start).map_or(0, |_| char_at(text, op_start).len_utf8());
             return Err(version_error(
-                op_start..op_start + 1,
+                op_start..op_start + len,
                 "expected one of `<<`, `<=`, `=`, `>=`, `>>`".into(),
             ));
         }
