@@ -2,4 +2,5 @@
 
 mod check;
 mod cli;
+mod no_panic;
 mod support;
