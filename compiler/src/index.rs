@@ -23,6 +23,9 @@ pub struct FileNames {
     pub packages: Vec<Box<str>>,
     /// Outputs and provided names of packages and seeds, and seeds' host tools.
     pub produced: Vec<Box<str>>,
+    /// The names of the outputs packages build (declared, default and stage outputs, and
+    /// those `extend` adds), for the summary.
+    pub outputs: Vec<Box<str>>,
     pub templates: Vec<Box<str>>,
     pub seeds: Vec<(Box<str>, Vec<Box<str>>)>,
     pub images: Vec<Box<str>>,
@@ -38,6 +41,7 @@ pub struct NameIndex {
     pub images: HashSet<Box<str>>,
     /// Declared stages, in order, from the plan declaration.
     pub stages: Vec<Box<str>>,
+    /// Distinct output names that packages build (not provided names, not seeds).
     pub output_count: usize,
 }
 
@@ -53,20 +57,25 @@ fn outputs_produced(outputs: &[Output], into: &mut Vec<Box<str>>) {
     }
 }
 
+fn output_names(outputs: &[Output], into: &mut Vec<Box<str>>) {
+    into.extend(outputs.iter().map(|o| o.name.text.clone()));
+}
+
 pub(crate) fn collect_names(items: &FileItems) -> FileNames {
     let mut names = FileNames::default();
     for package in &items.packages {
         names.packages.push(package.name.text.clone());
         names.produced.extend(default_output_name(&package.name, &package.body.outputs));
-        outputs_produced(&package.body.outputs, &mut names.produced);
-        for stage in &package.body.stages {
-            outputs_produced(&stage.outputs, &mut names.produced);
+        names.outputs.extend(default_output_name(&package.name, &package.body.outputs));
+        for outputs in std::iter::once(&package.body.outputs).chain(package.body.stages.iter().map(|s| &s.outputs)) {
+            outputs_produced(outputs, &mut names.produced);
+            output_names(outputs, &mut names.outputs);
         }
     }
     for extend in &items.extends {
-        outputs_produced(&extend.body.outputs, &mut names.produced);
-        for stage in &extend.body.stages {
-            outputs_produced(&stage.outputs, &mut names.produced);
+        for outputs in std::iter::once(&extend.body.outputs).chain(extend.body.stages.iter().map(|s| &s.outputs)) {
+            outputs_produced(outputs, &mut names.produced);
+            output_names(outputs, &mut names.outputs);
         }
     }
     for seed in &items.seeds {
@@ -97,8 +106,10 @@ pub fn plan_decl(db: &dyn Db, root: PlanRoot) -> Option<Arc<PlanDecl>> {
 pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
     let files = plan_files(db, root);
     let mut index = NameIndex::default();
-    for &file in &files.files {
-        let names = file_names(db, file);
+    let mut outputs: HashSet<&str> = HashSet::new();
+    let all: Vec<Arc<FileNames>> = files.files.iter().map(|&file| file_names(db, file).clone()).collect();
+    for names in &all {
+        outputs.extend(names.outputs.iter().map(|o| &**o));
         index.packages.extend(names.packages.iter().cloned());
         index.produced.extend(names.produced.iter().cloned());
         index.templates.extend(names.templates.iter().cloned());
@@ -112,7 +123,7 @@ pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
             }
         }
     }
-    index.output_count = index.produced.len();
+    index.output_count = outputs.len();
     if let Some(plan) = plan_decl(db, root) {
         index.stages = plan.stages.iter().map(|s| s.text.clone()).collect();
     }

@@ -98,7 +98,7 @@ fn summary_line_counts_packages_outputs_files_and_diagnostics() {
     let clean = run(planc(&folder("ok")).args(["check", "0001_design_example"]));
     assert_eq!(
         redact(clean.stderr.trim_end()),
-        "checked 0001_design_example/plan.kdl: 10 packages, 17 outputs in 3 files; 0 errors, 0 warnings ([elapsed])"
+        "checked 0001_design_example/plan.kdl: 10 packages, 12 outputs in 3 files; 0 errors, 0 warnings ([elapsed])"
     );
     let missing = run(planc(&folder("err")).args(["check", "0032_missing_plan.kdl"]));
     assert_eq!(
