@@ -27,6 +27,8 @@ pub struct FileNames {
     /// those `extend` adds), for the summary.
     pub outputs: Vec<Box<str>>,
     pub templates: Vec<Box<str>>,
+    /// Templates named by the file's packages (`use=`).
+    pub used_templates: Vec<Box<str>>,
     pub seeds: Vec<(Box<str>, Vec<Box<str>>)>,
     pub images: Vec<Box<str>>,
 }
@@ -36,6 +38,8 @@ pub struct NameIndex {
     pub packages: HashSet<Box<str>>,
     pub produced: HashSet<Box<str>>,
     pub templates: HashSet<Box<str>>,
+    /// Templates some package uses.
+    pub used_templates: HashSet<Box<str>>,
     /// Provided name → the seeds providing it.
     pub seed_provides: HashMap<Box<str>, Vec<Box<str>>>,
     pub images: HashSet<Box<str>>,
@@ -86,6 +90,7 @@ pub(crate) fn collect_names(items: &FileItems) -> FileNames {
         names.seeds.push((seed.name.text.clone(), provided));
     }
     names.templates.extend(items.templates.iter().map(|t| t.name.text.clone()));
+    names.used_templates.extend(items.packages.iter().filter_map(|p| p.template.as_ref()).map(|t| t.text.clone()));
     names.images.extend(items.images.iter().map(|i| i.name.text.clone()));
     names
 }
@@ -113,6 +118,7 @@ pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
         index.packages.extend(names.packages.iter().cloned());
         index.produced.extend(names.produced.iter().cloned());
         index.templates.extend(names.templates.iter().cloned());
+        index.used_templates.extend(names.used_templates.iter().cloned());
         index.images.extend(names.images.iter().cloned());
         for (seed, provided) in &names.seeds {
             for name in provided {
