@@ -146,8 +146,10 @@ pub fn duplicate_definitions(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>
     let mut out = Vec::new();
     for (file, items) in &all {
         for package in &items.packages {
-            first.define("package", &package.name, &package.name.text, file, &mut out);
-            if package.body.outputs.is_empty() {
+            let new = first.define("package", &package.name, &package.name.text, file, &mut out);
+            // A second package of the same name is reported once, not again for its
+            // default output.
+            if new && package.body.outputs.is_empty() {
                 first.define("output", &package.name, &package.name.text, file, &mut out);
             }
             for output in &package.body.outputs {
@@ -179,10 +181,12 @@ struct FirstDefinitions<'a> {
 }
 
 impl<'a> FirstDefinitions<'a> {
-    fn define(&mut self, what: &'static str, name: &'a Name, owner: &'a str, file: &'a FileName, out: &mut Vec<Diagnostic>) {
+    /// Records a definition; reports it and returns false when the name was defined before.
+    fn define(&mut self, what: &'static str, name: &'a Name, owner: &'a str, file: &'a FileName, out: &mut Vec<Diagnostic>) -> bool {
         match self.seen.entry((what, &name.text)) {
             Entry::Vacant(slot) => {
                 slot.insert((file, name.span, owner));
+                true
             }
             Entry::Occupied(slot) => {
                 let &(first_file, first_span, first_owner) = slot.get();
@@ -195,6 +199,7 @@ impl<'a> FirstDefinitions<'a> {
                     Diagnostic::new(DiagnosticKind::Duplicate { what, name: name.text.to_string() }, file, name.span)
                         .with_related(first_file, first_span, label),
                 );
+                false
             }
         }
     }
