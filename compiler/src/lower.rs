@@ -233,12 +233,17 @@ impl<'a> Lower<'a> {
         self.string_value(entry, || format!("the `{key}` property"))
     }
 
-    /// Where the text of a string value starts, when its bytes are the value's bytes.
+    /// Where the text of a string value starts, when its bytes are the value's bytes: after
+    /// the `"` or `#"` that open it (nothing opens a bare identifier).
     fn text_start(&self, value: &str, span: Span) -> Option<u32> {
         let raw = self.text.get(span.range())?;
-        (0..=raw.len().saturating_sub(value.len()).min(4))
-            .find(|&k| raw.get(k..k + value.len()) == Some(value))
-            .map(|k| span.start + k as u32)
+        let hashes = raw.bytes().take_while(|&b| b == b'#').count();
+        let open = match raw[hashes..].as_bytes() {
+            [b'"', b'"', b'"', ..] => hashes + 3,
+            [b'"', ..] => hashes + 1,
+            _ => 0,
+        };
+        (raw.get(open..open + value.len()) == Some(value)).then(|| span.start + open as u32)
     }
 
     /// A span inside a string value, or the whole value when offsets do not map.
