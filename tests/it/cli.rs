@@ -291,3 +291,10 @@ fn fmt_on_every_ok_case_is_idempotent_and_keeps_the_plan_clean() {
         assert_eq!(redact(&after.stderr), redact(&before.stderr), "{}", case.name);
     }
 }
+
+#[test]
+fn exit_2_when_an_overlay_is_a_directory() {
+    let run = run(planc(&folder("ok")).args(["check", "0002_minimal.kdl", "--overlay", "0003_relative_imports"]));
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.stderr, "error: cannot read `0003_relative_imports`: is a directory\n");
+}
