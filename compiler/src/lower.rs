@@ -282,7 +282,11 @@ impl<'a> Lower<'a> {
 
     fn plan(&mut self, node: &Node) {
         self.check_props(node, &[]);
-        let Some(name) = self.name_arg(node, "a name") else { return };
+        // A plan node without a usable name still declares the plan (and its stages), so
+        // that the missing name is the only error, not also a missing plan.
+        let name = self
+            .name_arg(node, "a name")
+            .unwrap_or_else(|| Name { text: "".into(), span: node.name.span });
         let mut decl = PlanDecl {
             name,
             span: node.span,

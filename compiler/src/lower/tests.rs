@@ -160,3 +160,13 @@ fn spans_inside_empty_and_raw_strings() {
     let items = lower(text);
     assert_eq!(&text[items.diagnostics[0].span.range()], ":");
 }
+
+#[test]
+fn a_plan_without_a_name_still_declares_its_stages() {
+    let items = lower(r#"plan { stages "stage1"; }"#);
+    assert_eq!(codes(&items), ["planc::missing-value"]);
+    assert_eq!(items.plan.unwrap().stages.len(), 1);
+    let items = lower(r#"plan 1 { stages "stage1"; }"#);
+    assert_eq!(codes(&items), ["planc::wrong-type"]);
+    assert!(items.plan.is_some());
+}
