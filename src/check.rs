@@ -37,7 +37,8 @@ pub fn report(session: &Session, diagnostics: &[Diagnostic], format: DiagnosticF
             let renderer = Renderer::new(render::use_color(stderr.is_terminal()), terminal_width());
             let mut out = stderr.lock();
             for d in diagnostics {
-                let _ = write!(out, "{}", renderer.render(d, session));
+                // A blank line after each report, as rustc does.
+                let _ = writeln!(out, "{}", renderer.render(d, session));
             }
         }
         DiagnosticFormat::Json => {
