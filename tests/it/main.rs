@@ -2,5 +2,6 @@
 
 mod check;
 mod cli;
+mod incremental;
 mod no_panic;
 mod support;
