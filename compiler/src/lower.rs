@@ -238,7 +238,7 @@ impl<'a> Lower<'a> {
     fn text_start(&self, value: &str, span: Span) -> Option<u32> {
         let raw = self.text.get(span.range())?;
         let hashes = raw.bytes().take_while(|&b| b == b'#').count();
-        let open = match raw[hashes..].as_bytes() {
+        let open = match &raw.as_bytes()[hashes..] {
             [b'"', b'"', b'"', ..] => hashes + 3,
             [b'"', ..] => hashes + 1,
             _ => 0,
