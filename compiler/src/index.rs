@@ -136,12 +136,43 @@ pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
     Arc::new(index)
 }
 
+impl FileNames {
+    /// Every definition `duplicate_definitions` looks at, by kind, and a few more (the
+    /// outputs of stage blocks): a superset is enough to find the files involved.
+    fn definitions(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        fn named<'a>(kind: &'static str, names: &'a [Box<str>]) -> impl Iterator<Item = (&'static str, &'a str)> {
+            names.iter().map(move |n| (kind, &**n))
+        }
+        named("package", &self.packages)
+            .chain(named("output", &self.outputs))
+            .chain(self.seeds.iter().map(|(seed, _)| ("seed", &**seed)))
+            .chain(named("template", &self.templates))
+            .chain(named("image", &self.images))
+    }
+}
+
+/// The files that define a name defined more than once, in plan order, found from the
+/// names alone: an edit that leaves every file's names as they were reuses this, so
+/// `duplicate_definitions` (which needs spans) reads only these files' items.
+#[salsa::tracked]
+pub fn files_with_duplicates(db: &dyn Db, root: PlanRoot) -> Arc<Vec<SourceFile>> {
+    let files = plan_files(db, root);
+    let names: Vec<Arc<FileNames>> = files.files.iter().map(|&f| file_names(db, f).clone()).collect();
+    let mut count: HashMap<(&'static str, &str), u32> = HashMap::new();
+    for definition in names.iter().flat_map(|n| n.definitions()) {
+        *count.entry(definition).or_default() += 1;
+    }
+    let involved = files.files.iter().zip(&names).filter(|(_, n)| n.definitions().any(|d| count[&d] > 1));
+    Arc::new(involved.map(|(&file, _)| file).collect())
+}
+
 /// Names defined twice: packages, outputs (across packages), seeds, templates, images.
 #[salsa::tracked]
 pub fn duplicate_definitions(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
-    let files = plan_files(db, root);
+    // Only the files involved: a name's first definition is the first among them.
+    let files = files_with_duplicates(db, root);
     let all: Vec<(FileName, Arc<FileItems>)> =
-        files.files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
+        files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
     let mut first = FirstDefinitions::default();
     let mut out = Vec::new();
     for (file, items) in &all {

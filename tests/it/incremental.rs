@@ -136,14 +136,16 @@ fn editing_a_dependency_reruns_only_that_files_queries() {
     assert_eq!(ran(&log, "file_names"), ["file_names(apps.kdl)"], "{log:#?}");
     assert_eq!(ran(&log, "name_index"), Vec::<&str>::new(), "{log:#?}");
     assert_eq!(ran(&log, "plan_decl"), Vec::<&str>::new(), "{log:#?}");
-    // Whole-plan queries that read every file's items run again. `plan_files` walks the
-    // import lists (every other file's lowering is reused) and comes out equal.
-    // FIXME: `duplicate_definitions` reads every file's items with their spans, so every
-    // edit re-runs it over the whole plan (see the benchmark for what that costs).
+    // No file defines a name twice, so the duplicate check reads no file's items and is
+    // not re-run either.
+    assert_eq!(ran(&log, "files_with_duplicates"), Vec::<&str>::new(), "{log:#?}");
+    assert_eq!(ran(&log, "duplicate_definitions"), Vec::<&str>::new(), "{log:#?}");
+    // `plan_files` reads every file's imports, so it runs again (cheaply: every other
+    // file's lowering is reused) and comes out equal; the plan's diagnostics are gathered
+    // again from the per-file results.
     assert_eq!(ran(&log, "plan_files"), ["plan_files"], "{log:#?}");
-    assert_eq!(ran(&log, "duplicate_definitions"), ["duplicate_definitions"], "{log:#?}");
     assert_eq!(ran(&log, "plan_diagnostics"), ["plan_diagnostics"], "{log:#?}");
-    assert_eq!(log.len(), 8, "nothing else ran: {log:#?}");
+    assert_eq!(log.len(), 7, "nothing else ran: {log:#?}");
     // And the answer is right: `make` resolves, like `zlib` did.
     assert_eq!(fx.session.diagnostics().len(), 0);
 }
@@ -200,4 +202,31 @@ fn setting_the_same_text_runs_nothing() {
     let text = fx.session.text(&name).expect("loaded");
     fx.session.set_text(&name, &text);
     assert_eq!(fx.recheck(), Vec::<String>::new());
+}
+
+#[test]
+fn duplicates_are_found_from_names_and_rechecked_only_in_their_files() {
+    let mut fx = Fixture::new("incremental-duplicates");
+    // A second `zlib`, in apps.kdl: the names change, so the involved files are found
+    // again and only they are read for spans.
+    fx.edit("apps.kdl", |t| format!("{t}package \"zlib\"\n"));
+    let log = fx.recheck();
+    assert_eq!(ran(&log, "files_with_duplicates"), ["files_with_duplicates"], "{log:#?}");
+    assert_eq!(ran(&log, "duplicate_definitions"), ["duplicate_definitions"], "{log:#?}");
+    let codes: Vec<&str> = fx.session.diagnostics().iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["planc::duplicate"]);
+    // Editing a file not involved (base.kdl) re-runs neither.
+    fx.edit("base.kdl", |t| format!("// Seeds.\n{t}"));
+    let log = fx.recheck();
+    assert_eq!(ran(&log, "files_with_duplicates"), Vec::<&str>::new(), "{log:#?}");
+    assert_eq!(ran(&log, "duplicate_definitions"), Vec::<&str>::new(), "{log:#?}");
+    // Editing an involved file moves the spans: the diagnostics are made again.
+    fx.edit("libs.kdl", |t| format!("// Libraries.\n{t}"));
+    let log = fx.recheck();
+    assert_eq!(ran(&log, "files_with_duplicates"), Vec::<&str>::new(), "{log:#?}");
+    assert_eq!(ran(&log, "duplicate_definitions"), ["duplicate_definitions"], "{log:#?}");
+    let diagnostics = fx.session.diagnostics();
+    let first = &diagnostics[0].related[0];
+    let libs = fx.session.text(&first.file).expect("libs.kdl");
+    assert_eq!(&libs[first.span.range()], "\"zlib\"", "the first definition's span follows the edit");
 }
