@@ -61,7 +61,8 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 pub fn parse_dependency(text: &str) -> Result<Dependency, DependencyError> {
     let bytes = text.as_bytes();
     let mut pos = 0;
-    let mut alternatives = Vec::new();
+    // Almost every dependency has one alternative: no room for four.
+    let mut alternatives = Vec::with_capacity(1);
     loop {
         let (alt, next) = parse_alternative(text, pos)?;
         alternatives.push(alt);

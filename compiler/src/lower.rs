@@ -146,12 +146,31 @@ impl<'a> Lower<'a> {
 
     /// All arguments as strings (at least one).
     fn string_args(&mut self, node: &Node, what: &'static str) -> Vec<Name> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(node.entries.len());
+        self.each_string_arg(node, what, |_, text, span| out.push(Name { text: text.into(), span }));
+        out
+    }
+
+    /// Calls `f` with each argument's text and span, without copying the text (the hot
+    /// path of lowering: every dependency string); reports arguments that are not strings,
+    /// and a missing value when there is none.
+    fn each_string_arg(&mut self, node: &Node, what: &'static str, mut f: impl FnMut(&mut Self, &str, Span)) {
         let mut any = false;
-        for entry in args(node).collect::<Vec<_>>() {
+        for entry in args(node) {
             any = true;
-            if let Some(name) = self.string_value(entry, || format!("each value of `{}`", node.name.text)) {
-                out.push(name);
+            if let Some(ty) = &entry.ty {
+                self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
+            }
+            match &entry.value {
+                Value::String(text) => f(self, text, entry.value_span),
+                other => self.error(
+                    DiagnosticKind::WrongType {
+                        what: format!("each value of `{}`", node.name.text),
+                        expected: "a string",
+                        found: value_kind(other),
+                    },
+                    entry.value_span,
+                ),
             }
         }
         if !any {
@@ -160,7 +179,6 @@ impl<'a> Lower<'a> {
                 node.name.span,
             );
         }
-        out
     }
 
     /// Exactly one string argument.
@@ -485,15 +503,15 @@ impl<'a> Lower<'a> {
                     },
                     value.span,
                 ),
-                Err(e) => self.dependency_error(&value, e),
+                Err(e) => self.dependency_error(&value.text, value.span, e),
             }
         }
         out
     }
 
-    fn dependency_error(&mut self, value: &Name, e: dependency::DependencyError) {
-        let start = self.text_start(&value.text, value.span);
-        let span = self.inner_span(start, value.span, e.range);
+    fn dependency_error(&mut self, text: &str, whole: Span, e: dependency::DependencyError) {
+        let start = self.text_start(text, whole);
+        let span = self.inner_span(start, whole, e.range);
         let kind = match e.kind {
             DependencyErrorKind::Syntax => DiagnosticKind::BadDependency { reason: e.reason },
             DependencyErrorKind::Version => DiagnosticKind::BadVersion { reason: e.reason },
@@ -518,16 +536,16 @@ impl<'a> Lower<'a> {
         } else {
             None
         };
-        let mut out = Vec::new();
-        for value in self.string_args(node, "at least one dependency") {
-            match dependency::parse_dependency(&value.text) {
+        let mut out = Vec::with_capacity(node.entries.len());
+        self.each_string_arg(node, "at least one dependency", |this, text, span| {
+            match dependency::parse_dependency(text) {
                 Ok(dep) => {
-                    let text_start = self.text_start(&value.text, value.span);
-                    out.push(DepEntry { dep, span: value.span, text_start, when: when.clone(), pin: pin.clone() });
+                    let text_start = this.text_start(text, span);
+                    out.push(DepEntry { dep, span, text_start, when: when.clone(), pin: pin.clone() });
                 }
-                Err(e) => self.dependency_error(&value, e),
+                Err(e) => this.dependency_error(text, span, e),
             }
-        }
+        });
         out
     }
 
