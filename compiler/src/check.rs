@@ -58,7 +58,7 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
         out.push(Diagnostic::new(DiagnosticKind::MissingPlan, root.root(db).name(db), Span::empty(0)));
     }
     out.extend(unused_warnings(db, root));
-    let order: std::collections::HashMap<&FileName, usize> =
+    let order: rustc_hash::FxHashMap<&FileName, usize> =
         files.files.iter().enumerate().map(|(i, f)| (f.name(db), i)).collect();
     out.sort_by(|a, b| {
         let fa = order.get(&a.file).copied().unwrap_or(usize::MAX);
@@ -72,7 +72,7 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
 fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
     let files = plan_files(db, root);
     let index = name_index(db, root);
-    let mut used_seeds: std::collections::HashSet<Box<str>> = Default::default();
+    let mut used_seeds: rustc_hash::FxHashSet<Box<str>> = Default::default();
     for &file in &files.files {
         used_seeds.extend(seeds_used(db, root, file).iter().cloned());
     }

@@ -5,7 +5,7 @@
 //! defines leaves the index equal, so salsa reuses every other file's checks.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use crate::db::Db;
@@ -111,7 +111,7 @@ pub fn plan_decl(db: &dyn Db, root: PlanRoot) -> Option<Arc<PlanDecl>> {
 pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
     let files = plan_files(db, root);
     let mut index = NameIndex::default();
-    let mut outputs: HashSet<&str> = HashSet::new();
+    let mut outputs: HashSet<&str> = HashSet::default();
     let all: Vec<Arc<FileNames>> = files.files.iter().map(|&file| file_names(db, file).clone()).collect();
     for names in &all {
         outputs.extend(names.outputs.iter().map(|o| &**o));
@@ -158,7 +158,7 @@ impl FileNames {
 pub fn files_with_duplicates(db: &dyn Db, root: PlanRoot) -> Arc<Vec<SourceFile>> {
     let files = plan_files(db, root);
     let names: Vec<Arc<FileNames>> = files.files.iter().map(|&f| file_names(db, f).clone()).collect();
-    let mut count: HashMap<(&'static str, &str), u32> = HashMap::new();
+    let mut count: HashMap<(&'static str, &str), u32> = HashMap::default();
     for definition in names.iter().flat_map(|n| n.definitions()) {
         *count.entry(definition).or_default() += 1;
     }
