@@ -78,5 +78,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         plural(warnings, "warning"),
         start.elapsed()
     );
+    // The process ends here: freeing every file's items one by one would cost a tenth of
+    // the run on a large plan, for memory the OS takes back anyway.
+    std::mem::forget(diagnostics);
+    std::mem::forget(session);
     if errors > 0 { ExitCode::from(exit::ERRORS) } else { ExitCode::SUCCESS }
 }
