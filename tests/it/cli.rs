@@ -298,3 +298,12 @@ fn exit_2_when_an_overlay_is_a_directory() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_eq!(run.stderr, "error: cannot read `0003_relative_imports`: is a directory\n");
 }
+
+/// The README's first command checks the example plan without a diagnostic.
+#[test]
+fn the_readme_example_plan_is_clean() {
+    let run = run(planc(Path::new(env!("CARGO_MANIFEST_DIR"))).args(["check", "plans/demo"]));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.starts_with("checked plans/demo/plan.kdl: 3 packages"), "{}", run.stderr);
+    assert!(run.stderr.contains("; 0 errors, 0 warnings ("), "{}", run.stderr);
+}
