@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod docs;
 mod incremental;
 mod no_panic;
 mod support;
