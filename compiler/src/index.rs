@@ -169,10 +169,13 @@ pub fn files_with_duplicates(db: &dyn Db, root: PlanRoot) -> Arc<Vec<SourceFile>
 /// Names defined twice: packages, outputs (across packages), seeds, templates, images.
 #[salsa::tracked]
 pub fn duplicate_definitions(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
-    // Only the files involved: a name's first definition is the first among them.
+    // Only the files involved: a name's first definition is the first among them. Stdlib
+    // modules go first, so that a clash with one is reported in the plan's own file,
+    // which the user can change.
     let files = files_with_duplicates(db, root);
-    let all: Vec<(FileName, Arc<FileItems>)> =
+    let mut all: Vec<(FileName, Arc<FileItems>)> =
         files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
+    all.sort_by_key(|(name, _)| !name.starts_with("std:"));
     let mut first = FirstDefinitions::default();
     let mut out = Vec::new();
     for (file, items) in &all {
