@@ -8,7 +8,7 @@ use crate::diagnostic_kind::DiagnosticKind;
 use crate::front::lower_file;
 use crate::index::{duplicate_definitions, name_index, plan_decl, NameIndex};
 use crate::ir::{PlanRoot, SourceFile};
-use crate::items::{DepEntry, FileItems, Name, Output, PackageBody, Pin, StageBlock};
+use crate::items::{DepEntry, FileItems, Name, Output, PackageBody, Pin, StageBlock, Template};
 use crate::plan_files::plan_files;
 use crate::suggest::did_you_mean;
 use crate::syntax::Span;
@@ -19,7 +19,7 @@ use crate::syntax::Span;
 pub fn check_file(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let index = name_index(db, root);
     let items = lower_file(db, file);
-    let mut checker = Checker { index, file: file.name(db), out: Vec::new() };
+    let mut checker = Checker { index, file: file.name(db), in_stdlib: file.name(db).starts_with("std:"), out: Vec::new() };
     checker.items(items);
     Arc::new(checker.out)
 }
@@ -29,24 +29,16 @@ pub fn check_file(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Diag
 pub fn seeds_used(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Box<str>>> {
     let index = name_index(db, root);
     let items = lower_file(db, file);
+    let in_stdlib = file.name(db).starts_with("std:");
     let mut used: Vec<Box<str>> = Vec::new();
-    for_each_dep(items, &mut |dep| {
+    let template_counts = |t: &Template| !in_stdlib || index.used_templates.contains(&t.name.text);
+    for_each_dep(items, &template_counts, &mut |dep| {
         for alt in &dep.dep.alternatives {
             if let Some(seeds) = index.seed_provides.get(&alt.name) {
                 used.extend(seeds.iter().cloned());
             }
         }
     });
-    used.sort();
-    used.dedup();
-    Arc::new(used)
-}
-
-/// The templates one file's packages use.
-#[salsa::tracked]
-pub fn templates_used(db: &dyn Db, file: SourceFile) -> Arc<Vec<Box<str>>> {
-    let items = lower_file(db, file);
-    let mut used: Vec<Box<str>> = items.packages.iter().filter_map(|p| p.template.as_ref()).map(|t| t.text.clone()).collect();
     used.sort();
     used.dedup();
     Arc::new(used)
@@ -66,7 +58,7 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
         out.push(Diagnostic::new(DiagnosticKind::MissingPlan, root.root(db).name(db), Span::empty(0)));
     }
     out.extend(unused_warnings(db, root));
-    let order: std::collections::HashMap<&FileName, usize> =
+    let order: rustc_hash::FxHashMap<&FileName, usize> =
         files.files.iter().enumerate().map(|(i, f)| (f.name(db), i)).collect();
     out.sort_by(|a, b| {
         let fa = order.get(&a.file).copied().unwrap_or(usize::MAX);
@@ -79,17 +71,16 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
 
 fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
     let files = plan_files(db, root);
-    let mut used_templates: std::collections::HashSet<Box<str>> = Default::default();
-    let mut used_seeds: std::collections::HashSet<Box<str>> = Default::default();
+    let index = name_index(db, root);
+    let mut used_seeds: rustc_hash::FxHashSet<Box<str>> = Default::default();
     for &file in &files.files {
-        used_templates.extend(templates_used(db, file).iter().cloned());
         used_seeds.extend(seeds_used(db, root, file).iter().cloned());
     }
     let mut out = Vec::new();
     for &file in &files.files {
         let items = lower_file(db, file);
         for template in &items.templates {
-            if !used_templates.contains(&template.name.text) && !file.name(db).starts_with("std:") {
+            if !index.used_templates.contains(&template.name.text) && !file.name(db).starts_with("std:") {
                 out.push(Diagnostic::new(
                     DiagnosticKind::UnusedTemplate { name: template.name.text.to_string() },
                     file.name(db),
@@ -110,8 +101,9 @@ fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
     out
 }
 
-/// Calls `f` on every dependency entry of a file's items.
-pub(crate) fn for_each_dep(items: &FileItems, f: &mut impl FnMut(&DepEntry)) {
+/// Calls `f` on every dependency entry of a file's items (of the templates `template`
+/// accepts).
+pub(crate) fn for_each_dep(items: &FileItems, template: &dyn Fn(&Template) -> bool, f: &mut impl FnMut(&DepEntry)) {
     fn outputs(outputs: &[Output], f: &mut impl FnMut(&DepEntry)) {
         outputs.iter().flat_map(|o| &o.depends).for_each(&mut *f);
     }
@@ -124,7 +116,7 @@ pub(crate) fn for_each_dep(items: &FileItems, f: &mut impl FnMut(&DepEntry)) {
         }
     }
     items.packages.iter().for_each(|p| body(&p.body, f));
-    items.templates.iter().for_each(|t| body(&t.body, f));
+    items.templates.iter().filter(|t| template(t)).for_each(|t| body(&t.body, f));
     items.extends.iter().for_each(|e| body(&e.body, f));
     items.seeds.iter().for_each(|s| outputs(&s.outputs, f));
 }
@@ -132,6 +124,7 @@ pub(crate) fn for_each_dep(items: &FileItems, f: &mut impl FnMut(&DepEntry)) {
 struct Checker<'a> {
     index: &'a NameIndex,
     file: &'a FileName,
+    in_stdlib: bool,
     out: Vec<Diagnostic>,
 }
 
@@ -148,16 +141,22 @@ impl Checker<'_> {
         }
         for package in &items.packages {
             if let Some(template) = &package.template
-                && !self.index.templates.contains(&template.text) {
-                    let suggestion = did_you_mean(&template.text, self.index.templates.iter().map(|t| &**t));
-                    self.error(
-                        DiagnosticKind::UnknownTemplate { name: template.text.to_string(), suggestion },
-                        template.span,
-                    );
-                }
+                && !self.index.templates.contains(&template.text)
+            {
+                let suggestion = did_you_mean(&template.text, self.index.templates.iter().map(|t| &**t));
+                self.error(
+                    DiagnosticKind::UnknownTemplate { name: template.text.to_string(), suggestion },
+                    template.span,
+                );
+            }
             self.body(&package.body);
         }
         for template in &items.templates {
+            // A stdlib module's templates are checked only where a plan uses them: importing
+            // `std:autotools` must not demand what its unused templates need.
+            if self.in_stdlib && !self.index.used_templates.contains(&template.name.text) {
+                continue;
+            }
             self.body(&template.body);
         }
         for extend in &items.extends {
@@ -238,9 +237,10 @@ impl Checker<'_> {
                 }
             }
             if let Some(Pin::Stage(stage)) = &dep.pin
-                && &*stage.text != "final" && &*stage.text != "stage0" {
-                    self.stage_name(stage);
-                }
+                && &*stage.text != "final" && &*stage.text != "stage0"
+            {
+                self.stage_name(stage);
+            }
         }
     }
 

@@ -26,9 +26,10 @@ impl Database {
         let sink = log.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
             if let salsa::EventKind::WillExecute { database_key } = event.kind
-                && let Ok(mut log) = sink.lock() {
-                    log.push(format!("{database_key:?}"));
-                }
+                && let Ok(mut log) = sink.lock()
+            {
+                log.push(format!("{database_key:?}"));
+            }
         })));
         Database { storage, log: Some(log) }
     }

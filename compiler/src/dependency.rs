@@ -61,7 +61,8 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 pub fn parse_dependency(text: &str) -> Result<Dependency, DependencyError> {
     let bytes = text.as_bytes();
     let mut pos = 0;
-    let mut alternatives = Vec::new();
+    // Almost every dependency has one alternative: no room for four.
+    let mut alternatives = Vec::with_capacity(1);
     loop {
         let (alt, next) = parse_alternative(text, pos)?;
         alternatives.push(alt);
@@ -153,8 +154,9 @@ fn parse_constraint(text: &str, open: usize) -> Result<(Constraint, usize), Depe
         ">=" => Relation::GreaterEq,
         ">>" => Relation::Greater,
         "" => {
+            let len = bytes.get(op_start).map_or(0, |_| char_at(text, op_start).len_utf8());
             return Err(version_error(
-                op_start..op_start + 1,
+                op_start..op_start + len,
                 "expected one of `<<`, `<=`, `=`, `>=`, `>>`".into(),
             ));
         }

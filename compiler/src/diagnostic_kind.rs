@@ -224,9 +224,10 @@ impl DiagnosticKind {
             UnexpectedAnnotation => Some("remove the `(…)` annotation".into()),
             DuplicateProperty { .. } => Some("keep one of them".into()),
             Duplicate { what, .. } => Some(format!("rename or remove one of the {what}s")),
-            BadVersion { .. } => {
-                Some("write a Debian version constraint, e.g. `name (>= 1.2-3)`".into())
-            }
+            BadVersion { .. } => Some(
+                "Debian versions look like `1.2-3` or `1:2.0~rc1-1`, constraints like `name (>= 1.2-3)`"
+                    .into(),
+            ),
             BadRestriction { .. } => Some(
                 "write Debian restriction lists, e.g. `<!stage1 !nocheck> <cross>`".into(),
             ),

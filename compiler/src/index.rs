@@ -5,7 +5,7 @@
 //! defines leaves the index equal, so salsa reuses every other file's checks.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use crate::db::Db;
@@ -23,7 +23,12 @@ pub struct FileNames {
     pub packages: Vec<Box<str>>,
     /// Outputs and provided names of packages and seeds, and seeds' host tools.
     pub produced: Vec<Box<str>>,
+    /// The names of the outputs packages build (declared, default and stage outputs, and
+    /// those `extend` adds), for the summary.
+    pub outputs: Vec<Box<str>>,
     pub templates: Vec<Box<str>>,
+    /// Templates named by the file's packages (`use=`).
+    pub used_templates: Vec<Box<str>>,
     pub seeds: Vec<(Box<str>, Vec<Box<str>>)>,
     pub images: Vec<Box<str>>,
 }
@@ -33,11 +38,14 @@ pub struct NameIndex {
     pub packages: HashSet<Box<str>>,
     pub produced: HashSet<Box<str>>,
     pub templates: HashSet<Box<str>>,
+    /// Templates some package uses.
+    pub used_templates: HashSet<Box<str>>,
     /// Provided name → the seeds providing it.
     pub seed_provides: HashMap<Box<str>, Vec<Box<str>>>,
     pub images: HashSet<Box<str>>,
     /// Declared stages, in order, from the plan declaration.
     pub stages: Vec<Box<str>>,
+    /// Distinct output names that packages build (not provided names, not seeds).
     pub output_count: usize,
 }
 
@@ -53,20 +61,25 @@ fn outputs_produced(outputs: &[Output], into: &mut Vec<Box<str>>) {
     }
 }
 
+fn output_names(outputs: &[Output], into: &mut Vec<Box<str>>) {
+    into.extend(outputs.iter().map(|o| o.name.text.clone()));
+}
+
 pub(crate) fn collect_names(items: &FileItems) -> FileNames {
     let mut names = FileNames::default();
     for package in &items.packages {
         names.packages.push(package.name.text.clone());
         names.produced.extend(default_output_name(&package.name, &package.body.outputs));
-        outputs_produced(&package.body.outputs, &mut names.produced);
-        for stage in &package.body.stages {
-            outputs_produced(&stage.outputs, &mut names.produced);
+        names.outputs.extend(default_output_name(&package.name, &package.body.outputs));
+        for outputs in std::iter::once(&package.body.outputs).chain(package.body.stages.iter().map(|s| &s.outputs)) {
+            outputs_produced(outputs, &mut names.produced);
+            output_names(outputs, &mut names.outputs);
         }
     }
     for extend in &items.extends {
-        outputs_produced(&extend.body.outputs, &mut names.produced);
-        for stage in &extend.body.stages {
-            outputs_produced(&stage.outputs, &mut names.produced);
+        for outputs in std::iter::once(&extend.body.outputs).chain(extend.body.stages.iter().map(|s| &s.outputs)) {
+            outputs_produced(outputs, &mut names.produced);
+            output_names(outputs, &mut names.outputs);
         }
     }
     for seed in &items.seeds {
@@ -77,6 +90,7 @@ pub(crate) fn collect_names(items: &FileItems) -> FileNames {
         names.seeds.push((seed.name.text.clone(), provided));
     }
     names.templates.extend(items.templates.iter().map(|t| t.name.text.clone()));
+    names.used_templates.extend(items.packages.iter().filter_map(|p| p.template.as_ref()).map(|t| t.text.clone()));
     names.images.extend(items.images.iter().map(|i| i.name.text.clone()));
     names
 }
@@ -97,11 +111,14 @@ pub fn plan_decl(db: &dyn Db, root: PlanRoot) -> Option<Arc<PlanDecl>> {
 pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
     let files = plan_files(db, root);
     let mut index = NameIndex::default();
-    for &file in &files.files {
-        let names = file_names(db, file);
+    let mut outputs: HashSet<&str> = HashSet::default();
+    let all: Vec<Arc<FileNames>> = files.files.iter().map(|&file| file_names(db, file).clone()).collect();
+    for names in &all {
+        outputs.extend(names.outputs.iter().map(|o| &**o));
         index.packages.extend(names.packages.iter().cloned());
         index.produced.extend(names.produced.iter().cloned());
         index.templates.extend(names.templates.iter().cloned());
+        index.used_templates.extend(names.used_templates.iter().cloned());
         index.images.extend(names.images.iter().cloned());
         for (seed, provided) in &names.seeds {
             for name in provided {
@@ -112,25 +129,61 @@ pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
             }
         }
     }
-    index.output_count = index.produced.len();
+    index.output_count = outputs.len();
     if let Some(plan) = plan_decl(db, root) {
         index.stages = plan.stages.iter().map(|s| s.text.clone()).collect();
     }
     Arc::new(index)
 }
 
+impl FileNames {
+    /// Every definition `duplicate_definitions` looks at, by kind, and a few more (the
+    /// outputs of stage blocks): a superset is enough to find the files involved.
+    fn definitions(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        fn named<'a>(kind: &'static str, names: &'a [Box<str>]) -> impl Iterator<Item = (&'static str, &'a str)> {
+            names.iter().map(move |n| (kind, &**n))
+        }
+        named("package", &self.packages)
+            .chain(named("output", &self.outputs))
+            .chain(self.seeds.iter().map(|(seed, _)| ("seed", &**seed)))
+            .chain(named("template", &self.templates))
+            .chain(named("image", &self.images))
+    }
+}
+
+/// The files that define a name defined more than once, in plan order, found from the
+/// names alone: an edit that leaves every file's names as they were reuses this, so
+/// `duplicate_definitions` (which needs spans) reads only these files' items.
+#[salsa::tracked]
+pub fn files_with_duplicates(db: &dyn Db, root: PlanRoot) -> Arc<Vec<SourceFile>> {
+    let files = plan_files(db, root);
+    let names: Vec<Arc<FileNames>> = files.files.iter().map(|&f| file_names(db, f).clone()).collect();
+    let mut count: HashMap<(&'static str, &str), u32> = HashMap::default();
+    for definition in names.iter().flat_map(|n| n.definitions()) {
+        *count.entry(definition).or_default() += 1;
+    }
+    let involved = files.files.iter().zip(&names).filter(|(_, n)| n.definitions().any(|d| count[&d] > 1));
+    Arc::new(involved.map(|(&file, _)| file).collect())
+}
+
 /// Names defined twice: packages, outputs (across packages), seeds, templates, images.
 #[salsa::tracked]
 pub fn duplicate_definitions(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
-    let files = plan_files(db, root);
-    let all: Vec<(FileName, Arc<FileItems>)> =
-        files.files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
+    // Only the files involved: a name's first definition is the first among them. Stdlib
+    // modules go first, so that a clash with one is reported in the plan's own file,
+    // which the user can change.
+    let files = files_with_duplicates(db, root);
+    let mut all: Vec<(FileName, Arc<FileItems>)> =
+        files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
+    all.sort_by_key(|(name, _)| !name.starts_with("std:"));
     let mut first = FirstDefinitions::default();
     let mut out = Vec::new();
     for (file, items) in &all {
         for package in &items.packages {
-            first.define("package", &package.name, &package.name.text, file, &mut out);
-            if package.body.outputs.is_empty() {
+            let new = first.define("package", &package.name, &package.name.text, file, &mut out);
+            // A second package of the same name is reported once, not again for its
+            // default output.
+            if new && package.body.outputs.is_empty() {
                 first.define("output", &package.name, &package.name.text, file, &mut out);
             }
             for output in &package.body.outputs {
@@ -162,10 +215,12 @@ struct FirstDefinitions<'a> {
 }
 
 impl<'a> FirstDefinitions<'a> {
-    fn define(&mut self, what: &'static str, name: &'a Name, owner: &'a str, file: &'a FileName, out: &mut Vec<Diagnostic>) {
+    /// Records a definition; reports it and returns false when the name was defined before.
+    fn define(&mut self, what: &'static str, name: &'a Name, owner: &'a str, file: &'a FileName, out: &mut Vec<Diagnostic>) -> bool {
         match self.seen.entry((what, &name.text)) {
             Entry::Vacant(slot) => {
                 slot.insert((file, name.span, owner));
+                true
             }
             Entry::Occupied(slot) => {
                 let &(first_file, first_span, first_owner) = slot.get();
@@ -178,6 +233,7 @@ impl<'a> FirstDefinitions<'a> {
                     Diagnostic::new(DiagnosticKind::Duplicate { what, name: name.text.to_string() }, file, name.span)
                         .with_related(first_file, first_span, label),
                 );
+                false
             }
         }
     }

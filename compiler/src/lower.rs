@@ -128,9 +128,10 @@ impl<'a> Lower<'a> {
     /// The entry's value as a string, or a wrong-type error.
     fn string_value(&mut self, entry: &Entry, what: impl FnOnce() -> String) -> Option<Name> {
         if entry.name.is_none()
-            && let Some(ty) = &entry.ty {
-                self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
-            }
+            && let Some(ty) = &entry.ty
+        {
+            self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
+        }
         match &entry.value {
             Value::String(s) => Some(Name { text: s.clone(), span: entry.value_span }),
             other => {
@@ -145,12 +146,31 @@ impl<'a> Lower<'a> {
 
     /// All arguments as strings (at least one).
     fn string_args(&mut self, node: &Node, what: &'static str) -> Vec<Name> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(node.entries.len());
+        self.each_string_arg(node, what, |_, text, span| out.push(Name { text: text.into(), span }));
+        out
+    }
+
+    /// Calls `f` with each argument's text and span, without copying the text (the hot
+    /// path of lowering: every dependency string); reports arguments that are not strings,
+    /// and a missing value when there is none.
+    fn each_string_arg(&mut self, node: &Node, what: &'static str, mut f: impl FnMut(&mut Self, &str, Span)) {
         let mut any = false;
-        for entry in args(node).collect::<Vec<_>>() {
+        for entry in args(node) {
             any = true;
-            if let Some(name) = self.string_value(entry, || format!("each value of `{}`", node.name.text)) {
-                out.push(name);
+            if let Some(ty) = &entry.ty {
+                self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
+            }
+            match &entry.value {
+                Value::String(text) => f(self, text, entry.value_span),
+                other => self.error(
+                    DiagnosticKind::WrongType {
+                        what: format!("each value of `{}`", node.name.text),
+                        expected: "a string",
+                        found: value_kind(other),
+                    },
+                    entry.value_span,
+                ),
             }
         }
         if !any {
@@ -159,7 +179,6 @@ impl<'a> Lower<'a> {
                 node.name.span,
             );
         }
-        out
     }
 
     /// Exactly one string argument.
@@ -232,12 +251,17 @@ impl<'a> Lower<'a> {
         self.string_value(entry, || format!("the `{key}` property"))
     }
 
-    /// Where the text of a string value starts, when its bytes are the value's bytes.
+    /// Where the text of a string value starts, when its bytes are the value's bytes: after
+    /// the `"` or `#"` that open it (nothing opens a bare identifier).
     fn text_start(&self, value: &str, span: Span) -> Option<u32> {
         let raw = self.text.get(span.range())?;
-        (0..=raw.len().saturating_sub(value.len()).min(4))
-            .find(|&k| raw.get(k..k + value.len()) == Some(value))
-            .map(|k| span.start + k as u32)
+        let hashes = raw.bytes().take_while(|&b| b == b'#').count();
+        let open = match &raw.as_bytes()[hashes..] {
+            [b'"', b'"', b'"', ..] => hashes + 3,
+            [b'"', ..] => hashes + 1,
+            _ => 0,
+        };
+        (raw.get(open..open + value.len()) == Some(value)).then(|| span.start + open as u32)
     }
 
     /// A span inside a string value, or the whole value when offsets do not map.
@@ -265,7 +289,8 @@ impl<'a> Lower<'a> {
         let version = self.string_prop(node, "version")?;
         if let Err(e) = version::validate(&version.text) {
             let start = self.text_start(&version.text, version.span);
-            let span = self.inner_span(start, version.span, e.at..e.at + 1);
+            let len = version.text.get(e.at..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
+            let span = self.inner_span(start, version.span, e.at..e.at + len);
             self.error(DiagnosticKind::BadVersion { reason: e.reason.into() }, span);
         }
         Some(version)
@@ -275,7 +300,11 @@ impl<'a> Lower<'a> {
 
     fn plan(&mut self, node: &Node) {
         self.check_props(node, &[]);
-        let Some(name) = self.name_arg(node, "a name") else { return };
+        // A plan node without a usable name still declares the plan (and its stages), so
+        // that the missing name is the only error, not also a missing plan.
+        let name = self
+            .name_arg(node, "a name")
+            .unwrap_or_else(|| Name { text: "".into(), span: node.name.span });
         let mut decl = PlanDecl {
             name,
             span: node.span,
@@ -474,15 +503,15 @@ impl<'a> Lower<'a> {
                     },
                     value.span,
                 ),
-                Err(e) => self.dependency_error(&value, e),
+                Err(e) => self.dependency_error(&value.text, value.span, e),
             }
         }
         out
     }
 
-    fn dependency_error(&mut self, value: &Name, e: dependency::DependencyError) {
-        let start = self.text_start(&value.text, value.span);
-        let span = self.inner_span(start, value.span, e.range);
+    fn dependency_error(&mut self, text: &str, whole: Span, e: dependency::DependencyError) {
+        let start = self.text_start(text, whole);
+        let span = self.inner_span(start, whole, e.range);
         let kind = match e.kind {
             DependencyErrorKind::Syntax => DiagnosticKind::BadDependency { reason: e.reason },
             DependencyErrorKind::Version => DiagnosticKind::BadVersion { reason: e.reason },
@@ -507,16 +536,16 @@ impl<'a> Lower<'a> {
         } else {
             None
         };
-        let mut out = Vec::new();
-        for value in self.string_args(node, "at least one dependency") {
-            match dependency::parse_dependency(&value.text) {
+        let mut out = Vec::with_capacity(node.entries.len());
+        self.each_string_arg(node, "at least one dependency", |this, text, span| {
+            match dependency::parse_dependency(text) {
                 Ok(dep) => {
-                    let text_start = self.text_start(&value.text, value.span);
-                    out.push(DepEntry { dep, span: value.span, text_start, when: when.clone(), pin: pin.clone() });
+                    let text_start = this.text_start(text, span);
+                    out.push(DepEntry { dep, span, text_start, when: when.clone(), pin: pin.clone() });
                 }
-                Err(e) => self.dependency_error(&value, e),
+                Err(e) => this.dependency_error(text, span, e),
             }
-        }
+        });
         out
     }
 

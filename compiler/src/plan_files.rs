@@ -100,14 +100,15 @@ pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
                 }
             };
             if let Some(module) = name.strip_prefix("std:")
-                && stdlib::module(module).is_none() {
-                    out.diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnknownStdModule { name: module.to_string(), available: stdlib::module_names() },
-                        importer,
-                        import.target.span,
-                    ));
-                    continue;
-                }
+                && stdlib::module(module).is_none()
+            {
+                out.diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnknownStdModule { name: module.to_string(), available: stdlib::module_names() },
+                    importer,
+                    import.target.span,
+                ));
+                continue;
+            }
             match loaded.get(&name) {
                 Some(&child) => {
                     if let Some(pos) = stack.iter().position(|(f, _)| *f == child) {

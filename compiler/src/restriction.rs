@@ -25,6 +25,7 @@ pub struct FormulaError {
     pub reason: String,
 }
 
+#[allow(dead_code, reason = "evaluation is used by the planner (issue 3)")]
 impl Formula {
     pub fn is_always(&self) -> bool {
         self.lists.is_empty()

@@ -73,7 +73,15 @@ fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string().to_lowercase(),
+        std::io::ErrorKind::IsADirectory => "is a directory".into(),
+        _ => {
+            // `Is a directory (os error 21)`: the OS's words, without the number.
+            let text = e.to_string().to_lowercase();
+            match text.rfind(" (os error ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
     }
 }
 

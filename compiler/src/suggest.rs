@@ -12,9 +12,10 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         }
         let bound = best.map_or(limit, |(d, _)| d);
         if let Some(d) = bounded_distance(name, candidate, bound)
-            && best.is_none_or(|(bd, bc)| d < bd || (d == bd && candidate < bc)) {
-                best = Some((d, candidate));
-            }
+            && best.is_none_or(|(bd, bc)| d < bd || (d == bd && candidate < bc))
+        {
+            best = Some((d, candidate));
+        }
     }
     best.map(|(_, c)| c.to_string())
 }

@@ -42,9 +42,28 @@ fn errors_point_at_the_character() {
         ("a <>", 2..4, DependencyErrorKind::Restriction),
         ("a <!!x>", 4..5, DependencyErrorKind::Restriction),
         ("", 0..0, DependencyErrorKind::Syntax),
+        ("a (", 3..3, DependencyErrorKind::Version),
+        ("a (\n", 4..4, DependencyErrorKind::Version),
+        ("a (é)", 3..5, DependencyErrorKind::Version),
     ];
     for (text, range, kind) in cases {
         let err = parse_dependency(text).unwrap_err();
         assert_eq!((&err.range, err.kind), (range, *kind), "{text}: {}", err.reason);
+    }
+}
+
+/// Every error range lies inside the text and on character boundaries, whatever the input.
+#[test]
+fn error_ranges_stay_inside_the_text() {
+    let pieces = ["a", " ", "(", ")", ">=", "<<", "=", "1.0", "é", "|", "<", ">", "!", "x", "[", "]", ":", ",", "\n"];
+    let mut texts = vec![String::new()];
+    for _ in 0..4 {
+        texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+        for text in &texts {
+            if let Err(e) = parse_dependency(text) {
+                assert!(e.range.start <= e.range.end && e.range.end <= text.len(), "{text:?}: {:?}", e.range);
+                assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end), "{text:?}: {:?}", e.range);
+            }
+        }
     }
 }

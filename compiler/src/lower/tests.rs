@@ -133,3 +133,40 @@ fn reserved_and_duplicate_stages() {
     assert_eq!(codes(&items), ["planc::reserved-stage", "planc::duplicate"]);
     assert_eq!(items.plan.unwrap().stages.len(), 1);
 }
+
+#[test]
+fn version_errors_point_at_a_whole_character() {
+    let text = "package \"a\" version=\"1.0\u{e9}\"";
+    let items = lower(text);
+    assert_eq!(codes(&items), ["planc::bad-version"]);
+    assert_eq!(&text[items.diagnostics[0].span.range()], "\u{e9}");
+}
+
+#[test]
+fn spans_inside_empty_and_raw_strings() {
+    // An empty dependency: the error sits between the quotes, not on the first one.
+    let text = r#"package "a" { build-depends ""; }"#;
+    let items = lower(text);
+    assert_eq!(codes(&items), ["planc::bad-dependency"]);
+    assert_eq!(items.diagnostics[0].span.start as usize, text.find(r#""""#).unwrap() + 1);
+    // A raw string that starts with `#`: offsets map past `#"`.
+    let text = r##"package "a" { build-depends #"#x"#; }"##;
+    let items = lower(text);
+    assert_eq!(codes(&items), ["planc::bad-dependency"]);
+    assert_eq!(&text[items.diagnostics[0].span.range()], "#");
+    assert_eq!(items.diagnostics[0].span.start as usize, text.find("#x").unwrap());
+    // A bare identifier maps from its first byte.
+    let text = r#"package "a" { build-depends x:any; }"#;
+    let items = lower(text);
+    assert_eq!(&text[items.diagnostics[0].span.range()], ":");
+}
+
+#[test]
+fn a_plan_without_a_name_still_declares_its_stages() {
+    let items = lower(r#"plan { stages "stage1"; }"#);
+    assert_eq!(codes(&items), ["planc::missing-value"]);
+    assert_eq!(items.plan.unwrap().stages.len(), 1);
+    let items = lower(r#"plan 1 { stages "stage1"; }"#);
+    assert_eq!(codes(&items), ["planc::wrong-type"]);
+    assert!(items.plan.is_some());
+}

@@ -1,0 +1,8 @@
+//! The integration tests of the `planc` package: one binary, one module per concern.
+
+mod check;
+mod cli;
+mod docs;
+mod incremental;
+mod no_panic;
+mod support;
