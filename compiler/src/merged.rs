@@ -266,6 +266,19 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
                     apply_body(&mut def, tfile, body, &root_dir);
                 }
             apply_body(&mut def, file, &p.body, &root_dir);
+            // A package that declares no output has one named after it; outputs that
+            // extensions add come on top of that one.
+            if def.outputs.is_empty() {
+                def.outputs.push(OutputDef {
+                    name: def.name.clone(),
+                    file: def.file.clone(),
+                    span: def.span,
+                    version: None,
+                    when: Formula::default(),
+                    depends: Vec::new(),
+                    provides: Vec::new(),
+                });
+            }
             packages.insert(def.name.clone(), def);
         }
     }
@@ -274,19 +287,6 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
             if let Some(def) = packages.get_mut(&e.target.text) {
                 apply_body(def, file, &e.body, &root_dir);
             }
-        }
-    }
-    for def in packages.values_mut() {
-        if def.outputs.is_empty() {
-            def.outputs.push(OutputDef {
-                name: def.name.clone(),
-                file: def.file.clone(),
-                span: def.span,
-                version: None,
-                when: Formula::default(),
-                depends: Vec::new(),
-                provides: Vec::new(),
-            });
         }
     }
     plan.packages = packages.into_values().collect();

@@ -94,7 +94,8 @@ enum Owner {
 #[derive(Clone, Copy, Debug)]
 enum Producer<'a> {
     Output { pkg: u32, output: &'a OutputDef, stage_only: Option<Stage>, provided: Option<(&'a str, Option<&'a str>)> },
-    Seed { seed: u32, version: Option<&'a str> },
+    /// `host_tool`: a `from-host` tool, whose version is only known on the machine.
+    Seed { seed: u32, version: Option<&'a str>, host_tool: bool },
 }
 
 /// What an alternative resolved to, before instances are created.
@@ -191,7 +192,8 @@ impl<'a> Planner<'a> {
         }
         for (i, seed) in plan.seeds.iter().enumerate() {
             for (name, version) in &seed.provides {
-                producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref() });
+                let host_tool = version.is_none() && seed.host_tools.contains(name);
+                producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
             }
         }
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::new();
@@ -372,8 +374,13 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Whether a producer's version meets a constraint. Host tools' versions are known
+    /// only where the plan runs (`planc lock` records them), so they are not checked here.
     fn satisfies(&self, producer: &Producer, constraint: Option<&Constraint>) -> Result<(), String> {
         let Some(c) = constraint else { return Ok(()) };
+        if let Producer::Seed { host_tool: true, .. } = producer {
+            return Ok(());
+        }
         match self.version_of(producer) {
             Some(v) if c.allows(&v) => Ok(()),
             Some(v) => Err(v),
@@ -429,28 +436,21 @@ impl<'a> Planner<'a> {
             }
             match *producer {
                 Producer::Seed { seed, .. } => {
-                    if pinned.is_none_or(|p| p == 0) {
-                        let name = &*self.plan.seeds[seed as usize].name;
-                        consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt.name.clone());
-                    }
+                    let name = &*self.plan.seeds[seed as usize].name;
+                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt.name.clone());
                 }
                 Producer::Output { pkg, output, stage_only, provided } => {
+                    // A pin resolves as if the consumer were at the pinned stage; own
+                    // outputs always come from strictly below the consumer.
                     let own = Some(pkg) == consumer;
-                    let hi = match pinned {
-                        Some(p) if own && p >= stage => continue,
-                        Some(p) => p,
-                        None if own => stage.saturating_sub(1),
-                        None => stage,
-                    };
+                    let at = pinned.unwrap_or(stage);
+                    let hi = if own { at.min(stage.saturating_sub(1)) } else { at };
                     let mut chosen = None;
                     let mut t = hi;
                     while t >= 1 {
                         let effective = self.effective_stage(pkg, t);
                         if effective <= hi && self.produces(pkg, output, stage_only, effective) {
                             chosen = Some(effective);
-                            break;
-                        }
-                        if pinned.is_some() {
                             break;
                         }
                         t -= 1;
@@ -525,7 +525,12 @@ impl<'a> Planner<'a> {
                 Some((name, (choice, output))) => {
                     let from = self.materialize(choice, &me, &name);
                     inputs.push(Input { name: name.clone(), output: output.clone(), from, dep: dep_index as u32, closure: false });
-                    for (cname, coutput, cfrom) in self.closure(from, &output, stage, &me).iter().cloned() {
+                    let closure = if overrides.is_empty() {
+                        self.closure(from, &output, stage, &me)
+                    } else {
+                        self.closure_redirected(from, &output, stage, &me, &overrides)
+                    };
+                    for (cname, coutput, cfrom) in closure.iter().cloned() {
                         let cfrom = self.own_output_fix(pkg, stage, &cname, cfrom, &overrides, &me);
                         if let Some(cfrom) = cfrom {
                             inputs.push(Input { name: cname, output: coutput, from: cfrom, dep: dep_index as u32, closure: true });
@@ -548,8 +553,10 @@ impl<'a> Planner<'a> {
             }
             entries.push(dep);
         }
-        inputs.sort_by(|a, b| (&a.name, a.from, &a.output).cmp(&(&b.name, b.from, &b.output)));
-        inputs.dedup_by(|a, b| a.name == b.name && a.from == b.from && a.output == b.output);
+        // Kept per dependency entry: suggested breaks must drop every entry that pulls a
+        // producer in. The DAG lists each input once.
+        inputs.sort_by(|a, b| (&a.name, a.from, &a.output, a.dep).cmp(&(&b.name, b.from, &b.output, b.dep)));
+        inputs.dedup_by(|a, b| a.name == b.name && a.from == b.from && a.output == b.output && a.dep == b.dep);
         let inst = &mut self.insts[id as usize];
         inst.inputs = inputs;
         inst.deps = entries;
@@ -652,6 +659,43 @@ impl<'a> Planner<'a> {
         let out = Arc::new(out);
         self.closure_memo.insert(key, out.clone());
         out
+    }
+
+    /// The installation set of an output for a consumer with redirects: the consumer's
+    /// redirects apply throughout it, not only to its direct dependencies (a runtime
+    /// dependency must not bring back the instance a redirect took away).
+    fn closure_redirected(
+        &mut self,
+        from: From,
+        output: &str,
+        consumer_stage: Stage,
+        me: &str,
+        overrides: &[(u32, Stage, Stage)],
+    ) -> Closure {
+        let mut out: Vec<Member> = Vec::new();
+        let mut seen: HashSet<(From, Box<str>)> = HashSet::new();
+        seen.insert((from, output.into()));
+        let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
+        while let Some((f, o)) = queue.pop() {
+            let direct = self.direct_deps(f, &o, consumer_stage, me);
+            for (name, o2, f2) in direct.iter().cloned() {
+                let f2 = match f2 {
+                    From::Inst(j) => {
+                        let (p, st) = (self.insts[j as usize].pkg, self.insts[j as usize].stage);
+                        match overrides.iter().find(|(q, from_stage, _)| *q == p && *from_stage == st) {
+                            Some(&(_, _, to)) => self.materialize(Choice::Package(p, to), me, &name),
+                            None => f2,
+                        }
+                    }
+                    From::Seed(_) => f2,
+                };
+                if seen.insert((f2, o2.clone())) {
+                    out.push((name, o2.clone(), f2));
+                    queue.push((f2, o2));
+                }
+            }
+        }
+        Arc::new(out)
     }
 
     /// The output definitions of an instance's package or a seed called `name`.
@@ -1054,6 +1098,46 @@ impl<'a> Planner<'a> {
         (order.len() == expected).then_some(order)
     }
 
+    /// A cycle among the instances reachable from the targets, if there is one.
+    fn remaining_cycle(&self, targets: &[InstId]) -> Vec<String> {
+        // Depth-first search with colours: 1 on the stack, 2 done.
+        let mut colour = vec![0u8; self.insts.len()];
+        let mut path: Vec<(InstId, usize)> = Vec::new();
+        for &t in targets {
+            if colour[t as usize] != 0 {
+                continue;
+            }
+            path.push((t, 0));
+            colour[t as usize] = 1;
+            while let Some(&mut (v, ref mut next)) = path.last_mut() {
+                let inputs = &self.insts[v as usize].inputs;
+                if *next >= inputs.len() {
+                    colour[v as usize] = 2;
+                    path.pop();
+                    continue;
+                }
+                let input = &inputs[*next];
+                *next += 1;
+                if let From::Inst(w) = input.from {
+                    match colour[w as usize] {
+                        0 => {
+                            colour[w as usize] = 1;
+                            path.push((w, 0));
+                        }
+                        1 => {
+                            let start = path.iter().position(|(p, _)| *p == w).unwrap_or(0);
+                            let mut chain: Vec<String> = path[start..].iter().map(|(p, _)| self.inst_name(*p)).collect();
+                            chain.push(self.inst_name(w));
+                            return chain;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
     fn run(mut self) -> PlanOutcome {
         let mut targets: Vec<InstId> = Vec::new();
         for p in 0..self.plan.packages.len() as u32 {
@@ -1132,9 +1216,12 @@ impl<'a> Planner<'a> {
             Some(order) if self.diagnostics.is_empty() => self.emit(order, stats_base),
             _ => {
                 if self.diagnostics.is_empty() && self.suggestions.is_empty() {
-                    // Cannot happen: cycle breaking either succeeds or reports.
+                    // Cycle breaking either succeeds or reports; this names what is left
+                    // if it ever does neither.
+                    let mut chain = vec!["(internal: a cycle survived cycle breaking)".to_string()];
+                    chain.extend(self.remaining_cycle(&targets));
                     self.diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnbreakableCycle { chain: vec!["(internal) the DAG is not acyclic".into()], suggestion: vec![] },
+                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![] },
                         &FileName::from(""),
                         Span::empty(0),
                     ));
@@ -1184,7 +1271,7 @@ impl<'a> Planner<'a> {
                 .collect();
             outputs.sort_by(|x, y| x.name.cmp(&y.name));
             outputs.dedup_by(|x, y| x.name == y.name);
-            let inputs: Vec<dag::Input> = inst
+            let mut inputs: Vec<dag::Input> = inst
                 .inputs
                 .iter()
                 .map(|input| dag::Input {
@@ -1195,6 +1282,7 @@ impl<'a> Planner<'a> {
                     },
                 })
                 .collect();
+            inputs.dedup();
             depth[a] = inputs
                 .iter()
                 .filter_map(|x| match x.from {

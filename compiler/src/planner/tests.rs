@@ -302,6 +302,8 @@ struct RandomPlan {
     deps: Vec<Vec<usize>>,
     /// stage1[i] = Some(kept deps) when package i has a stage1 block replacing its list.
     stage1: Vec<Option<Vec<usize>>>,
+    /// runtime[i] = packages whose output package i's output depends on at run time.
+    runtime: Vec<Vec<usize>>,
 }
 
 impl RandomPlan {
@@ -313,6 +315,13 @@ impl RandomPlan {
                 out.push_str(&format!(" \"p{d}\""));
             }
             out.push('\n');
+            if !self.runtime[i].is_empty() {
+                out.push_str(&format!("    output \"p{i}\" {{ depends"));
+                for d in &self.runtime[i] {
+                    out.push_str(&format!(" \"p{d}\""));
+                }
+                out.push_str("; }\n");
+            }
             if let Some(kept) = &self.stage1[i] {
                 out.push_str("    stage \"stage1\" { build-depends \"cc\"");
                 for d in kept {
@@ -330,9 +339,11 @@ fn random_plan(max: usize) -> impl Strategy<Value = RandomPlan> {
     (2..=max).prop_flat_map(|n| {
         let deps = proptest::collection::vec(proptest::collection::btree_set(0..n, 0..=3), n);
         let stage1 = proptest::collection::vec(proptest::option::of(proptest::collection::btree_set(0..n, 0..=1)), n);
-        (deps, stage1).prop_map(|(deps, stage1)| RandomPlan {
+        let runtime = proptest::collection::vec(proptest::collection::btree_set(0..n, 0..=1), n);
+        (deps, stage1, runtime).prop_map(|(deps, stage1, runtime)| RandomPlan {
             deps: deps.into_iter().map(|s| s.into_iter().collect()).collect(),
             stage1: stage1.into_iter().map(|o| o.map(|s| s.into_iter().collect())).collect(),
+            runtime: runtime.into_iter().map(|s| s.into_iter().collect()).collect(),
         })
     })
 }
@@ -367,7 +378,7 @@ fn brute_force_min_fas(n: usize, edges: &[(usize, usize)]) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     /// Whatever the plan, a DAG that is produced satisfies every invariant; when cycles
     /// remain, the only errors are unbreakable cycles and the suggested overlay fixes them.
@@ -395,7 +406,7 @@ proptest! {
     #[test]
     fn redirects_are_minimal(plan in random_plan(8)) {
         let n = plan.deps.len();
-        let plan = RandomPlan { deps: plan.deps, stage1: vec![Some(Vec::new()); n] };
+        let plan = RandomPlan { deps: plan.deps, stage1: vec![Some(Vec::new()); n], runtime: vec![Vec::new(); n] };
         let edges: Vec<(usize, usize)> = (0..n)
             .flat_map(|i| plan.deps[i].iter().filter(move |&&d| d != i).map(move |&d| (i, d)))
             .collect();
