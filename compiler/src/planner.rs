@@ -30,13 +30,24 @@ use crate::version::Constraint;
 
 type Stage = u8;
 type InstId = u32;
+/// A shared name: closure members and inputs are cloned often, names rarely made.
+type Name = Arc<str>;
 /// Suggested breaks that get their own cycle in the overlay's comments.
 const MAX_EXPLAINED_SUGGESTIONS: usize = 500;
 /// A closure member: (name asked for, output name, where it comes from).
-type Member = (Box<str>, Box<str>, From);
+type Member = (Name, Name, From);
 type Closure = Arc<Vec<Member>>;
 /// Edges between instances of one stage, with the output names each carries.
-type LevelEdges = BTreeMap<(InstId, InstId), Vec<Box<str>>>;
+type LevelEdges = BTreeMap<(InstId, InstId), LevelEdge>;
+
+/// An edge between two instances of one stage.
+#[derive(Default)]
+struct LevelEdge {
+    /// The producer's outputs the consumer takes.
+    names: Vec<Name>,
+    /// Whether a pinned dependency makes it (pinned edges are never redirected).
+    pinned: bool,
+}
 /// How candidate producers rank: greatest stage, then real outputs, then name.
 type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 
@@ -59,9 +70,9 @@ enum From {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Input {
-    name: Box<str>,
+    name: Name,
     /// The output name of the producing instance (or the seed's provided name).
-    output: Box<str>,
+    output: Name,
     from: From,
     /// Which dependency entry of the consumer pulled it in (index into `Inst::deps`).
     dep: u32,
@@ -133,11 +144,12 @@ struct Planner<'a> {
     reported: HashSet<(FileName, Span, Stage)>,
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
-    closure_memo: HashMap<(From, Box<str>, Stage), Closure>,
-    direct_memo: HashMap<(From, Box<str>, Stage), Closure>,
+    closure_memo: HashMap<(From, Name, Stage), Closure>,
+    names: std::cell::RefCell<HashMap<Box<str>, Name>>,
+    direct_memo: HashMap<(From, Name, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
     outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
-    redirects: Vec<(InstId, Box<str>, InstId, InstId)>,
+    redirects: Vec<(InstId, Name, InstId, InstId)>,
     /// Parallel to `redirects`: (index into `level_graphs`, edge).
     redirect_edges: Vec<(usize, u32)>,
     level_graphs: Vec<crate::outcome::LevelGraph>,
@@ -246,6 +258,7 @@ impl<'a> Planner<'a> {
             reported: HashSet::new(),
             rebuilt: HashSet::new(),
             closure_memo: HashMap::new(),
+            names: Default::default(),
             direct_memo: HashMap::new(),
             outputs_by_name,
             redirects: Vec::new(),
@@ -254,6 +267,19 @@ impl<'a> Planner<'a> {
             suggestions: Vec::new(),
             scc_sizes: Vec::new(),
             exact: true,
+        }
+    }
+
+    /// The shared copy of a name.
+    fn intern(&self, name: &str) -> Name {
+        let mut names = self.names.borrow_mut();
+        match names.get(name) {
+            Some(n) => n.clone(),
+            None => {
+                let n: Name = name.into();
+                names.insert(name.into(), n.clone());
+                n
+            }
         }
     }
 
@@ -399,7 +425,7 @@ impl<'a> Planner<'a> {
         alt: &Alternative,
         pin: Option<&Pin>,
         overrides: &[(u32, Stage, Stage)],
-    ) -> Result<(Choice, Box<str>), Miss> {
+    ) -> Result<(Choice, Name), Miss> {
         let Some(candidates) = self.producers.get(&*alt.name) else { return Err(Miss::Nothing) };
         let pinned: Option<Stage> = match pin {
             Some(Pin::Previous(_)) => Some(stage.saturating_sub(1)),
@@ -412,8 +438,8 @@ impl<'a> Planner<'a> {
         };
         // (stage, kind: 0 output / 1 provided / 2 seed, producer name) → best is max stage,
         // then min kind, then min name.
-        let mut best: Option<(Rank, Choice, Box<str>)> = None;
-        let mut consider = |key: Rank<'a>, choice: Choice, output: Box<str>| {
+        let mut best: Option<(Rank, Choice, Name)> = None;
+        let mut consider = |key: Rank<'a>, choice: Choice, output: Name| {
             if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
                 best = Some((key, choice, output));
             }
@@ -437,7 +463,7 @@ impl<'a> Planner<'a> {
             match *producer {
                 Producer::Seed { seed, .. } => {
                     let name = &*self.plan.seeds[seed as usize].name;
-                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt.name.clone());
+                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), self.intern(&alt.name));
                 }
                 Producer::Output { pkg, output, stage_only, provided } => {
                     // A pin resolves as if the consumer were at the pinned stage; own
@@ -469,7 +495,7 @@ impl<'a> Planner<'a> {
                     }
                     let kind = if provided.is_some() { 1 } else { 0 };
                     let name = &*self.pkg(pkg).name;
-                    consider((t, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), output.name.clone());
+                    consider((t, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), self.intern(&output.name));
                 }
             }
         }
@@ -511,7 +537,7 @@ impl<'a> Planner<'a> {
                 let alt = &dep.dep().alternatives[i];
                 match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), &overrides) {
                     Ok(found) => {
-                        resolved = Some((alt.name.clone(), found));
+                        resolved = Some((self.intern(&alt.name), found));
                         break;
                     }
                     Err(miss) => {
@@ -628,14 +654,14 @@ impl<'a> Planner<'a> {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, Box::<str>::from(output), key_stage(from));
+        let key = (from, self.intern(output), key_stage(from));
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Box<str>)> = HashSet::new();
+        let mut seen: HashSet<(From, Name)> = HashSet::new();
         seen.insert((from, output.into()));
-        let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
+        let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
             let expand_fully = (f, &*o) != (from, output);
             if expand_fully {
@@ -673,9 +699,9 @@ impl<'a> Planner<'a> {
         overrides: &[(u32, Stage, Stage)],
     ) -> Closure {
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Box<str>)> = HashSet::new();
+        let mut seen: HashSet<(From, Name)> = HashSet::new();
         seen.insert((from, output.into()));
-        let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
+        let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
             let direct = self.direct_deps(f, &o, consumer_stage, me);
             for (name, o2, f2) in direct.iter().cloned() {
@@ -713,7 +739,7 @@ impl<'a> Planner<'a> {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (f, Box::<str>::from(o), at_key);
+        let key = (f, self.intern(o), at_key);
         if let Some(hit) = self.direct_memo.get(&key) {
             return hit.clone();
         }
@@ -744,14 +770,14 @@ impl<'a> Planner<'a> {
                         .and_then(|m| m.get(&*alt.name))
                         .and_then(|defs| defs.iter().find(|od| self.produces(owner, od, None, at)));
                     if let Some(od) = own {
-                        resolved = Some((alt.name.clone(), od.name.clone(), From::Inst(i)));
+                        resolved = Some((self.intern(&alt.name), self.intern(&od.name), From::Inst(i)));
                         break;
                     }
                 }
                 match self.resolve_alt(owner, at, alt, None, &[]) {
                     Ok((choice, o2)) => {
                         let f2 = self.materialize(choice, me, &alt.name);
-                        resolved = Some((alt.name.clone(), o2, f2));
+                        resolved = Some((self.intern(&alt.name), o2, f2));
                         break;
                     }
                     Err(miss) => {
@@ -817,18 +843,26 @@ impl<'a> Planner<'a> {
             .collect();
         let mut edges: LevelEdges = BTreeMap::new();
         for &x in &nodes {
-            for input in &self.insts[x as usize].inputs {
+            let inst = &self.insts[x as usize];
+            for input in &inst.inputs {
                 if let From::Inst(y) = input.from
-                    && self.insts[y as usize].stage == stage {
-                        edges.entry((x, y)).or_default().push(input.output.clone());
-                    }
+                    && self.insts[y as usize].stage == stage
+                {
+                    let edge = edges.entry((x, y)).or_default();
+                    edge.names.push(input.output.clone());
+                    edge.pinned |= !input.closure && inst.deps[input.dep as usize].entry.pin.is_some();
+                }
             }
+        }
+        for edge in edges.values_mut() {
+            edge.names.sort();
+            edge.names.dedup();
         }
         (nodes, edges)
     }
 
     /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
-    fn redirect_target(&self, y: u32, stage: Stage, names: &[Box<str>]) -> Option<Stage> {
+    fn redirect_target(&self, y: u32, stage: Stage, names: &[Name]) -> Option<Stage> {
         let def = self.pkg(y);
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
         let mut t = stage.checked_sub(1)?;
@@ -854,12 +888,9 @@ impl<'a> Planner<'a> {
         let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
         let mut g = ArcGraph::new(nodes.len());
         let mut edge_info = Vec::new();
-        for (&(x, y), names) in &edges {
-            let target = self.redirect_target(self.insts[y as usize].pkg, stage, names);
-            let pinned = self.insts[x as usize].inputs.iter().any(|i| {
-                i.from == From::Inst(y) && !i.closure && self.insts[x as usize].deps[i.dep as usize].entry.pin.is_some()
-            });
-            let cost = match (target, pinned) {
+        for (&(x, y), edge) in &edges {
+            let target = self.redirect_target(self.insts[y as usize].pkg, stage, &edge.names);
+            let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
                     let reduced = self.block(self.insts[y as usize].pkg, t).is_some();
                     Some(1000 + u32::from(!reduced))
@@ -893,9 +924,8 @@ impl<'a> Planner<'a> {
                     let Some(t) = target else { continue };
                     let y_pkg = self.insts[y as usize].pkg;
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
-                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: edges[&(x, y)][0].to_string() });
-                    let names = &edges[&(x, y)];
-                    for n in names {
+                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: edges[&(x, y)].names[0].to_string() });
+                    for n in &edges[&(x, y)].names {
                         self.redirects.push((x, n.clone(), y, to));
                         self.redirect_edges.push((graph_index, e.index() as u32));
                     }
@@ -989,7 +1019,7 @@ impl<'a> Planner<'a> {
                     .inputs
                     .iter()
                     .find(|i| i.dep == d && !i.closure)
-                    .and_then(|i| dep.dep().alternatives.iter().position(|a| a.name == i.name))
+                    .and_then(|i| dep.dep().alternatives.iter().position(|a| *a.name == *i.name))
                     .unwrap_or(0);
                 let name = dep.dep().alternatives[resolved_alt].name.to_string();
                 let package = self.pkg(self.insts[*x as usize].pkg).name.to_string();
@@ -1372,26 +1402,26 @@ impl<'a> Planner<'a> {
         let _ = order;
         let mut out = Vec::new();
         for image in &self.plan.images {
-            let mut members: Vec<(InstId, Box<str>)> = Vec::new();
+            let mut members: Vec<(InstId, Name)> = Vec::new();
             for name in &image.item.include {
                 if let Some(p) = self.plan.package(&name.text) {
                     if let Some(i) = self.image_instance(p as u32) {
                         let def = self.pkg(p as u32);
                         for o in &def.outputs {
                             if self.produces(p as u32, o, None, self.insts[i as usize].stage) {
-                                members.push((i, o.name.clone()));
+                                members.push((i, self.intern(&o.name)));
                             }
                         }
                     }
                 } else if let Some(producers) = self.producers.get(&*name.text) {
                     let found = producers.iter().find_map(|p| match p {
-                        Producer::Output { pkg, output, .. } => self.image_instance(*pkg).map(|i| (i, output.name.clone())),
+                        Producer::Output { pkg, output, .. } => self.image_instance(*pkg).map(|i| (i, self.intern(&output.name))),
                         Producer::Seed { .. } => None,
                     });
                     members.extend(found);
                 }
             }
-            let mut seen: HashSet<(InstId, Box<str>)> = HashSet::new();
+            let mut seen: HashSet<(InstId, Name)> = HashSet::new();
             let mut queue = members;
             let mut refs = Vec::new();
             while let Some((i, o)) = queue.pop() {
