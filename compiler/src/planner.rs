@@ -158,6 +158,14 @@ struct Planner<'a> {
     exact: bool,
 }
 
+/// The output half of a DAG producer, for ordering.
+fn producer_output(p: &dag::Producer) -> (usize, &str) {
+    match p {
+        dag::Producer::Action { action, output } => (*action, output),
+        dag::Producer::Seed { seed } => (usize::MAX, seed),
+    }
+}
+
 fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
     v.sort();
     v.dedup();
@@ -581,8 +589,11 @@ impl<'a> Planner<'a> {
         }
         // Kept per dependency entry: suggested breaks must drop every entry that pulls a
         // producer in. The DAG lists each input once.
-        inputs.sort_by(|a, b| (&a.name, a.from, &a.output, a.dep).cmp(&(&b.name, b.from, &b.output, b.dep)));
-        inputs.dedup_by(|a, b| a.name == b.name && a.from == b.from && a.output == b.output && a.dep == b.dep);
+        // Names are interned, so equal names are the same pointer: sorting by pointer
+        // groups duplicates cheaply. The DAG sorts each action's inputs by name.
+        let key = |i: &Input| (i.from, i.dep, Arc::as_ptr(&i.output) as *const u8 as usize, Arc::as_ptr(&i.name) as *const u8 as usize);
+        inputs.sort_unstable_by_key(key);
+        inputs.dedup_by(|a, b| key(a) == key(b));
         let inst = &mut self.insts[id as usize];
         inst.inputs = inputs;
         inst.deps = entries;
@@ -863,13 +874,19 @@ impl<'a> Planner<'a> {
 
     /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
     fn redirect_target(&self, y: u32, stage: Stage, names: &[Name]) -> Option<Stage> {
-        let def = self.pkg(y);
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
+        let by_name = self.outputs_by_name.get(&Owner::Package(y))?;
         let mut t = stage.checked_sub(1)?;
         while t >= lowest {
+            let block = self.block(y, t);
             let ok = names.iter().all(|n| {
-                def.outputs.iter().any(|o| *o.name == **n && self.produces(y, o, None, t))
-                    || def.stages.iter().any(|s| self.stage_of(&s.name) == Some(t) && s.outputs.iter().any(|o| *o.name == **n))
+                by_name.get(&**n).is_some_and(|defs| {
+                    defs.iter().any(|od| {
+                        let stage_only = block.is_some_and(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
+                        let in_other_block = !stage_only && self.pkg(y).stages.iter().any(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
+                        !in_other_block && (stage_only || self.produces(y, od, None, t))
+                    })
+                })
             });
             if ok {
                 return Some(t);
@@ -1312,6 +1329,7 @@ impl<'a> Planner<'a> {
                     },
                 })
                 .collect();
+            inputs.sort_by(|x, y| (&x.name, producer_output(&x.from)).cmp(&(&y.name, producer_output(&y.from))));
             inputs.dedup();
             depth[a] = inputs
                 .iter()
