@@ -11,7 +11,9 @@
 //! X@s → Y@s to Y's instance one stage below; what is left at the lowest stage (where
 //! only seeds are below) cannot be broken and becomes suggested breaks.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
 use std::sync::Arc;
 
@@ -182,7 +184,7 @@ impl<'a> Planner<'a> {
         if rebuild_stage.is_some() {
             stage_names.push("rebuild".into());
         }
-        let mut producers: HashMap<&'a str, Vec<Producer<'a>>> = HashMap::new();
+        let mut producers: HashMap<&'a str, Vec<Producer<'a>>> = HashMap::default();
         for (i, p) in plan.packages.iter().enumerate() {
             let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
                 producers.entry(&output.name).or_default().push(Producer::Output {
@@ -216,7 +218,7 @@ impl<'a> Planner<'a> {
                 producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
             }
         }
-        let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::new();
+        let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
         for (i, p) in plan.packages.iter().enumerate() {
             for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
                 outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(&od.name).or_default().push(od);
@@ -230,7 +232,7 @@ impl<'a> Planner<'a> {
                 outputs_by_name.entry(Owner::Seed(i as u32)).or_default().entry(&od.name).or_default().push(od);
             }
         }
-        let mut blocks = HashMap::new();
+        let mut blocks = HashMap::default();
         for (i, p) in plan.packages.iter().enumerate() {
             for block in &p.stages {
                 if let Some(s) = stage_names.iter().position(|n| *n == block.name) {
@@ -260,14 +262,14 @@ impl<'a> Planner<'a> {
             rebuild_stage,
             producers,
             insts: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             pending: Vec::new(),
             diagnostics: Vec::new(),
-            reported: HashSet::new(),
-            rebuilt: HashSet::new(),
-            closure_memo: HashMap::new(),
+            reported: HashSet::default(),
+            rebuilt: HashSet::default(),
+            closure_memo: HashMap::default(),
             names: Default::default(),
-            direct_memo: HashMap::new(),
+            direct_memo: HashMap::default(),
             outputs_by_name,
             redirects: Vec::new(),
             redirect_edges: Vec::new(),
@@ -670,7 +672,7 @@ impl<'a> Planner<'a> {
             return hit.clone();
         }
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Name)> = HashSet::new();
+        let mut seen: HashSet<(From, Name)> = HashSet::default();
         seen.insert((from, output.into()));
         let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
@@ -710,7 +712,7 @@ impl<'a> Planner<'a> {
         overrides: &[(u32, Stage, Stage)],
     ) -> Closure {
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Name)> = HashSet::new();
+        let mut seen: HashSet<(From, Name)> = HashSet::default();
         seen.insert((from, output.into()));
         let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
@@ -1439,7 +1441,7 @@ impl<'a> Planner<'a> {
                     members.extend(found);
                 }
             }
-            let mut seen: HashSet<(InstId, Name)> = HashSet::new();
+            let mut seen: HashSet<(InstId, Name)> = HashSet::default();
             let mut queue = members;
             let mut refs = Vec::new();
             while let Some((i, o)) = queue.pop() {
