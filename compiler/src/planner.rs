@@ -40,7 +40,8 @@ const MAX_EXPLAINED_SUGGESTIONS: usize = 500;
 type Member = (Name, Name, From);
 type Closure = Arc<Vec<Member>>;
 /// Edges between instances of one stage, with the output names each carries.
-type LevelEdges = BTreeMap<(InstId, InstId), LevelEdge>;
+/// Sorted by (consumer, producer), one entry per pair.
+type LevelEdges = Vec<((InstId, InstId), LevelEdge)>;
 
 /// An edge between two instances of one stage.
 #[derive(Default)]
@@ -854,20 +855,26 @@ impl<'a> Planner<'a> {
         let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
             .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
             .collect();
-        let mut edges: LevelEdges = BTreeMap::new();
+        // Nodes ascend and each instance's inputs are sorted by producer, so one pass
+        // yields the edges in (consumer, producer) order.
+        let mut edges: LevelEdges = Vec::new();
         for &x in &nodes {
             let inst = &self.insts[x as usize];
             for input in &inst.inputs {
                 if let From::Inst(y) = input.from
                     && self.insts[y as usize].stage == stage
                 {
-                    let edge = edges.entry((x, y)).or_default();
+                    if edges.last().is_none_or(|(k, _)| *k != (x, y)) {
+                        edges.push(((x, y), LevelEdge::default()));
+                    }
+                    let edge = &mut edges.last_mut().expect("just pushed").1;
                     edge.names.push(input.output.clone());
                     edge.pinned |= !input.closure && inst.deps[input.dep as usize].entry.pin.is_some();
                 }
             }
         }
-        for edge in edges.values_mut() {
+        debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
+        for (_, edge) in edges.iter_mut() {
             edge.names.sort();
             edge.names.dedup();
         }
@@ -907,7 +914,7 @@ impl<'a> Planner<'a> {
         let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
         let mut g = ArcGraph::new(nodes.len());
         let mut edge_info = Vec::new();
-        for (&(x, y), edge) in &edges {
+        for &((x, y), ref edge) in &edges {
             let target = self.redirect_target(self.insts[y as usize].pkg, stage, &edge.names);
             let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
@@ -943,8 +950,9 @@ impl<'a> Planner<'a> {
                     let Some(t) = target else { continue };
                     let y_pkg = self.insts[y as usize].pkg;
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
-                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: edges[&(x, y)].names[0].to_string() });
-                    for n in &edges[&(x, y)].names {
+                    let names = &edges[e.index()].1.names;
+                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: names[0].to_string() });
+                    for n in names {
                         self.redirects.push((x, n.clone(), y, to));
                         self.redirect_edges.push((graph_index, e.index() as u32));
                     }
@@ -990,7 +998,7 @@ impl<'a> Planner<'a> {
         let mut g = ArcGraph::new(nodes.len());
         // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
         let mut edge_entries: Vec<(InstId, InstId, Vec<u32>)> = Vec::new();
-        for &(x, y) in edges.keys() {
+        for &((x, y), _) in edges {
             let mut entries: Vec<u32> =
                 self.insts[x as usize].inputs.iter().filter(|i| i.from == From::Inst(y)).map(|i| i.dep).collect();
             entries.sort_unstable();
