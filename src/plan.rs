@@ -86,6 +86,12 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
         eprintln!("wrote {} suggested breaks to {}", outcome.suggestions.len(), path.display());
     }
     if errors > 0 {
+        if let Some(path) = &args.suggest_breaks {
+            if !outcome.suggestions.is_empty() {
+                eprintln!("add them with `--overlay {}`", path.display());
+            }
+            return ExitCode::from(exit::ERRORS);
+        }
         return write_suggestions_hint(&outcome);
     }
     let Some(dag) = &outcome.dag else { return ExitCode::from(exit::ERRORS) };
