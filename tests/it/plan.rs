@@ -72,3 +72,12 @@ fn unbreakable_cycle_and_its_suggested_overlay() {
 fn regex_escape(text: &str) -> String {
     text.chars().flat_map(|c| if c.is_alphanumeric() || c == '/' || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
 }
+
+/// `--stage` shows the actions up to a stage, and only what concerns them: the redirect of
+/// `gtk-doc@final` and the counts of later stages are left out.
+#[test]
+fn stage_shows_only_the_actions_up_to_it() {
+    let run = run(planc(&folder()).args(["plan", "--stage", "stage1", "0003_debian_cycle.kdl"]));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "plan `debian`: 1 actions in 1 layers (stage1: 1)\n  layer  1: glib@stage1\n");
+}
