@@ -52,7 +52,7 @@ pub enum DiagnosticKind {
     /// Planning: a pin to a stage after the instance's own.
     StageMonotonicity { name: String, instance: String, pinned: String },
     /// Planning: a dependency cycle that no declared stage can break.
-    UnbreakableCycle { chain: Vec<String>, suggestion: Vec<String> },
+    UnbreakableCycle { chain: Vec<String>, suggestion: Vec<String>, stage: String },
     /// Planning: an image would take an output of a non-final or tainted instance.
     ImageTainted { image: String, output: String, instance: String, tainted: bool },
     /// Planning: a verify pair names an instance the plan does not build.
@@ -258,9 +258,12 @@ impl DiagnosticKind {
             }
             VersionUnsatisfied { .. } => Some("relax the constraint or change the producer's `version`".into()),
             StageMonotonicity { .. } => Some("pin a stage at or below the instance's own, or `stage=\"previous\"`".into()),
-            UnbreakableCycle { suggestion, .. } if !suggestion.is_empty() => Some(format!(
-                "break it by dropping at stage1: {}; `planc plan --suggest-breaks FILE` writes this as an overlay",
+            UnbreakableCycle { suggestion, stage, .. } if !suggestion.is_empty() => Some(format!(
+                "break it by dropping at `{stage}`: {}; `planc plan --suggest-breaks FILE` writes this as an overlay",
                 suggestion.join(", ")
+            )),
+            UnbreakableCycle { stage, .. } if stage == "final" || stage == "rebuild" => Some(format!(
+                "stage blocks do not apply at `{stage}`: remove a `stage=` pin or a dependency of the cycle"
             )),
             UnbreakableCycle { .. } => Some("add a `stage` block that drops one of these dependencies".into()),
             ImageTainted { .. } => Some("enable `rebuild-tainted #true` in the plan, or leave the output out".into()),

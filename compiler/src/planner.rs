@@ -586,7 +586,7 @@ impl<'a> Planner<'a> {
         }
         let suggestion = if can_drop { vec![format!("`{name}` from `{package}`")] } else { Vec::new() };
         self.diagnostics.push(Diagnostic::new(
-            DiagnosticKind::UnbreakableCycle { chain: cycle, suggestion },
+            DiagnosticKind::UnbreakableCycle { chain: cycle, suggestion, stage: self.stage_name(stage).to_string() },
             &dep.file,
             dep.entry.name_span(alt),
         ));
@@ -943,6 +943,10 @@ impl<'a> Planner<'a> {
     /// Suggested breaks for the cycles left at `stage`: a minimum-cost set of dependency
     /// entries whose dropping at this stage leaves it acyclic.
     fn suggest_breaks(&mut self, stage: Stage, nodes: &[InstId], edges: &LevelEdges) {
+        // Stage blocks apply below `final` only: a cycle at `final` or `rebuild` (of
+        // pinned edges) is reported without drops, since no overlay could express them.
+        let droppable = stage < self.final_stage;
+        let start = self.suggestions.len();
         let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
         let mut g = ArcGraph::new(nodes.len());
         // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
@@ -1021,7 +1025,12 @@ impl<'a> Planner<'a> {
                 suggestion.push(format!("and {} more", items.len() - 5));
             }
             let (file, span) = (first.file.clone(), first.span);
-            self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnbreakableCycle { chain, suggestion }, &file, span));
+            let suggestion = if droppable { suggestion } else { Vec::new() };
+            let kind = DiagnosticKind::UnbreakableCycle { chain, suggestion, stage: self.stage_name(stage).to_string() };
+            self.diagnostics.push(Diagnostic::new(kind, &file, span));
+        }
+        if !droppable {
+            self.suggestions.truncate(start);
         }
     }
 
@@ -1227,7 +1236,7 @@ impl<'a> Planner<'a> {
                     let mut chain = vec!["(internal: a cycle survived cycle breaking)".to_string()];
                     chain.extend(self.remaining_cycle(&targets));
                     self.diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![] },
+                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![], stage: String::new() },
                         &FileName::from(""),
                         Span::empty(0),
                     ));
