@@ -86,6 +86,12 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
         eprintln!("wrote {} suggested breaks to {}", outcome.suggestions.len(), path.display());
     }
     if errors > 0 {
+        if let Some(path) = &args.suggest_breaks {
+            if !outcome.suggestions.is_empty() {
+                eprintln!("add them with `--overlay {}`", path.display());
+            }
+            return ExitCode::from(exit::ERRORS);
+        }
         return write_suggestions_hint(&outcome);
     }
     let Some(dag) = &outcome.dag else { return ExitCode::from(exit::ERRORS) };
@@ -136,16 +142,19 @@ fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
     let count = keep.iter().filter(|&&k| k).count();
     let depth = layer.iter().zip(keep).filter(|(_, k)| **k).map(|(l, _)| l + 1).max().unwrap_or(0);
     let mut out = String::new();
-    let per_stage: Vec<String> = outcome.stats.per_stage.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    // With `--stage`, only the stages shown are counted.
+    let shown_stage = |stage: &str| dag.actions.iter().zip(keep).any(|(a, k)| *k && a.stage == stage);
+    let per_stage: Vec<String> =
+        outcome.stats.per_stage.iter().filter(|(s, _)| shown_stage(s)).map(|(s, n)| format!("{s}: {n}")).collect();
     let _ = writeln!(out, "plan `{}`: {count} actions in {depth} layers ({})", dag.plan, per_stage.join(", "));
     for l in 0..depth {
         let names: Vec<&str> =
             (0..dag.actions.len()).filter(|&i| keep[i] && layer[i] == l).map(|i| dag.actions[i].id.as_str()).collect();
         let _ = writeln!(out, "  layer {:>2}: {}", l + 1, names.join(" "));
     }
-    if !dag.redirects.is_empty() {
+    let shown: Vec<usize> = (0..dag.redirects.len()).filter(|&k| keep[dag.redirects[k].from]).take(MAX_LISTED).collect();
+    if !shown.is_empty() {
         let _ = writeln!(out, "redirected to break cycles:");
-        let shown: Vec<usize> = (0..dag.redirects.len()).filter(|&k| keep[dag.redirects[k].from]).take(MAX_LISTED).collect();
         let cycles = outcome.redirect_cycles(&shown);
         for (&k, cycle) in shown.iter().zip(&cycles) {
             let r = &dag.redirects[k];
@@ -169,7 +178,7 @@ fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
     if !tainted.is_empty() {
         let _ = writeln!(out, "tainted (consumed a non-final build of another package): {}", tainted.join(" "));
     }
-    for v in &dag.verify {
+    for v in dag.verify.iter().filter(|v| keep[v.left] && keep[v.right]) {
         let _ = writeln!(out, "verify: {} = {}", dag.actions[v.left].id, dag.actions[v.right].id);
     }
     for image in &dag.images {

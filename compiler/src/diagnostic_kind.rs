@@ -46,15 +46,15 @@ pub enum DiagnosticKind {
     UnusedSeed { name: String },
     /// Planning: nothing produces `name` at or below `stage`; `later` names a stage
     /// where something does.
-    NoProducerAtStage { name: String, instance: String, later: Option<String> },
+    NoProducerAtStage { name: String, instance: String, later: Option<String>, pinned: Option<String> },
     /// Planning: producers exist but none satisfies the version constraint.
     VersionUnsatisfied { name: String, constraint: String, instance: String, found: Vec<String> },
     /// Planning: a pin to a stage after the instance's own.
     StageMonotonicity { name: String, instance: String, pinned: String },
     /// Planning: a dependency cycle that no declared stage can break.
-    UnbreakableCycle { chain: Vec<String>, suggestion: Vec<String> },
+    UnbreakableCycle { chain: Vec<String>, suggestion: Vec<String>, stage: String },
     /// Planning: an image would take an output of a non-final or tainted instance.
-    ImageTainted { image: String, output: String, instance: String },
+    ImageTainted { image: String, output: String, instance: String, tainted: bool },
     /// Planning: a verify pair names an instance the plan does not build.
     VerifyMissingInstance { package: String, stage: String },
 }
@@ -158,7 +158,10 @@ impl DiagnosticKind {
             MissingPlan => "the root file has no `plan` node".to_string(),
             UnusedTemplate { name } => format!("template `{name}` is never used"),
             UnusedSeed { name } => format!("seed `{name}` provides nothing the plan uses"),
-            NoProducerAtStage { name, instance, .. } => {
+            NoProducerAtStage { name, instance, pinned: Some(pinned), .. } => {
+                format!("nothing produces `{name}` for `{instance}` at or below the pinned stage `{pinned}`")
+            }
+            NoProducerAtStage { name, instance, pinned: None, .. } => {
                 format!("nothing produces `{name}` for `{instance}` at or below its stage")
             }
             VersionUnsatisfied { name, constraint, instance, found } => format!(
@@ -171,9 +174,12 @@ impl DiagnosticKind {
             UnbreakableCycle { chain, .. } => {
                 format!("dependency cycle no declared stage can break: {}", chain.join(" → "))
             }
-            ImageTainted { image, output, instance } => format!(
-                "image `{image}` would take `{output}` from `{instance}`, which is not a final untainted instance"
+            ImageTainted { image, output, instance, tainted: true } => format!(
+                "image `{image}` would take `{output}` from `{instance}`, which is tainted (it consumed a non-final build of another package)"
             ),
+            ImageTainted { image, output, instance, tainted: false } => {
+                format!("image `{image}` would take `{output}` from `{instance}`, which is not a final instance")
+            }
             VerifyMissingInstance { package, stage } => {
                 format!("`verify` needs `{package}@{stage}`, which this plan does not build")
             }
@@ -241,7 +247,10 @@ impl DiagnosticKind {
             MissingPlan => Some("start the root file with `plan \"NAME\" { stages \"stage1\" }`".into()),
             UnusedTemplate { .. } => Some("use it with `package \"NAME\" use=\"TEMPLATE\"`, or remove it".into()),
             UnusedSeed { .. } => Some("remove it, or depend on what it provides".into()),
-            NoProducerAtStage { later: Some(later), .. } => Some(format!(
+            NoProducerAtStage { later: Some(later), pinned: Some(_), .. } => Some(format!(
+                "it is produced at `{later}`; pin that stage or a later one, or make a seed provide it"
+            )),
+            NoProducerAtStage { later: Some(later), pinned: None, .. } => Some(format!(
                 "it is produced at `{later}`; add a stage block there, pin an earlier stage, or make a seed provide it"
             )),
             NoProducerAtStage { later: None, .. } => {
@@ -249,9 +258,12 @@ impl DiagnosticKind {
             }
             VersionUnsatisfied { .. } => Some("relax the constraint or change the producer's `version`".into()),
             StageMonotonicity { .. } => Some("pin a stage at or below the instance's own, or `stage=\"previous\"`".into()),
-            UnbreakableCycle { suggestion, .. } if !suggestion.is_empty() => Some(format!(
-                "break it by dropping at stage1: {}; `planc plan --suggest-breaks FILE` writes this as an overlay",
+            UnbreakableCycle { suggestion, stage, .. } if !suggestion.is_empty() => Some(format!(
+                "break it by dropping at `{stage}`: {}; `planc plan --suggest-breaks FILE` writes this as an overlay",
                 suggestion.join(", ")
+            )),
+            UnbreakableCycle { stage, .. } if stage == "final" || stage == "rebuild" => Some(format!(
+                "stage blocks do not apply at `{stage}`: remove a `stage=` pin or a dependency of the cycle"
             )),
             UnbreakableCycle { .. } => Some("add a `stage` block that drops one of these dependencies".into()),
             ImageTainted { .. } => Some("enable `rebuild-tainted #true` in the plan, or leave the output out".into()),

@@ -29,7 +29,15 @@ pub fn suggested_overlay(suggestions: &[SuggestedBreak]) -> String {
     let mut out = String::new();
     out.push_str("// Dependencies to drop so that every remaining cycle is broken, written by\n");
     out.push_str("// `planc plan --suggest-breaks`. Add this file with `--overlay` or `import` it.\n");
-    out.push_str(&format!("// {} dependencies in {} packages.\n", suggestions.len(), by_package.len()));
+    let dependencies = match suggestions.len() {
+        1 => "1 dependency".to_string(),
+        n => format!("{n} dependencies"),
+    };
+    let packages = match by_package.len() {
+        1 => "1 package".to_string(),
+        n => format!("{n} packages"),
+    };
+    let _ = writeln!(out, "// {dependencies} in {packages}.");
     for (package, stages) in by_package {
         let _ = writeln!(out, "\nextend {} {{", quote(package));
         for (stage, names) in stages {

@@ -579,11 +579,11 @@ impl<'a> Planner<'a> {
                     match own {
                         // Needing itself with nothing below: a cycle of one.
                         Some(i) if stage < self.final_stage || self.final_stage == 1 => {
-                            self.self_cycle(id, &dep, i, &me, stage);
+                            self.self_cycle(id, dep, i, &me, stage);
                         }
                         _ => {
                             let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
-                            self.report_miss(&dep, i, miss, &me, stage);
+                            self.report_miss(dep, i, miss, &me, stage);
                         }
                     }
                 }
@@ -626,7 +626,7 @@ impl<'a> Planner<'a> {
         }
         let suggestion = if can_drop { vec![format!("`{name}` from `{package}`")] } else { Vec::new() };
         self.diagnostics.push(Diagnostic::new(
-            DiagnosticKind::UnbreakableCycle { chain: cycle, suggestion },
+            DiagnosticKind::UnbreakableCycle { chain: cycle, suggestion, stage: self.stage_name(stage).to_string() },
             &dep.file,
             dep.entry.name_span(alt),
         ));
@@ -678,15 +678,15 @@ impl<'a> Planner<'a> {
         let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
             let expand_fully = (f, &*o) != (from, output);
-            if expand_fully {
-                if let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned() {
-                    for m in done.iter() {
-                        if seen.insert((m.2, m.1.clone())) {
-                            out.push(m.clone());
-                        }
+            if expand_fully
+                && let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned()
+            {
+                for m in done.iter() {
+                    if seen.insert((m.2, m.1.clone())) {
+                        out.push(m.clone());
                     }
-                    continue;
                 }
+                continue;
             }
             let direct = self.direct_deps(f, &o, consumer_stage, me);
             for m in direct.iter() {
@@ -824,12 +824,18 @@ impl<'a> Planner<'a> {
         }
         let alternative = &dep.dep().alternatives[alt];
         let name = alternative.name.to_string();
+        let pinned = match &dep.entry.pin {
+            Some(Pin::Stage(pin)) => Some(pin.text.to_string()),
+            Some(Pin::Previous(_)) => Some(self.stage_name(stage.saturating_sub(1)).to_string()),
+            None => None,
+        };
         let kind = match miss {
-            Miss::Nothing => DiagnosticKind::NoProducerAtStage { name, instance: instance.into(), later: None },
+            Miss::Nothing => DiagnosticKind::NoProducerAtStage { name, instance: instance.into(), later: None, pinned },
             Miss::Later(l) => DiagnosticKind::NoProducerAtStage {
                 name,
                 instance: instance.into(),
                 later: Some(self.stage_name(l).to_string()),
+                pinned,
             },
             Miss::Version(found) => DiagnosticKind::VersionUnsatisfied {
                 name,
@@ -994,6 +1000,10 @@ impl<'a> Planner<'a> {
     /// Suggested breaks for the cycles left at `stage`: a minimum-cost set of dependency
     /// entries whose dropping at this stage leaves it acyclic.
     fn suggest_breaks(&mut self, stage: Stage, nodes: &[InstId], edges: &LevelEdges) {
+        // Stage blocks apply below `final` only: a cycle at `final` or `rebuild` (of
+        // pinned edges) is reported without drops, since no overlay could express them.
+        let droppable = stage < self.final_stage;
+        let start = self.suggestions.len();
         let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
         let mut g = ArcGraph::new(nodes.len());
         // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
@@ -1072,7 +1082,12 @@ impl<'a> Planner<'a> {
                 suggestion.push(format!("and {} more", items.len() - 5));
             }
             let (file, span) = (first.file.clone(), first.span);
-            self.diagnostics.push(Diagnostic::new(DiagnosticKind::UnbreakableCycle { chain, suggestion }, &file, span));
+            let suggestion = if droppable { suggestion } else { Vec::new() };
+            let kind = DiagnosticKind::UnbreakableCycle { chain, suggestion, stage: self.stage_name(stage).to_string() };
+            self.diagnostics.push(Diagnostic::new(kind, &file, span));
+        }
+        if !droppable {
+            self.suggestions.truncate(start);
         }
     }
 
@@ -1278,7 +1293,7 @@ impl<'a> Planner<'a> {
                     let mut chain = vec!["(internal: a cycle survived cycle breaking)".to_string()];
                     chain.extend(self.remaining_cycle(&targets));
                     self.diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![] },
+                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![], stage: String::new() },
                         &FileName::from(""),
                         Span::empty(0),
                     ));
@@ -1463,6 +1478,7 @@ impl<'a> Planner<'a> {
                             image: image.item.name.text.to_string(),
                             output: o.to_string(),
                             instance: self.inst_name(i),
+                            tainted: inst.tainted,
                         },
                         &image.file,
                         image.item.name.span,

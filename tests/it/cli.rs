@@ -275,7 +275,12 @@ fn fmt_on_every_ok_case_is_idempotent_and_keeps_the_plan_clean() {
             std::fs::copy(&source, dir.join("plan.kdl")).expect("copy snippet");
             dir.join("plan.kdl")
         };
-        let before = run(planc(&dir).arg("check").arg(&target));
+        // The case's `args` name files from the data folder (`0005_overlay/overlay.kdl`);
+        // here the case's files sit directly in `dir`.
+        let prefix = format!("{}/", case.name);
+        let args: Vec<&str> = case.args.iter().map(|a| a.strip_prefix(&prefix).unwrap_or(a)).collect();
+        let before = run(planc(&dir).arg("check").arg(&target).args(&args));
+        assert_eq!(before.code, Some(0), "{}: not clean before formatting: {}", case.name, before.stderr);
         let original = std::fs::read_to_string(&target).expect("read plan");
         let formatted = run(planc(&dir).arg("fmt").arg(&target));
         if REFUSED.contains(&case.name.as_str()) {
@@ -287,7 +292,7 @@ fn fmt_on_every_ok_case_is_idempotent_and_keeps_the_plan_clean() {
         assert_eq!(formatted.code, Some(0), "{}: {}", case.name, formatted.stderr);
         let again = run(planc(&dir).args(["fmt", "--check"]).arg(&target));
         assert_eq!(again.code, Some(0), "{}: not idempotent: {}", case.name, again.stdout);
-        let after = run(planc(&dir).arg("check").arg(&target));
+        let after = run(planc(&dir).arg("check").arg(&target).args(&args));
         assert_eq!(redact(&after.stderr), redact(&before.stderr), "{}", case.name);
     }
 }

@@ -144,7 +144,16 @@ fn editing_a_dependency_reruns_only_that_files_queries() {
     // again from the per-file results.
     assert_eq!(ran(&log, "plan_files"), ["plan_files"], "{log:#?}");
     assert_eq!(ran(&log, "plan_diagnostics"), ["plan_diagnostics"], "{log:#?}");
-    assert_eq!(log.len(), 6, "nothing else ran: {log:#?}");
+    // Planning is one query over the whole plan: the merged plan changed (an entry of
+    // `apps.kdl`), so it is merged again and the whole plan is planned again. This is a
+    // known limit of today's design, not a goal.
+    // FIXME: with planning per strongly connected component of the package graph, only the
+    // components of `apps.kdl`'s edited package and those that depend on it would be
+    // planned again; the instances of `libs.kdl` (which it no longer or still depends on)
+    // would be reused.
+    assert_eq!(ran(&log, "merged_plan"), ["merged_plan"], "{log:#?}");
+    assert_eq!(ran(&log, "plan_outcome"), ["plan_outcome"], "{log:#?}");
+    assert_eq!(log.len(), 8, "nothing else ran: {log:#?}");
     // And the answer is right: `make` resolves, like `zlib` did.
     assert_eq!(fx.session.diagnostics().len(), 0);
 }

@@ -5,4 +5,5 @@ mod cli;
 mod docs;
 mod incremental;
 mod no_panic;
+mod plan;
 mod support;

@@ -1,0 +1,83 @@
+//! Golden snapshots of `planc plan`: the human report and the staged DAG (`--format json`)
+//! of the plans in `tests/data/plan/`, and the suggested-breaks round trip.
+
+use crate::support::{data_dir, planc, run, scratch_dir, snapshot_settings};
+
+fn folder() -> std::path::PathBuf {
+    data_dir().join("plan")
+}
+
+/// What a user sees: the report on stdout, then diagnostics on stderr.
+fn shown(run: &crate::support::Run) -> String {
+    format!("exit: {:?}\n--- stdout\n{}--- stderr\n{}", run.code, run.stdout, run.stderr)
+}
+
+fn plan_case(name: &str) {
+    let file = format!("{name}.kdl");
+    let human = run(planc(&folder()).args(["plan", &file]));
+    let json = run(planc(&folder()).args(["plan", "--format", "json", &file]));
+    snapshot_settings(&folder()).bind(|| {
+        insta::assert_snapshot!(format!("{name}.human"), shown(&human));
+        insta::assert_snapshot!(format!("{name}.json"), json.stdout);
+    });
+    assert_eq!(human.code, Some(0), "{name}: {}", human.stderr);
+    assert_eq!(json.code, Some(0), "{name}: {}", json.stderr);
+    let dag: serde_json::Value = serde_json::from_str(&json.stdout).expect("the DAG is JSON");
+    assert_eq!(dag["format_version"], 1, "{name}");
+}
+
+/// rustc-style: each stage's compiler builds the next, `std` comes from the previous
+/// stage (`stage="previous"`), and `verify` pairs stage2 with final.
+#[test]
+fn rustc_chain() {
+    plan_case("0001_rustc_chain");
+}
+
+/// Azure Linux-style: a stage1 toolchain from the host's compiler, the gcc/glibc cycle
+/// broken by redirecting to it, and the tainted glibc rebuilt.
+#[test]
+fn azure_toolchain() {
+    plan_case("0002_azure_toolchain");
+}
+
+/// Debian-style: glib and gtk-doc need each other; stage1's `nodoc` profile drops the
+/// dependency, and the cycle at final is broken by taking glib from stage1.
+#[test]
+fn debian_cycle() {
+    plan_case("0003_debian_cycle");
+}
+
+/// A cycle no stage block breaks: planning fails with the suggested breaks, which
+/// `--suggest-breaks` writes as an overlay; with that overlay the plan plans.
+#[test]
+fn unbreakable_cycle_and_its_suggested_overlay() {
+    let dir = scratch_dir("plan-unbreakable");
+    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let failed = run(planc(&dir).args(["plan", "plan.kdl", "--suggest-breaks", "breaks.kdl"]));
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+    let overlay = std::fs::read_to_string(dir.join("breaks.kdl")).expect("the overlay is written");
+    let planned = run(planc(&dir).args(["plan", "plan.kdl", "--overlay", "breaks.kdl"]));
+    let checked = run(planc(&dir).args(["check", "plan.kdl", "--overlay", "breaks.kdl"]));
+    let mut settings = snapshot_settings(&folder());
+    settings.add_filter(&regex_escape(&dir.display().to_string()), "[tmp]");
+    settings.bind(|| {
+        insta::assert_snapshot!("0004_unbreakable_cycle.human", shown(&failed));
+        insta::assert_snapshot!("0004_unbreakable_cycle.overlay", overlay);
+        insta::assert_snapshot!("0004_unbreakable_cycle.with_overlay", shown(&planned));
+    });
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+    assert_eq!(checked.code, Some(0), "{}", checked.stderr);
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_alphanumeric() || c == '/' || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
+}
+
+/// `--stage` shows the actions up to a stage, and only what concerns them: the redirect of
+/// `gtk-doc@final` and the counts of later stages are left out.
+#[test]
+fn stage_shows_only_the_actions_up_to_it() {
+    let run = run(planc(&folder()).args(["plan", "--stage", "stage1", "0003_debian_cycle.kdl"]));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "plan `debian`: 1 actions in 1 layers (stage1: 1)\n  layer  1: glib@stage1\n");
+}
