@@ -43,7 +43,11 @@ pub fn suggested_overlay(suggestions: &[SuggestedBreak]) -> String {
         for (stage, names) in stages {
             let _ = writeln!(out, "    stage {} {{", quote(stage));
             for (name, s) in names {
-                let _ = writeln!(out, "        // breaks {}", s.cycle.join(" → "));
+                if s.cycle.is_empty() {
+                    let _ = writeln!(out, "        // nothing produces it at {stage}");
+                } else {
+                    let _ = writeln!(out, "        // breaks {}", s.cycle.join(" → "));
+                }
                 let _ = writeln!(out, "        drop {}", quote(name));
             }
             out.push_str("    }\n");

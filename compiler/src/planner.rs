@@ -61,8 +61,44 @@ type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     let plan = merged_plan(db, root);
     let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
-    Arc::new(Planner::new(plan, profiles).run())
+    let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).run();
+    if first.suggestions.is_empty() {
+        return Arc::new(first);
+    }
+    // Suggested breaks are a fixpoint: dropping them can change which instances are
+    // needed and surface more to drop. Re-plan with them applied until nothing new
+    // appears, so that the overlay they make always plans. The user sees the first
+    // run's diagnostics and every suggestion.
+    let mut drops = ExtraDrops::default();
+    let mut all: Vec<SuggestedBreak> = Vec::new();
+    let mut seen: HashSet<(String, String, String)> = HashSet::default();
+    let mut round = first.suggestions.clone();
+    for _ in 0..MAX_SUGGESTION_ROUNDS {
+        let before = drops.len();
+        for s in round {
+            if let (Some(p), Some(stage)) = (plan.package(&s.package), plan.stages.iter().position(|n| **n == *s.stage)) {
+                drops.insert((p as u32, stage as Stage + 1, s.name.as_str().into()));
+            }
+            if seen.insert((s.package.clone(), s.stage.clone(), s.name.clone())) {
+                all.push(s);
+            }
+        }
+        if drops.len() == before {
+            break;
+        }
+        round = Planner::new(plan, profiles.clone(), drops.clone()).run().suggestions;
+        if round.is_empty() {
+            break;
+        }
+    }
+    Arc::new(PlanOutcome { suggestions: all, ..first })
 }
+
+/// Rounds of re-planning with suggested breaks applied.
+const MAX_SUGGESTION_ROUNDS: usize = 8;
+
+/// Dependencies dropped on top of the plan's own: (package, stage, name).
+type ExtraDrops = std::collections::BTreeSet<(u32, Stage, Box<str>)>;
 
 /// Where a resolved name comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,6 +172,8 @@ struct Planner<'a> {
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
     producers: HashMap<&'a str, Vec<Producer<'a>>>,
+    /// Suggested breaks applied while computing more of them.
+    extra_drops: ExtraDrops,
     /// Each package's stage blocks by stage number.
     blocks: HashMap<(u32, Stage), &'a crate::merged::StageDef>,
     /// Profiles every instance of a stage has (the stage's name and its plan profiles).
@@ -148,6 +186,8 @@ struct Planner<'a> {
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
     closure_memo: HashMap<(From, Name, Stage), Closure>,
+    /// Closures and direct dependency lists with a dependency that could not be resolved.
+    incomplete: HashSet<(From, Name, Stage)>,
     names: std::cell::RefCell<HashMap<Box<str>, Name>>,
     direct_memo: HashMap<(From, Name, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
@@ -176,7 +216,7 @@ fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
 }
 
 impl<'a> Planner<'a> {
-    fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>) -> Planner<'a> {
+    fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
         let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
         stage_names.extend(plan.stages.iter().cloned());
         stage_names.push("final".into());
@@ -255,6 +295,7 @@ impl<'a> Planner<'a> {
             .collect();
         Planner {
             plan,
+            extra_drops,
             blocks,
             stage_profiles,
             global_profiles,
@@ -269,6 +310,7 @@ impl<'a> Planner<'a> {
             reported: HashSet::default(),
             rebuilt: HashSet::default(),
             closure_memo: HashMap::default(),
+            incomplete: HashSet::default(),
             names: Default::default(),
             direct_memo: HashMap::default(),
             outputs_by_name,
@@ -379,9 +421,15 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         for dep in list {
             if let Some(block) = block
-                && dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name)) {
-                    continue;
-                }
+                && dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name))
+            {
+                continue;
+            }
+            if !self.extra_drops.is_empty()
+                && dep.dep().alternatives.iter().any(|a| self.extra_drops.contains(&(pkg, stage, a.name.clone())))
+            {
+                continue;
+            }
             if !dep.entry.when.eval(active) {
                 continue;
             }
@@ -501,12 +549,15 @@ impl<'a> Planner<'a> {
                             }
                         continue;
                     };
+                    // Rank by where the producer resolved; a redirect then substitutes its
+                    // earlier instance without letting another producer win instead.
+                    let ranked = t;
                     if let Some(&(_, _, to)) = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t) {
                         t = to;
                     }
                     let kind = if provided.is_some() { 1 } else { 0 };
                     let name = &*self.pkg(pkg).name;
-                    consider((t, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), self.intern(&output.name));
+                    consider((ranked, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), self.intern(&output.name));
                 }
             }
         }
@@ -567,6 +618,18 @@ impl<'a> Planner<'a> {
                     } else {
                         self.closure_redirected(from, &output, stage, &me, &overrides)
                     };
+                    // Below final, an installation set that cannot be completed (a runtime
+                    // dependency nothing produces here) is fixed by dropping this entry.
+                    if stage < self.final_stage && self.incomplete.contains(&(from, output.clone(), stage)) {
+                        self.suggestions.push(SuggestedBreak {
+                            package: self.pkg(pkg).name.to_string(),
+                            stage: self.stage_name(stage).to_string(),
+                            name: name.to_string(),
+                            file: dep.file.clone(),
+                            span: dep.entry.name_span(dep.dep().alternatives.iter().position(|a| *a.name == *name).unwrap_or(0)),
+                            cycle: Vec::new(),
+                        });
+                    }
                     for (cname, coutput, cfrom) in closure.iter().cloned() {
                         let cfrom = self.own_output_fix(pkg, stage, &cname, cfrom, &overrides, &me);
                         if let Some(cfrom) = cfrom {
@@ -583,6 +646,18 @@ impl<'a> Planner<'a> {
                         }
                         _ => {
                             let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
+                            // Below final, a dependency nothing produces at this stage
+                            // (e.g. a doc package under `nodoc`) is fixed by dropping it here.
+                            if stage < self.final_stage && matches!(miss, Miss::Later(_) | Miss::Nothing) {
+                                self.suggestions.push(SuggestedBreak {
+                                    package: self.pkg(pkg).name.to_string(),
+                                    stage: self.stage_name(stage).to_string(),
+                                    name: dep.dep().alternatives[i].name.to_string(),
+                                    file: dep.file.clone(),
+                                    span: dep.entry.name_span(i),
+                                    cycle: Vec::new(),
+                                });
+                            }
                             self.report_miss(dep, i, miss, &me, stage);
                         }
                     }
@@ -664,11 +739,13 @@ impl<'a> Planner<'a> {
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage. Completed closures of members are reused.
     fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Closure {
-        let key_stage = |f: From| match f {
+        // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
+        // memoized per consumer stage; direct dependency lists of instances are not.
+        let direct_key = |f: From| match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, self.intern(output), key_stage(from));
+        let key = (from, self.intern(output), consumer_stage);
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
@@ -676,11 +753,12 @@ impl<'a> Planner<'a> {
         let mut seen: HashSet<(From, Name)> = HashSet::default();
         seen.insert((from, output.into()));
         let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
+        let mut complete = true;
         while let Some((f, o)) = queue.pop() {
+            let sub = (f, o.clone(), consumer_stage);
             let expand_fully = (f, &*o) != (from, output);
-            if expand_fully
-                && let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned()
-            {
+            if expand_fully && let Some(done) = self.closure_memo.get(&sub).cloned() {
+                complete &= !self.incomplete.contains(&sub);
                 for m in done.iter() {
                     if seen.insert((m.2, m.1.clone())) {
                         out.push(m.clone());
@@ -689,12 +767,16 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let direct = self.direct_deps(f, &o, consumer_stage, me);
+            complete &= !self.incomplete.contains(&(f, o.clone(), direct_key(f)));
             for m in direct.iter() {
                 if seen.insert((m.2, m.1.clone())) {
                     out.push(m.clone());
                     queue.push((m.2, m.1.clone()));
                 }
             }
+        }
+        if !complete {
+            self.incomplete.insert(key.clone());
         }
         let out = Arc::new(out);
         self.closure_memo.insert(key, out.clone());
@@ -804,6 +886,7 @@ impl<'a> Planner<'a> {
             match resolved {
                 Some(member) => out.push(member),
                 None => {
+                    self.incomplete.insert((f, self.intern(o), at_key));
                     if let Some((name, miss)) = first_miss {
                         let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
                         let who = self.describe(f);

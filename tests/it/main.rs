@@ -1,6 +1,7 @@
 //! The integration tests of the `planc` package: one binary, one module per concern.
 
 mod check;
+mod debian;
 mod cli;
 mod docs;
 mod incremental;
