@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod demo;
 mod docs;
 mod incremental;
 mod no_panic;
