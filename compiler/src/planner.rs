@@ -542,11 +542,11 @@ impl<'a> Planner<'a> {
                     match own {
                         // Needing itself with nothing below: a cycle of one.
                         Some(i) if stage < self.final_stage || self.final_stage == 1 => {
-                            self.self_cycle(id, &dep, i, &me, stage);
+                            self.self_cycle(id, dep, i, &me, stage);
                         }
                         _ => {
                             let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
-                            self.report_miss(&dep, i, miss, &me, stage);
+                            self.report_miss(dep, i, miss, &me, stage);
                         }
                     }
                 }
@@ -638,15 +638,13 @@ impl<'a> Planner<'a> {
         let mut queue: Vec<(From, Box<str>)> = vec![(from, output.into())];
         while let Some((f, o)) = queue.pop() {
             let expand_fully = (f, &*o) != (from, output);
-            if expand_fully {
-                if let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned() {
-                    for m in done.iter() {
-                        if seen.insert((m.2, m.1.clone())) {
-                            out.push(m.clone());
-                        }
+            if expand_fully && let Some(done) = self.closure_memo.get(&(f, o.clone(), key_stage(f))).cloned() {
+                for m in done.iter() {
+                    if seen.insert((m.2, m.1.clone())) {
+                        out.push(m.clone());
                     }
-                    continue;
                 }
+                continue;
             }
             let direct = self.direct_deps(f, &o, consumer_stage, me);
             for m in direct.iter() {
