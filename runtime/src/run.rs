@@ -83,7 +83,11 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
-    let paths = StatePaths { root: config.state_dir.clone() };
+    // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in the
+    // action's own work dir.
+    let root = std::path::absolute(&config.state_dir)
+        .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
+    let paths = StatePaths { root };
     let _lock = StateLock::acquire(&paths.root, config.state_lock)?;
     let selection = Selection::new(dag, &config.targets)?;
     let io = |path: &Path| {

@@ -111,3 +111,14 @@ fn editing_the_doc_tool_stops_at_the_unchanged_compiler() {
     let built = rebuilt_after_editing("demo-edit-mkdoc", "mkdoc/messages.def", "(formatted by mkdoc)", "(made by mkdoc)");
     assert_eq!(built, ["genc@final", "mkdoc@final", "mkdoc@rebuild"]);
 }
+
+/// The README's command: the plan given by a relative path, the default state dir beside
+/// it (commands run in their work dir, so `${out}` must not be relative).
+#[test]
+fn the_demo_runs_from_a_relative_path_with_the_default_state_dir() {
+    let (plan, _) = demo_copy("demo-relative");
+    let r = run(planc(plan.parent().unwrap()).args(["run", "demo"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("/demo/.planc\n"), "{}", r.stderr);
+    assert!(plan.join(".planc/images/demo.tar.zst").is_file());
+}
