@@ -83,7 +83,11 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
-    let paths = StatePaths { root: config.state_dir.clone() };
+    // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in the
+    // action's own work dir.
+    let root = std::path::absolute(&config.state_dir)
+        .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
+    let paths = StatePaths { root };
     let _lock = StateLock::acquire(&paths.root, config.state_lock)?;
     let selection = Selection::new(dag, &config.targets)?;
     let io = |path: &Path| {
@@ -141,7 +145,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
-            RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![] }
+            RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] }
         }
         AgentKind::Local => {
             let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
@@ -170,7 +174,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             progress.clear();
             let flushed = store.flush();
             let mut report =
-                RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![] };
+                RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
             if let Err(e) = flushed {
                 report.problems.push(e.to_string());
             }
@@ -215,8 +219,9 @@ fn finish(dag: &StagedDag, store: &dyn ContentStore, report: &mut RunReport, pat
     let results: Vec<_> = report.records.iter().map(|r| r.outputs.clone()).collect();
     for v in &dag.verify {
         let (Some(l), Some(r)) = (&results[v.left], &results[v.right]) else { continue };
-        if let Some(problem) = VerifyPair::compare(dag, store, (v.left, l), (v.right, r)) {
-            report.problems.push(problem);
+        match VerifyPair::compare(dag, store, (v.left, l), (v.right, r)) {
+            Some(problem) => report.problems.push(problem),
+            None => report.verified.push(format!("`{}` = `{}`", dag.actions[v.left].id, dag.actions[v.right].id)),
         }
     }
     if !dag.images.is_empty() {

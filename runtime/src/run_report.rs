@@ -18,6 +18,8 @@ pub struct RunReport {
     pub state_dir: PathBuf,
     /// Problems found after the build (verify mismatches, replay drift, images).
     pub problems: Vec<String>,
+    /// Verify pairs found identical, as `LEFT = RIGHT`.
+    pub verified: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -28,6 +30,7 @@ struct JsonReport<'a> {
     counts: std::collections::BTreeMap<&'static str, usize>,
     actions: Vec<JsonAction<'a>>,
     problems: &'a [String],
+    verified: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -112,6 +115,7 @@ impl RunReport {
             counts,
             actions,
             problems: &self.problems,
+            verified: &self.verified,
         };
         serde_json::to_vec_pretty(&report).expect("report serializes")
     }
@@ -203,6 +207,13 @@ impl RunReport {
             if n > 0 {
                 let _ = writeln!(out, "{:<10} {:>7}", s.as_str(), n);
             }
+        }
+        let needed = self.records.len() - self.count(Status::Skipped);
+        if needed > 0 && self.count(Status::Cached) == needed {
+            let _ = writeln!(out, "nothing to do: all {needed} actions cached");
+        }
+        for v in &self.verified {
+            let _ = writeln!(out, "verified: {v}, bit for bit");
         }
         let failed: Vec<_> = dag.actions.iter().zip(&self.records).filter(|(_, r)| r.status == Status::Failed).collect();
         for (a, r) in failed {

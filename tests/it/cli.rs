@@ -309,6 +309,6 @@ fn exit_2_when_an_overlay_is_a_directory() {
 fn the_readme_example_plan_is_clean() {
     let run = run(planc(Path::new(env!("CARGO_MANIFEST_DIR"))).args(["check", "plans/demo"]));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stderr.starts_with("checked plans/demo/plan.kdl: 3 packages"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("checked plans/demo/plan.kdl: 4 packages"), "{}", run.stderr);
     assert!(run.stderr.contains("; 0 errors, 0 warnings ("), "{}", run.stderr);
 }

@@ -3,6 +3,7 @@
 mod check;
 mod debian;
 mod cli;
+mod demo;
 mod docs;
 mod incremental;
 mod no_panic;
