@@ -56,7 +56,7 @@ if [ -z "$botch_out" ]; then
 fi
 
 # Sources per SCC of the build graph: one cyclic_*.xml per SCC (listed in `fas`).
-botch_sccs="$(python3 - "$botch_out" <<'EOF'
+botch_sccs="$(/usr/bin/python3 - "$botch_out" <<'EOF'
 import sys, os, networkx as nx
 out = sys.argv[1]
 sizes = []
