@@ -55,24 +55,40 @@ if [ -z "$botch_out" ]; then
 		>"$work/botch.stdout" 2>"$work/botch.log"
 fi
 
-# Sources per SCC of the build graph: one cyclic_*.xml per SCC (listed in `fas`).
+# Sources per SCC: of the full-build source graph (srcgraph.xml, before any drop), and of
+# the build graph after botch's droppable lists (one cyclic_*.xml per SCC, listed in `fas`).
+# A missing file (botch not finished) gives "-".
 botch_sccs="$(/usr/bin/python3 - "$botch_out" <<'EOF'
-import sys, os, networkx as nx
+import os, sys
+import networkx as nx
 out = sys.argv[1]
-sizes = []
-for name in open(os.path.join(out, "fas")).read().split():
-    g = nx.read_graphml(os.path.join(out, name))
-    sizes.append(sum(1 for _, a in g.nodes(data=True) if a.get("kind") == "SrcPkg"))
-sizes.sort(reverse=True)
-print(len(sizes), sizes[0] if sizes else 0, " ".join(map(str, sizes[:10])))
+def show(sizes):
+    sizes = sorted(sizes, reverse=True)
+    return "%d SCCs, largest %s" % (len(sizes), ", ".join(map(str, sizes[:5])) or "-")
+def sources(g, nodes):
+    return sum(1 for v in nodes if g.nodes[v].get("kind") == "SrcPkg")
+try:
+    g = nx.read_graphml(os.path.join(out, "srcgraph.xml"))
+    print(show([sources(g, c) for c in nx.strongly_connected_components(g) if len(c) > 1]))
+except Exception:
+    print("-")
+try:
+    names = open(os.path.join(out, "fas")).read().split()
+    gs = [nx.read_graphml(os.path.join(out, n)) for n in names]
+    print(show([sources(g, g.nodes) for g in gs]))
+except Exception:
+    print("-")
 EOF
 )"
-read -r b_scc_count b_largest b_top <<<"$botch_sccs"
+b_full="$(sed -n 1p <<<"$botch_sccs")"
+b_after="$(sed -n 2p <<<"$botch_sccs")"
+count_or_dash() { if [ -f "$1" ]; then eval "$2" <"$1"; else echo "-"; fi; }
 # remove.list: "src:NAME bin1 bin2 ...", the feedback arc set computed by botch (on top
 # of its curated droppable lists).
-b_fas_edges="$(awk '{n += NF - 1} END {print n + 0}' "$botch_out/remove.list")"
-b_fas_sources="$(awk 'NF > 1' "$botch_out/remove.list" | wc -l)"
-b_fvs="$(grep -c . "$botch_out/feedback_vertex_set.list" || true)"
+b_fas_edges="$(count_or_dash "$botch_out/remove.list" "awk '{n += NF - 1} END {print n + 0}'")"
+b_fas_sources="$(count_or_dash "$botch_out/remove.list" "awk 'NF > 1' | wc -l")"
+b_fvs="$(count_or_dash "$botch_out/feedback_vertex_set.list" "grep -c . || true")"
+b_fixpoint="$(count_or_dash "$botch_out/order1.lst" "grep -o 'src:' | wc -l")"
 b_wall="-"; b_rss="-"
 if [ -f "$work/botch.time" ]; then
 	b_wall="$(wall "$work/botch.time")"
@@ -120,8 +136,9 @@ fmt='%-44s | %-40s | %s\n'
 printf "$fmt" "figure" "botch-native" "planc"
 printf "$fmt" "--------------------------------------------" "----------------------------------------" "----------------------------------------"
 printf "$fmt" "sources to build (not in the seed)" "$(grep -c "^Package:" "${botch_tmp:-$botch_out/../tmp}/tocompile" 2>/dev/null || echo "-")" "$p_sources"
-printf "$fmt" "SCCs (cyclic components)" "$b_scc_count" "$p_cycles"
-printf "$fmt" "largest SCC (sources)" "$b_largest (next: $b_top)" "see the line above"
+printf "$fmt" "built from the seed alone (botch: fixpoint)" "$b_fixpoint" "-"
+printf "$fmt" "SCCs, full builds (no profile, no drops)" "$b_full" "-"
+printf "$fmt" "SCCs after annotations/droppable lists" "$b_after" "$p_cycles"
 printf "$fmt" "cycles no declared annotation breaks" "- (ignores annotations)" "$p_unbreakable unbreakable-cycle errors"
 printf "$fmt" "sources built reduced (FVS / stage1)" "$b_fvs" "$p_stage1 with a stage1 instance"
 printf "$fmt" "edges to drop (FAS / suggested breaks)" "$b_fas_edges in $b_fas_sources sources" "$p_edges in $p_edge_sources sources"
