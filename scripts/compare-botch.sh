@@ -56,9 +56,9 @@ if [ -z "$botch_out" ]; then
 fi
 
 # Sources per SCC: of the full-build source graph (srcgraph.xml, before any drop), and of
-# the build graph after botch's droppable lists (one cyclic_*.xml per SCC, listed in `fas`).
+# the build graph after botch's droppable lists (stats.json, from botch-print-stats).
 # A missing file (botch not finished) gives "-".
-botch_sccs="$(/usr/bin/python3 - "$botch_out" <<'EOF'
+cat >"$work/botch-sccs.py" <<'EOF'
 import os, sys
 import networkx as nx
 out = sys.argv[1]
@@ -73,13 +73,15 @@ try:
 except Exception:
     print("-")
 try:
-    names = open(os.path.join(out, "fas")).read().split()
-    gs = [nx.read_graphml(os.path.join(out, n)) for n in names]
-    print(show([sources(g, g.nodes) for g in gs]))
+    import json
+    # print-stats: the SCCs of the build graph once the droppable lists are applied;
+    # ratio_source is the number of source vertices of each.
+    sccs = json.load(open(os.path.join(out, "stats.json")))["buildgraph"]["sccs"]
+    print(show([len(c["ratio_source"]) for c in sccs]))
 except Exception:
     print("-")
 EOF
-)"
+botch_sccs="$(/usr/bin/python3 "$work/botch-sccs.py" "$botch_out")"
 b_full="$(sed -n 1p <<<"$botch_sccs")"
 b_after="$(sed -n 2p <<<"$botch_sccs")"
 count_or_dash() { if [ -f "$1" ]; then eval "$2" <"$1"; else echo "-"; fi; }
@@ -90,13 +92,13 @@ b_fas_sources="$(count_or_dash "$botch_out/remove.list" "awk 'NF > 1' | wc -l")"
 b_fvs="$(count_or_dash "$botch_out/feedback_vertex_set.list" "grep -c . || true")"
 b_fixpoint="$(count_or_dash "$botch_out/order1.lst" "grep -o 'src:' | wc -l")"
 b_wall="-"; b_rss="-"
-if [ -f "$work/botch.time" ]; then
-	b_wall="$(wall "$work/botch.time")"
-	b_rss="$(( $(peak_kb "$work/botch.time") / 1024 )) MiB"
-elif [ -f "$botch_out/../time.txt" ]; then
-	b_wall="$(wall "$botch_out/../time.txt")"
-	b_rss="$(( $(peak_kb "$botch_out/../time.txt") / 1024 )) MiB"
-fi
+for t in "$work/botch.time" "$botch_out/../time.txt"; do
+	if [ -f "$t" ] && [ -n "$(peak_kb "$t")" ]; then
+		b_wall="$(wall "$t")"
+		b_rss="$(( $(peak_kb "$t") / 1024 )) MiB"
+		break
+	fi
+done
 
 # --- planc -------------------------------------------------------------------------
 (cd "$here" && nice -n 10 cargo build --release >&2)
@@ -112,7 +114,7 @@ nice -n 10 "$planc" plan "$dir" --suggest-breaks "$dir/breaks.kdl" \
 	>/dev/null 2>"$work/suggest.err" || true
 nice -n 10 /usr/bin/time -v -o "$work/stats-overlay.time" \
 	"$planc" plan "$dir" --overlay "$dir/breaks.kdl" --format stats \
-	>"$work/stats-overlay.txt" 2>"$work/stats-overlay.err"
+	>"$work/stats-overlay.txt" 2>"$work/stats-overlay.err" || true
 
 # --- side by side ----------------------------------------------------------------------
 p_planned="$(sed -n 's/^planned: \([0-9]*\) sources, \([0-9]*\) with a stage1 instance.*/\1 \2/p' "$work/import.log")"
@@ -135,8 +137,8 @@ i_wall="$(wall "$work/import.time")"
 fmt='%-44s | %-40s | %s\n'
 printf "$fmt" "figure" "botch-native" "planc"
 printf "$fmt" "--------------------------------------------" "----------------------------------------" "----------------------------------------"
-printf "$fmt" "sources to build (not in the seed)" "$(grep -c "^Package:" "${botch_tmp:-$botch_out/../tmp}/tocompile" 2>/dev/null || echo "-")" "$p_sources"
-printf "$fmt" "built from the seed alone (botch: fixpoint)" "$b_fixpoint" "-"
+b_rest="$(grep -c "^Package:" "${botch_tmp:-$botch_out/../tmp}/tocompile" 2>/dev/null || echo "-")"
+printf "$fmt" "sources to build (not in the seed)" "$b_fixpoint from the seed alone + $b_rest" "$p_sources"
 printf "$fmt" "SCCs, full builds (no profile, no drops)" "$b_full" "-"
 printf "$fmt" "SCCs after annotations/droppable lists" "$b_after" "$p_cycles"
 printf "$fmt" "cycles no declared annotation breaks" "- (ignores annotations)" "$p_unbreakable unbreakable-cycle errors"
