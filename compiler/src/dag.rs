@@ -71,7 +71,8 @@ pub struct Action {
     pub check: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub timeout_secs: Option<u64>,
-    /// Consumed, directly or not, an output of a non-final instance of another package.
+    /// Consumed an output of a non-final instance of another package (directly: what
+    /// consumes a tainted instance is not tainted itself; see docs/stages.md).
     pub tainted: bool,
     /// Estimated cost in milliseconds, used until a measured duration exists.
     pub cost_ms: u64,
