@@ -29,38 +29,7 @@ fn is_plain(b: u8) -> bool {
 }
 
 /// Appends `text` as a KDL 2.0 quoted string.
-pub(crate) fn quote(out: &mut String, text: &str) {
-    out.push('"');
-    if text.bytes().all(is_plain) {
-        out.push_str(text);
-    } else {
-        for c in text.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                // Other control characters, KDL's other newlines and the code points KDL
-                // forbids in a document (bidi controls, BOM) are written as escapes.
-                c if c.is_control()
-                    || matches!(
-                        c,
-                        '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
-                    )
-                    || ('\u{202a}'..='\u{202e}').contains(&c)
-                    || ('\u{2066}'..='\u{2069}').contains(&c) =>
-                {
-                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-    }
-    out.push('"');
-}
+pub(crate) use crate::syntax::write_quoted as quote;
 
 /// The length in bytes of `text` quoted.
 fn quoted_len(text: &str) -> usize {

@@ -14,5 +14,6 @@ mod tests;
 
 pub use parser::parse;
 pub use printer::to_canonical;
+pub(crate) use printer::write_quoted;
 pub use span::Span;
 pub use tree::{Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value};

@@ -140,9 +140,21 @@ fn strip_leading_zeros(digits: &str) -> &str {
 pub(crate) fn write_string(out: &mut String, s: &str) {
     if is_bare_identifier(s) {
         out.push_str(s);
+    } else {
+        write_quoted(out, s);
+    }
+}
+
+/// Appends `s` as a KDL 2.0 quoted string, escaping what must be escaped: the one
+/// quoting routine of the crate (the canonical printer, `planc import debian` and the
+/// suggested-breaks overlay all write through it).
+pub(crate) fn write_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    if s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ') {
+        out.push_str(s);
+        out.push('"');
         return;
     }
-    out.push('"');
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
