@@ -1,6 +1,6 @@
 //! One strongly connected component, renumbered `0..len` for the solvers.
 
-use super::graph::{Adjacency, ArcGraph, EdgeId};
+use super::graph::{counting_sort, Adjacency, ArcGraph, EdgeId};
 
 /// An edge inside a [`Component`], between local node numbers.
 #[derive(Clone, Copy, Debug)]
@@ -54,8 +54,8 @@ impl Component {
             }
         }
         let n = nodes.len();
-        let (out_start, out_list) = index(n, edges.iter().map(|e| e.from));
-        let (in_start, in_list) = index(n, edges.iter().map(|e| e.to));
+        let (out_start, out_list) = counting_sort(n, edges.iter().map(|e| e.from));
+        let (in_start, in_list) = counting_sort(n, edges.iter().map(|e| e.to));
         Component {
             nodes: nodes.to_vec(),
             edges,
@@ -84,22 +84,4 @@ impl Component {
     pub(super) fn max_cost(&self) -> u32 {
         self.edges.iter().filter_map(|e| e.cost).max().unwrap_or(0)
     }
-}
-
-/// Counting sort of `0..keys.len()` by key: (start offsets, items).
-fn index(n: usize, keys: impl Iterator<Item = u32> + Clone) -> (Vec<u32>, Vec<u32>) {
-    let mut start = vec![0u32; n + 1];
-    for k in keys.clone() {
-        start[k as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut list = vec![0u32; start[n] as usize];
-    for (i, k) in keys.enumerate() {
-        list[fill[k as usize] as usize] = i as u32;
-        fill[k as usize] += 1;
-    }
-    (start, list)
 }

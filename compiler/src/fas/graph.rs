@@ -110,22 +110,8 @@ impl Adjacency {
         Adjacency::build(g.node_count(), g.edges().iter().map(|e| e.from))
     }
 
-    /// Counting sort of the edge ids by `key`, stable, so each node's list is in id order.
     fn build(n: usize, keys: impl Iterator<Item = u32> + Clone) -> Adjacency {
-        let mut start = vec![0u32; n + 1];
-        for k in keys.clone() {
-            start[k as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut edges = vec![0u32; start[n] as usize];
-        for (id, k) in keys.enumerate() {
-            let slot = &mut fill[k as usize];
-            edges[*slot as usize] = id as u32;
-            *slot += 1;
-        }
+        let (start, edges) = counting_sort(n, keys);
         Adjacency { start, edges }
     }
 
@@ -134,4 +120,25 @@ impl Adjacency {
         let n = node as usize;
         &self.edges[self.start[n] as usize..self.start[n + 1] as usize]
     }
+}
+
+/// Counting sort of the positions `0..` of `keys` by key, stable, so each key's list is in
+/// position order: (start offsets, positions); key `k`'s positions are
+/// `list[start[k]..start[k + 1]]`.
+pub(super) fn counting_sort(n: usize, keys: impl Iterator<Item = u32> + Clone) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n + 1];
+    for k in keys.clone() {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut list = vec![0u32; start[n] as usize];
+    for (i, k) in keys.enumerate() {
+        let slot = &mut fill[k as usize];
+        list[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    (start, list)
 }
