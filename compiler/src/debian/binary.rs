@@ -4,7 +4,7 @@
 use super::arch::Arch;
 use super::error::FieldError;
 use super::relation::{Group, Relation, parse_provides};
-use super::source::{checked, is_package_name, is_version, relations_for};
+use super::source::{is_package_name, is_version, relations_for, required};
 use super::stanza::Stanza;
 
 #[derive(Clone, Debug)]
@@ -32,16 +32,8 @@ impl<'a> Binary<'a> {
             field,
             line: stanza.line,
         };
-        let name = checked(
-            stanza.field("Package").ok_or_else(|| missing("Package"))?,
-            "Package",
-            is_package_name,
-        )?;
-        let version = checked(
-            stanza.field("Version").ok_or_else(|| missing("Version"))?,
-            "Version",
-            is_version,
-        )?;
+        let name = required(stanza, "Package", is_package_name)?;
+        let version = required(stanza, "Version", is_version)?;
         let architecture = stanza
             .get("Architecture")
             .ok_or_else(|| missing("Architecture"))?;

@@ -83,6 +83,16 @@ pub(crate) fn relations_for<'a>(
     Ok(groups)
 }
 
+/// A field the stanza must have, which must be a package name or a version.
+pub(crate) fn required<'a>(
+    stanza: &Stanza<'a>,
+    name: &'static str,
+    valid: fn(&str) -> bool,
+) -> Result<&'a str, FieldError> {
+    let field = stanza.field(name).ok_or(FieldError::Missing { field: name, line: stanza.line })?;
+    checked(field, name, valid)
+}
+
 /// The value of a field that must be a package name or a version.
 pub(crate) fn checked<'a>(
     field: Field<'a>,
@@ -106,20 +116,8 @@ impl<'a> Source<'a> {
         stanza: &Stanza<'a>,
         options: SourceOptions<'_>,
     ) -> Result<Source<'a>, FieldError> {
-        let missing = |field: &'static str| FieldError::Missing {
-            field,
-            line: stanza.line,
-        };
-        let name = checked(
-            stanza.field("Package").ok_or_else(|| missing("Package"))?,
-            "Package",
-            is_package_name,
-        )?;
-        let version = checked(
-            stanza.field("Version").ok_or_else(|| missing("Version"))?,
-            "Version",
-            is_version,
-        )?;
+        let name = required(stanza, "Package", is_package_name)?;
+        let version = required(stanza, "Version", is_version)?;
         let extra_source_only = stanza
             .get("Extra-Source-Only")
             .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
