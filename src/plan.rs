@@ -134,6 +134,12 @@ fn layers(dag: &StagedDag) -> Vec<usize> {
     layer
 }
 
+/// `a@final takes `x` from b@stage1 instead of b@final`: redirect `k` of the DAG.
+fn redirect(dag: &StagedDag, k: usize) -> String {
+    let r = &dag.redirects[k];
+    format!("{} takes `{}` from {} instead of {}", dag.actions[r.from].id, r.name, dag.actions[r.to].id, r.original)
+}
+
 /// Redirects listed one by one before `planc plan` summarizes the rest.
 const MAX_LISTED: usize = 200;
 
@@ -157,16 +163,7 @@ fn human(dag: &StagedDag, outcome: &PlanOutcome, keep: &[bool]) -> String {
         let _ = writeln!(out, "redirected to break cycles:");
         let cycles = outcome.redirect_cycles(&shown);
         for (&k, cycle) in shown.iter().zip(&cycles) {
-            let r = &dag.redirects[k];
-            let _ = writeln!(
-                out,
-                "  {} takes `{}` from {} instead of {}  (breaks {})",
-                dag.actions[r.from].id,
-                r.name,
-                dag.actions[r.to].id,
-                r.original,
-                cycle.join(" → ")
-            );
+            let _ = writeln!(out, "  {}  (breaks {})", redirect(dag, k), cycle.join(" → "));
         }
         let total = (0..dag.redirects.len()).filter(|&k| keep[dag.redirects[k].from]).count();
         if total > shown.len() {
@@ -318,16 +315,7 @@ pub fn explanation(dag: &StagedDag, outcome: &PlanOutcome, index: usize) -> Stri
     if !involved.is_empty() {
         let _ = writeln!(out, "cycles it breaks:");
         for (&k, cycle) in involved.iter().zip(outcome.redirect_cycles(&involved)) {
-            let r = &dag.redirects[k];
-            let _ = writeln!(
-                out,
-                "  {} takes `{}` from {} instead of {}, breaking {}",
-                dag.actions[r.from].id,
-                r.name,
-                dag.actions[r.to].id,
-                r.original,
-                cycle.join(" → ")
-            );
+            let _ = writeln!(out, "  {}, breaking {}", redirect(dag, k), cycle.join(" → "));
         }
     }
     if a.tainted {
