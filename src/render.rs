@@ -56,6 +56,9 @@ struct Report {
     related: Vec<Report>,
 }
 
+/// How many lines apart a related label may be and still share the primary snippet.
+const NEAR_LINES: usize = 8;
+
 fn source_span(span: compiler::syntax::Span, text: &str) -> SourceSpan {
     let start = (span.start as usize).min(text.len());
     let end = (span.end as usize).clamp(start, text.len());
@@ -71,8 +74,14 @@ impl Report {
             labels.push(LabeledSpan::new_primary_with_span(d.label(), source_span(d.span, text)));
         }
         for label in &d.related {
+            // miette draws one snippet spanning all of a source's labels: a label far
+            // from the primary one gets its own snippet instead.
+            let near = |text: &str| {
+                let (a, b) = (d.span.start.min(label.span.start) as usize, d.span.end.max(label.span.end) as usize);
+                text.get(a.min(text.len())..b.min(text.len())).is_some_and(|between| between.matches('\n').count() <= NEAR_LINES)
+            };
             match (&text, label.file == d.file) {
-                (Some(text), true) => {
+                (Some(text), true) if near(text) => {
                     labels.push(LabeledSpan::new_with_span(label.message.clone(), source_span(label.span, text)));
                 }
                 _ => {

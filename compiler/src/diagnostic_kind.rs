@@ -263,7 +263,7 @@ impl DiagnosticKind {
                 suggestion.join(", ")
             )),
             UnbreakableCycle { stage, .. } if stage == "final" || stage == "rebuild" => Some(format!(
-                "stage blocks do not apply at `{stage}`: remove a `stage=` pin or a dependency of the cycle"
+                "no earlier instance can serve these needs (they are pinned, or no stage below `{stage}` produces the output): give one of these packages a stage that produces what is needed, or remove a dependency of the cycle"
             )),
             UnbreakableCycle { .. } => Some("add a `stage` block that drops one of these dependencies".into()),
             ImageTainted { .. } => Some("enable `rebuild-tainted #true` in the plan, or leave the output out".into()),

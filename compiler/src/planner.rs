@@ -22,7 +22,7 @@ use crate::db::Db;
 use crate::dependency::Alternative;
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::diagnostic_kind::DiagnosticKind;
-use crate::fas::{self, ArcGraph, FasConfig, FasResult};
+use crate::fas::{self, ArcGraph, EdgeId, FasConfig, FasResult};
 use crate::ir::PlanRoot;
 use crate::items::Pin;
 use crate::merged::{merged_plan, Dep, MergedPlan, OutputDef, PackageDef};
@@ -36,6 +36,8 @@ type InstId = u32;
 type Name = Arc<str>;
 /// Suggested breaks that get their own cycle in the overlay's comments.
 const MAX_EXPLAINED_SUGGESTIONS: usize = 500;
+/// The needs of a reported cycle shown at their places, besides the primary one.
+const MAX_CHAIN_LABELS: usize = 6;
 /// A closure member: (name asked for, output name, where it comes from).
 type Member = (Name, Name, From);
 type Closure = Arc<Vec<Member>>;
@@ -1056,7 +1058,15 @@ impl<'a> Planner<'a> {
                 true
             }
             FasResult::Unbreakable { .. } => {
-                self.suggest_breaks(stage, &nodes, &edges);
+                // Redirects break every cycle through a redirectable edge; what is left
+                // to report (and to drop) are the cycles of edges no redirect can take.
+                let stuck: LevelEdges = edges
+                    .into_iter()
+                    .zip(&edge_info)
+                    .filter(|((_, edge), (_, _, target))| target.is_none() || edge.pinned)
+                    .map(|(e, _)| e)
+                    .collect();
+                self.suggest_breaks(stage, &nodes, &stuck);
                 false
             }
         }
@@ -1078,6 +1088,20 @@ impl<'a> Planner<'a> {
         } else {
             10
         }
+    }
+
+    /// The alternative of dependency entry `d` that instance `x` resolved (the first when
+    /// none did), with its place in the plan.
+    fn dep_site(&self, x: InstId, d: u32) -> (String, FileName, Span) {
+        let inst = &self.insts[x as usize];
+        let dep = inst.deps[d as usize];
+        let alt = inst
+            .inputs
+            .iter()
+            .find(|i| i.dep == d && !i.closure)
+            .and_then(|i| dep.dep().alternatives.iter().position(|a| *a.name == *i.name))
+            .unwrap_or(0);
+        (dep.dep().alternatives[alt].name.to_string(), dep.file.clone(), dep.entry.name_span(alt))
     }
 
     /// Suggested breaks for the cycles left at `stage`: a minimum-cost set of dependency
@@ -1117,57 +1141,71 @@ impl<'a> Planner<'a> {
         let components = fas::sccs(&g);
         let comp_of: HashMap<u32, usize> =
             components.iter().enumerate().flat_map(|(c, ns)| ns.iter().map(move |&n| (n, c))).collect();
-        let mut per_comp: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+        let mut per_comp: BTreeMap<usize, (Vec<EdgeId>, Vec<(usize, String)>)> = BTreeMap::new();
         let mut finder = fas::CycleFinder::new(&g, &removed);
         for (k, e) in removed.iter().enumerate() {
             let (x, y, entries) = &edge_entries[e.index()];
             // Past a few hundred, finding each suggestion's own cycle costs more than
             // planning; those get the edge itself.
             let found = if k < MAX_EXPLAINED_SUGGESTIONS { finder.cycle_through(*e) } else { None };
-            let cycle: Vec<String> = found
-                .map(|c| {
-                    let mut names: Vec<String> = c.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
-                    if let Some(first) = names.first().cloned() {
-                        names.push(first);
-                    }
-                    names
-                })
-                .unwrap_or_else(|| vec![self.inst_name(*x), self.inst_name(*y)]);
+            let found = found.unwrap_or_else(|| vec![*e]);
+            let mut cycle: Vec<String> = found.iter().map(|&ce| self.inst_name(nodes[g.endpoints(ce).0 as usize])).collect();
+            if found.len() == 1 && x != y {
+                cycle.push(self.inst_name(*y));
+            } else if let Some(first) = cycle.first().cloned() {
+                cycle.push(first);
+            }
+            let comp = per_comp.entry(comp_of[&pos[x]]).or_insert_with(|| (found.clone(), Vec::new()));
             for &d in entries {
-                let dep = self.insts[*x as usize].deps[d as usize];
-                let resolved_alt = self.insts[*x as usize]
-                    .inputs
-                    .iter()
-                    .find(|i| i.dep == d && !i.closure)
-                    .and_then(|i| dep.dep().alternatives.iter().position(|a| *a.name == *i.name))
-                    .unwrap_or(0);
-                let name = dep.dep().alternatives[resolved_alt].name.to_string();
+                let (name, file, span) = self.dep_site(*x, d);
                 let package = self.pkg(self.insts[*x as usize].pkg).name.to_string();
-                per_comp
-                    .entry(comp_of[&pos[x]])
-                    .or_default()
-                    .push((self.suggestions.len(), format!("`{name}` from `{package}`")));
+                comp.1.push((self.suggestions.len(), format!("`{name}` from `{package}`")));
                 self.suggestions.push(SuggestedBreak {
                     package,
                     stage: self.stage_name(stage).to_string(),
                     name,
-                    file: dep.file.clone(),
-                    span: dep.entry.name_span(resolved_alt),
+                    file,
+                    span,
                     cycle: cycle.clone(),
                 });
             }
         }
-        for (_, items) in per_comp {
-            let first = &self.suggestions[items[0].0];
-            let chain = first.cycle.clone();
+        for (_, (cycle_edges, items)) in per_comp {
+            // The chain names what each instance needs from the next, each need shown at
+            // its place in the plan.
+            let mut chain = Vec::new();
+            let mut sites = Vec::new();
+            for &ce in &cycle_edges {
+                let (x, y, entries) = &edge_entries[ce.index()];
+                // Show the need that keeps the edge (one no earlier instance serves).
+                let y_pkg = self.insts[*y as usize].pkg;
+                let (name, file, span) = entries
+                    .iter()
+                    .map(|&d| self.dep_site(*x, d))
+                    .find(|(name, ..)| self.redirect_target(y_pkg, stage, &[Name::from(name.as_str())]).is_none())
+                    .unwrap_or_else(|| self.dep_site(*x, entries[0]));
+                chain.push(format!("{} needs `{name}`", self.inst_name(*x)));
+                sites.push((file, span, format!("`{}` needs `{name}` from `{}`", self.inst_name(*x), self.inst_name(*y))));
+            }
+            if let Some(&last) = cycle_edges.last() {
+                chain.push(self.inst_name(edge_entries[last.index()].1));
+            }
             let mut suggestion: Vec<String> = items.iter().take(5).map(|(_, s)| s.clone()).collect();
             if items.len() > 5 {
                 suggestion.push(format!("and {} more", items.len() - 5));
             }
-            let (file, span) = (first.file.clone(), first.span);
+            // The primary place is the first need of the chain (on the edge the drops cut).
+            let (file, span) = match sites.first() {
+                Some((f, sp, _)) => (f.clone(), *sp),
+                None => (self.suggestions[items[0].0].file.clone(), self.suggestions[items[0].0].span),
+            };
             let suggestion = if droppable { suggestion } else { Vec::new() };
             let kind = DiagnosticKind::UnbreakableCycle { chain, suggestion, stage: self.stage_name(stage).to_string() };
-            self.diagnostics.push(Diagnostic::new(kind, &file, span));
+            let mut diagnostic = Diagnostic::new(kind, &file, span);
+            for (f, sp, message) in sites.into_iter().filter(|(f, sp, _)| (f, *sp) != (&file, span)).take(MAX_CHAIN_LABELS) {
+                diagnostic = diagnostic.with_related(&f, sp, message);
+            }
+            self.diagnostics.push(diagnostic);
         }
         if !droppable {
             self.suggestions.truncate(start);

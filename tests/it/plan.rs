@@ -69,6 +69,16 @@ fn unbreakable_cycle_and_its_suggested_overlay() {
     assert_eq!(checked.code, Some(0), "{}", checked.stderr);
 }
 
+/// A cycle at `final` through outputs no earlier stage produces: the error shows each
+/// need that keeps it, at its place, rather than edges a redirect could take.
+#[test]
+fn cycle_at_final_through_outputs_only_final_produces() {
+    let name = "0005_doc_cycle_at_final";
+    let failed = run(planc(&folder()).args(["plan", &format!("{name}.kdl")]));
+    snapshot_settings(&folder()).bind(|| insta::assert_snapshot!(format!("{name}.human"), shown(&failed)));
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+}
+
 fn regex_escape(text: &str) -> String {
     text.chars().flat_map(|c| if c.is_alphanumeric() || c == '/' || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
 }
