@@ -19,9 +19,14 @@ pub struct CheckArgs {
     pub format: DiagnosticFormat,
 }
 
+/// The CLI's session. It is never dropped: the process exits right after its command,
+/// and freeing an archive-size database one allocation at a time takes longer than the
+/// operating system takes to reclaim it (0.4 s of a 4 s `planc plan` on 30,000 packages).
+pub type CliSession = std::mem::ManuallyDrop<Session>;
+
 /// Opens the plan; on an unreadable root prints the error and gives exit code 2.
-pub fn open(plan: &PlanArgs) -> Result<Session, ExitCode> {
-    Session::open(&plan.path, &plan.session_config()).map_err(|e| {
+pub fn open(plan: &PlanArgs) -> Result<CliSession, ExitCode> {
+    Session::open(&plan.path, &plan.session_config()).map(std::mem::ManuallyDrop::new).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(exit::USAGE)
     })
@@ -78,9 +83,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         plural(warnings, "warning"),
         start.elapsed()
     );
-    // The process ends here: freeing every file's items one by one would cost a tenth of
-    // the run on a large plan, for memory the OS takes back anyway.
+    // The process ends here: freeing every diagnostic one by one costs time for memory
+    // the OS takes back anyway (the session is never dropped, see `CliSession`).
     std::mem::forget(diagnostics);
-    std::mem::forget(session);
     if errors > 0 { ExitCode::from(exit::ERRORS) } else { ExitCode::SUCCESS }
 }

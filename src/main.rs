@@ -170,3 +170,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Planning an archive allocates millions of small strings and vectors; mimalloc serves
+/// them at a fraction of the C library allocator's cost (see ARCHITECTURE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use compiler::dag::{Producer, StagedDag};
-use compiler::{PlanOutcome, Reason, Session};
+use compiler::{PlanOutcome, Reason};
 
 use crate::check::{self, report};
 use crate::{exit, DiagnosticFormat, PlanArgs};
@@ -48,7 +48,7 @@ pub struct ExplainArgs {
 }
 
 /// Opens and plans; prints diagnostics; returns the session and outcome, or the exit code.
-pub fn planned(plan: &PlanArgs) -> Result<(Session, std::sync::Arc<PlanOutcome>), ExitCode> {
+pub fn planned(plan: &PlanArgs) -> Result<(check::CliSession, std::sync::Arc<PlanOutcome>), ExitCode> {
     let session = check::open(plan)?;
     let diagnostics = session.diagnostics();
     let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);

@@ -9,6 +9,7 @@
 //! on where the checkout lives.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,8 +91,9 @@ pub enum Source {
 /// A resolved build dependency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Input {
-    /// The name the dependency asked for (an output or a provided name).
-    pub name: String,
+    /// The name the dependency asked for (an output or a provided name). Shared: an
+    /// archive's DAG holds millions of inputs naming a few thousand outputs.
+    pub name: Arc<str>,
     pub from: Producer,
 }
 
@@ -99,7 +101,7 @@ pub struct Input {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Producer {
     /// `output` of `actions[action]`.
-    Action { action: usize, output: String },
+    Action { action: usize, output: Arc<str> },
     /// A seed, by name.
     Seed { seed: String },
 }

@@ -96,6 +96,13 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     Arc::new(PlanOutcome { suggestions: all, ..first })
 }
 
+/// A cyclic component's report: the cycle shown (edges), and its suggested drops (index
+/// into the suggestions, text).
+type ComponentReport = (Vec<EdgeId>, Vec<(usize, String)>);
+
+/// From this many actions on, the DAG is built on two threads.
+const PARALLEL_EMIT_MIN: usize = 4096;
+
 /// Rounds of re-planning with suggested breaks applied.
 const MAX_SUGGESTION_ROUNDS: usize = 8;
 
@@ -121,12 +128,27 @@ struct Input {
     closure: bool,
 }
 
+/// An input of an instance, from its own list or a shared installation set.
+#[derive(Clone, Copy)]
+struct InputView<'i> {
+    name: &'i Name,
+    output: &'i Name,
+    from: From,
+    dep: u32,
+    closure: bool,
+}
+
 struct Inst<'a> {
     pkg: u32,
     stage: Stage,
     profiles: Vec<Box<str>>,
     resolved: bool,
+    /// What the dependency entries name, and the installation-set members that had to be
+    /// changed for this instance (its own outputs, which come from below its stage).
     inputs: Vec<Input>,
+    /// The other installation sets, by dependency entry: shared with every consumer of the
+    /// same output, not copied (an archive's instances would hold ten million members).
+    closures: Vec<(u32, Closure)>,
     /// The dependency entries in effect, for suggested breaks.
     deps: Vec<&'a Dep>,
     reason: Reason,
@@ -142,10 +164,17 @@ enum Owner {
     Seed(u32),
 }
 
+/// Everything that can produce one name, and the name's shared copy.
+struct Candidates<'a> {
+    name: Name,
+    list: Vec<Producer<'a>>,
+}
+
 /// A way a name can be produced.
 #[derive(Clone, Copy, Debug)]
 enum Producer<'a> {
-    Output { pkg: u32, output: &'a OutputDef, stage_only: Option<Stage>, provided: Option<(&'a str, Option<&'a str>)> },
+    /// `out`: the output's name, an index into `Planner::output_names`.
+    Output { pkg: u32, output: &'a OutputDef, out: u32, stage_only: Option<Stage>, provided: Option<(&'a str, Option<&'a str>)> },
     /// `host_tool`: a `from-host` tool, whose version is only known on the machine.
     Seed { seed: u32, version: Option<&'a str>, host_tool: bool },
 }
@@ -173,7 +202,9 @@ struct Planner<'a> {
     stage_names: Vec<Box<str>>,
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
-    producers: HashMap<&'a str, Vec<Producer<'a>>>,
+    producers: HashMap<&'a str, Candidates<'a>>,
+    /// Shared copies of output names, for `Producer::Output::out`.
+    output_names: Vec<Name>,
     /// Suggested breaks applied while computing more of them.
     extra_drops: ExtraDrops,
     /// Each package's stage blocks by stage number.
@@ -190,7 +221,7 @@ struct Planner<'a> {
     closure_memo: HashMap<(From, Name, Stage), Closure>,
     /// Closures and direct dependency lists with a dependency that could not be resolved.
     incomplete: HashSet<(From, Name, Stage)>,
-    names: std::cell::RefCell<HashMap<Box<str>, Name>>,
+    names: HashMap<Box<str>, Name>,
     direct_memo: HashMap<(From, Name, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
     outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
@@ -211,6 +242,11 @@ fn producer_output(p: &dag::Producer) -> (usize, &str) {
     }
 }
 
+/// Orders shared strings by content, without reading them when they are the same copy.
+fn shared_cmp(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) { std::cmp::Ordering::Equal } else { a.cmp(b) }
+}
+
 fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
     v.sort();
     v.dedup();
@@ -227,22 +263,21 @@ impl<'a> Planner<'a> {
         if rebuild_stage.is_some() {
             stage_names.push("rebuild".into());
         }
-        let mut producers: HashMap<&'a str, Vec<Producer<'a>>> = HashMap::default();
+        // Every name is shared from the start, so that hot paths need not intern.
+        let mut shared: HashMap<&'a str, Name> = HashMap::default();
+        let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| name.into()).clone();
+        let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
+        let mut output_names: Vec<Name> = Vec::new();
         for (i, p) in plan.packages.iter().enumerate() {
             let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
-                producers.entry(&output.name).or_default().push(Producer::Output {
-                    pkg: i as u32,
-                    output,
-                    stage_only,
-                    provided: None,
-                });
+                let out = output_names.len() as u32;
+                output_names.push(share(&output.name));
+                let mut push = |name: &'a str, producer: Producer<'a>| {
+                    producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new() }).list.push(producer);
+                };
+                push(&output.name, Producer::Output { pkg: i as u32, output, out, stage_only, provided: None });
                 for (name, version) in &output.provides {
-                    producers.entry(name).or_default().push(Producer::Output {
-                        pkg: i as u32,
-                        output,
-                        stage_only,
-                        provided: Some((name, version.as_deref())),
-                    });
+                    push(name, Producer::Output { pkg: i as u32, output, out, stage_only, provided: Some((name, version.as_deref())) });
                 }
             };
             for output in &p.outputs {
@@ -258,7 +293,11 @@ impl<'a> Planner<'a> {
         for (i, seed) in plan.seeds.iter().enumerate() {
             for (name, version) in &seed.provides {
                 let host_tool = version.is_none() && seed.host_tools.contains(name);
-                producers.entry(name).or_default().push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
+                producers
+                    .entry(name)
+                    .or_insert_with(|| Candidates { name: share(name), list: Vec::new() })
+                    .list
+                    .push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
             }
         }
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
@@ -305,6 +344,7 @@ impl<'a> Planner<'a> {
             final_stage,
             rebuild_stage,
             producers,
+            output_names,
             insts: Vec::new(),
             index: HashMap::default(),
             pending: Vec::new(),
@@ -313,7 +353,7 @@ impl<'a> Planner<'a> {
             rebuilt: HashSet::default(),
             closure_memo: HashMap::default(),
             incomplete: HashSet::default(),
-            names: Default::default(),
+            names: shared.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             direct_memo: HashMap::default(),
             outputs_by_name,
             redirects: Vec::new(),
@@ -326,13 +366,12 @@ impl<'a> Planner<'a> {
     }
 
     /// The shared copy of a name.
-    fn intern(&self, name: &str) -> Name {
-        let mut names = self.names.borrow_mut();
-        match names.get(name) {
+    fn intern(&mut self, name: &str) -> Name {
+        match self.names.get(name) {
             Some(n) => n.clone(),
             None => {
                 let n: Name = name.into();
-                names.insert(name.into(), n.clone());
+                self.names.insert(name.into(), n.clone());
                 n
             }
         }
@@ -404,6 +443,7 @@ impl<'a> Planner<'a> {
             profiles,
             resolved: false,
             inputs: Vec::new(),
+            closures: Vec::new(),
             deps: Vec::new(),
             reason,
             overrides: Vec::new(),
@@ -415,7 +455,8 @@ impl<'a> Planner<'a> {
     }
 
     /// The dependency entries in effect for P@s, with their kept alternatives.
-    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>]) -> Vec<(&'a Dep, Vec<usize>)> {
+    /// The alternatives kept are listed in `kept`, each entry's as a range of it.
+    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], kept: &mut Vec<usize>) -> Vec<(&'a Dep, std::ops::Range<usize>)> {
         let def = self.pkg(pkg);
         let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
         let list = block.and_then(|b| b.deps.as_ref()).unwrap_or(&def.deps);
@@ -435,16 +476,10 @@ impl<'a> Planner<'a> {
             if !dep.entry.when.eval(active) {
                 continue;
             }
-            let kept: Vec<usize> = dep
-                .dep()
-                .alternatives
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.restrictions.eval(active))
-                .map(|(i, _)| i)
-                .collect();
-            if !kept.is_empty() {
-                out.push((dep, kept));
+            let start = kept.len();
+            kept.extend(dep.dep().alternatives.iter().enumerate().filter(|(_, a)| a.restrictions.eval(active)).map(|(i, _)| i));
+            if kept.len() > start {
+                out.push((dep, start..kept.len()));
             }
         }
         out
@@ -479,15 +514,17 @@ impl<'a> Planner<'a> {
     /// (strictly below for P's own outputs), honouring a pin and the consumer's redirects.
     /// Among producers at the same stage, a real output beats a provided name, then the
     /// package name decides; seeds are at stage 0.
-    fn resolve_alt(
-        &self,
+    fn resolve_alt<'s>(
+        &'s self,
         consumer: Option<u32>,
         stage: Stage,
         alt: &Alternative,
         pin: Option<&Pin>,
         overrides: &[(u32, Stage, Stage)],
-    ) -> Result<(Choice, Name), Miss> {
-        let Some(candidates) = self.producers.get(&*alt.name) else { return Err(Miss::Nothing) };
+    ) -> Result<(Choice, Name, Name), Miss> {
+        let Some(Candidates { name: alt_name, list: candidates }) = self.producers.get(&*alt.name) else {
+            return Err(Miss::Nothing);
+        };
         let pinned: Option<Stage> = match pin {
             Some(Pin::Previous(_)) => Some(stage.saturating_sub(1)),
             Some(Pin::Stage(name)) => match self.stage_of(&name.text) {
@@ -499,8 +536,8 @@ impl<'a> Planner<'a> {
         };
         // (stage, kind: 0 output / 1 provided / 2 seed, producer name) → best is max stage,
         // then min kind, then min name.
-        let mut best: Option<(Rank, Choice, Name)> = None;
-        let mut consider = |key: Rank<'a>, choice: Choice, output: Name| {
+        let mut best: Option<(Rank, Choice, &Name)> = None;
+        let mut consider = |key: Rank<'a>, choice: Choice, output: &'s Name| {
             if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
                 best = Some((key, choice, output));
             }
@@ -524,9 +561,9 @@ impl<'a> Planner<'a> {
             match *producer {
                 Producer::Seed { seed, .. } => {
                     let name = &*self.plan.seeds[seed as usize].name;
-                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), self.intern(&alt.name));
+                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt_name);
                 }
-                Producer::Output { pkg, output, stage_only, provided } => {
+                Producer::Output { pkg, output, out, stage_only, provided } => {
                     // A pin resolves as if the consumer were at the pinned stage; own
                     // outputs always come from strictly below the consumer.
                     let own = Some(pkg) == consumer;
@@ -559,12 +596,12 @@ impl<'a> Planner<'a> {
                     }
                     let kind = if provided.is_some() { 1 } else { 0 };
                     let name = &*self.pkg(pkg).name;
-                    consider((ranked, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), self.intern(&output.name));
+                    consider((ranked, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), &self.output_names[out as usize]);
                 }
             }
         }
         match best {
-            Some((_, choice, output)) => Ok((choice, output)),
+            Some((_, choice, output)) => Ok((choice, output.clone(), alt_name.clone())),
             None => Err(miss),
         }
     }
@@ -588,20 +625,24 @@ impl<'a> Planner<'a> {
     /// Resolves every dependency of one instance, with installation sets.
     fn resolve(&mut self, id: InstId) {
         let (pkg, stage) = (self.insts[id as usize].pkg, self.insts[id as usize].stage);
-        let profiles = self.insts[id as usize].profiles.clone();
-        let overrides = self.insts[id as usize].overrides.clone();
-        let deps = self.active_deps(pkg, stage, &profiles);
+        // Taken for the duration (nothing below reads this instance's own), then restored.
+        let profiles = std::mem::take(&mut self.insts[id as usize].profiles);
+        let overrides = std::mem::take(&mut self.insts[id as usize].overrides);
+        let mut kept_alternatives = Vec::new();
+        let mut closures = Vec::new();
+        let deps = self.active_deps(pkg, stage, &profiles, &mut kept_alternatives);
         let me = self.inst_name(id);
         let mut inputs: Vec<Input> = Vec::new();
         let mut entries = Vec::new();
         for (dep_index, (dep, kept)) in deps.into_iter().enumerate() {
+            let kept = &kept_alternatives[kept];
             let mut first_miss: Option<(usize, Miss)> = None;
             let mut resolved = None;
-            for &i in &kept {
+            for &i in kept {
                 let alt = &dep.dep().alternatives[i];
                 match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), &overrides) {
-                    Ok(found) => {
-                        resolved = Some((self.intern(&alt.name), found));
+                    Ok((choice, output, name)) => {
+                        resolved = Some((name, (choice, output)));
                         break;
                     }
                     Err(miss) => {
@@ -631,6 +672,12 @@ impl<'a> Planner<'a> {
                             span: dep.entry.name_span(dep.dep().alternatives.iter().position(|a| *a.name == *name).unwrap_or(0)),
                             cycle: Vec::new(),
                         });
+                    }
+                    let has_own = closure.iter().any(|m| matches!(m.2, From::Inst(i) if self.insts[i as usize].pkg == pkg));
+                    if !has_own {
+                        closures.push((dep_index as u32, closure));
+                        entries.push(dep);
+                        continue;
                     }
                     for (cname, coutput, cfrom) in closure.iter().cloned() {
                         let cfrom = self.own_output_fix(pkg, stage, &cname, cfrom, &overrides, &me);
@@ -676,12 +723,25 @@ impl<'a> Planner<'a> {
         inputs.dedup_by(|a, b| key(a) == key(b));
         let inst = &mut self.insts[id as usize];
         inst.inputs = inputs;
+        inst.closures = closures;
         inst.deps = entries;
+        inst.profiles = profiles;
+        inst.overrides = overrides;
         inst.resolved = true;
     }
 
+    /// Every input of an instance: its own list, then its shared installation sets.
+    fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView<'_>> + '_ {
+        let inst = &self.insts[id as usize];
+        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep, closure: i.closure });
+        let shared = inst.closures.iter().flat_map(|(dep, members)| {
+            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep, closure: true })
+        });
+        own.chain(shared)
+    }
+
     fn is_own_output(&self, pkg: u32, name: &str) -> bool {
-        self.producers.get(name).is_some_and(|ps| ps.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
+        self.producers.get(name).is_some_and(|ps| ps.list.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
     }
 
     /// A package needing its own output at the lowest stage, where nothing is below: an
@@ -713,7 +773,10 @@ impl<'a> Planner<'a> {
     fn materialize(&mut self, choice: Choice, by: &str, name: &str) -> From {
         match choice {
             Choice::Seed(s) => From::Seed(s),
-            Choice::Package(q, t) => From::Inst(self.instance(q, t, Reason::Needed { by: by.to_string(), name: name.to_string() })),
+            Choice::Package(q, t) => match self.index.get(&(q, t)) {
+                Some(&id) => From::Inst(id),
+                None => From::Inst(self.instance(q, t, Reason::Needed { by: by.to_string(), name: name.to_string() })),
+            },
         }
     }
 
@@ -732,7 +795,7 @@ impl<'a> Planner<'a> {
             return Some(from);
         }
         let alt = Alternative { name: name.into(), name_range: 0..0, constraint: None, restrictions: Default::default() };
-        let (choice, _) = self.resolve_alt(Some(pkg), stage, &alt, None, overrides).ok()?;
+        let (choice, ..) = self.resolve_alt(Some(pkg), stage, &alt, None, overrides).ok()?;
         Some(self.materialize(choice, me, name))
     }
 
@@ -740,21 +803,21 @@ impl<'a> Planner<'a> {
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage. Completed closures of members are reused.
-    fn closure(&mut self, from: From, output: &str, consumer_stage: Stage, me: &str) -> Closure {
+    fn closure(&mut self, from: From, output: &Name, consumer_stage: Stage, me: &str) -> Closure {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
         // memoized per consumer stage; direct dependency lists of instances are not.
         let direct_key = |f: From| match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, self.intern(output), consumer_stage);
+        let key = (from, output.clone(), consumer_stage);
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
         let mut out: Vec<Member> = Vec::new();
         let mut seen: HashSet<(From, Name)> = HashSet::default();
-        seen.insert((from, output.into()));
-        let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
+        seen.insert((from, output.clone()));
+        let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
             let sub = (f, o.clone(), consumer_stage);
@@ -791,15 +854,28 @@ impl<'a> Planner<'a> {
     fn closure_redirected(
         &mut self,
         from: From,
-        output: &str,
+        output: &Name,
         consumer_stage: Stage,
         me: &str,
         overrides: &[(u32, Stage, Stage)],
     ) -> Closure {
+        // Most installation sets hold nothing a redirect applies to: those are the plain,
+        // memoized ones.
+        let plain = self.closure(from, output, consumer_stage, me);
+        let redirected = |m: &Member| match m.2 {
+            From::Inst(j) => {
+                let inst = &self.insts[j as usize];
+                overrides.iter().any(|&(p, s, _)| p == inst.pkg && s == inst.stage)
+            }
+            From::Seed(_) => false,
+        };
+        if !plain.iter().any(redirected) {
+            return plain;
+        }
         let mut out: Vec<Member> = Vec::new();
         let mut seen: HashSet<(From, Name)> = HashSet::default();
-        seen.insert((from, output.into()));
-        let mut queue: Vec<(From, Name)> = vec![(from, output.into())];
+        seen.insert((from, output.clone()));
+        let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
         while let Some((f, o)) = queue.pop() {
             let direct = self.direct_deps(f, &o, consumer_stage, me);
             for (name, o2, f2) in direct.iter().cloned() {
@@ -866,16 +942,16 @@ impl<'a> Planner<'a> {
                         .outputs_by_name
                         .get(&Owner::Package(owner))
                         .and_then(|m| m.get(&*alt.name))
-                        .and_then(|defs| defs.iter().find(|od| self.produces(owner, od, None, at)));
+                        .and_then(|defs| defs.iter().copied().find(|od| self.produces(owner, od, None, at)));
                     if let Some(od) = own {
                         resolved = Some((self.intern(&alt.name), self.intern(&od.name), From::Inst(i)));
                         break;
                     }
                 }
                 match self.resolve_alt(owner, at, alt, None, &[]) {
-                    Ok((choice, o2)) => {
+                    Ok((choice, o2, name)) => {
                         let f2 = self.materialize(choice, me, &alt.name);
-                        resolved = Some((self.intern(&alt.name), o2, f2));
+                        resolved = Some((name, o2, f2));
                         break;
                     }
                     Err(miss) => {
@@ -888,7 +964,8 @@ impl<'a> Planner<'a> {
             match resolved {
                 Some(member) => out.push(member),
                 None => {
-                    self.incomplete.insert((f, self.intern(o), at_key));
+                    let o = self.intern(o);
+                    self.incomplete.insert((f, o, at_key));
                     if let Some((name, miss)) = first_miss {
                         let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
                         let who = self.describe(f);
@@ -946,22 +1023,28 @@ impl<'a> Planner<'a> {
         let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
             .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
             .collect();
-        // Nodes ascend and each instance's inputs are sorted by producer, so one pass
-        // yields the edges in (consumer, producer) order.
+        // Nodes ascend and each one's producers are sorted, so the edges come out in
+        // (consumer, producer) order.
         let mut edges: LevelEdges = Vec::new();
+        let mut found: Vec<(InstId, &Name, bool)> = Vec::new();
         for &x in &nodes {
             let inst = &self.insts[x as usize];
-            for input in &inst.inputs {
+            found.clear();
+            for input in self.each_input(x) {
                 if let From::Inst(y) = input.from
                     && self.insts[y as usize].stage == stage
                 {
-                    if edges.last().is_none_or(|(k, _)| *k != (x, y)) {
-                        edges.push(((x, y), LevelEdge::default()));
-                    }
-                    let edge = &mut edges.last_mut().expect("just pushed").1;
-                    edge.names.push(input.output.clone());
-                    edge.pinned |= !input.closure && inst.deps[input.dep as usize].entry.pin.is_some();
+                    found.push((y, input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()));
                 }
+            }
+            found.sort_by_key(|f| f.0);
+            for &(y, output, pinned) in &found {
+                if edges.last().is_none_or(|(k, _)| *k != (x, y)) {
+                    edges.push(((x, y), LevelEdge::default()));
+                }
+                let edge = &mut edges.last_mut().expect("just pushed").1;
+                edge.names.push(output.clone());
+                edge.pinned |= pinned;
             }
         }
         debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
@@ -996,13 +1079,49 @@ impl<'a> Planner<'a> {
         None
     }
 
+    /// Each listed instance's position in `nodes` (others: `u32::MAX`).
+    fn positions(&self, nodes: &[InstId]) -> Vec<u32> {
+        let mut pos = vec![u32::MAX; self.insts.len()];
+        for (i, &n) in nodes.iter().enumerate() {
+            pos[n as usize] = i as u32;
+        }
+        pos
+    }
+
+    /// The part of a stage's graph where cycles are: the instances in strongly connected
+    /// components of more than one, the edges inside those, and the components' sizes,
+    /// largest first. Nothing outside can be on a cycle, so neither cycle breaking nor
+    /// the graphs kept to explain it need the rest (most of an archive).
+    fn cyclic_part(&self, nodes: Vec<InstId>, edges: LevelEdges) -> (Vec<InstId>, LevelEdges, Vec<usize>) {
+        let pos = self.positions(&nodes);
+        let mut g = ArcGraph::new(nodes.len());
+        for &((x, y), _) in &edges {
+            g.add_edge(pos[x as usize], pos[y as usize], Some(1));
+        }
+        let mut component = vec![u32::MAX; nodes.len()];
+        let mut sizes = Vec::new();
+        for (c, members) in fas::sccs(&g).iter().enumerate().filter(|(_, m)| m.len() > 1) {
+            sizes.push(members.len());
+            for &m in members {
+                component[m as usize] = c as u32;
+            }
+        }
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        let on_cycle = |i: InstId| component[pos[i as usize] as usize];
+        let kept_nodes: Vec<InstId> = nodes.iter().copied().filter(|&n| on_cycle(n) != u32::MAX).collect();
+        let kept_edges: LevelEdges =
+            edges.into_iter().filter(|((x, y), _)| on_cycle(*x) != u32::MAX && on_cycle(*x) == on_cycle(*y)).collect();
+        (kept_nodes, kept_edges, sizes)
+    }
+
     /// Breaks the cycles among instances of one stage; returns false when some remain.
     fn break_cycles(&mut self, stage: Stage) -> bool {
         let (nodes, edges) = self.level_edges(stage);
+        let (nodes, edges, sccs) = self.cyclic_part(nodes, edges);
         if edges.is_empty() {
             return true;
         }
-        let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+        let pos = self.positions(&nodes);
         let mut g = ArcGraph::new(nodes.len());
         let mut edge_info = Vec::new();
         for &((x, y), ref edge) in &edges {
@@ -1014,17 +1133,10 @@ impl<'a> Planner<'a> {
                 }
                 _ => None,
             };
-            g.add_edge(pos[&x], pos[&y], cost);
+            g.add_edge(pos[x as usize], pos[y as usize], cost);
             edge_info.push((x, y, target));
         }
-        let sccs: Vec<usize> = {
-            let mut sizes: Vec<usize> = fas::sccs(&g).iter().map(Vec::len).filter(|&n| n > 1).collect();
-            sizes.sort_unstable_by(|a, b| b.cmp(a));
-            sizes
-        };
-        if !sccs.is_empty() {
-            self.scc_sizes.push((self.stage_name(stage).to_string(), sccs));
-        }
+        self.scc_sizes.push((self.stage_name(stage).to_string(), sccs));
         match fas::min_feedback_arc_set(&g, &FasConfig::default()) {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
@@ -1117,7 +1229,7 @@ impl<'a> Planner<'a> {
         let mut edge_entries: Vec<(InstId, InstId, Vec<u32>)> = Vec::new();
         for &((x, y), _) in edges {
             let mut entries: Vec<u32> =
-                self.insts[x as usize].inputs.iter().filter(|i| i.from == From::Inst(y)).map(|i| i.dep).collect();
+                self.each_input(x).filter(|i| i.from == From::Inst(y)).map(|i| i.dep).collect();
             entries.sort_unstable();
             entries.dedup();
             let cost: u32 = entries
@@ -1141,7 +1253,7 @@ impl<'a> Planner<'a> {
         let components = fas::sccs(&g);
         let comp_of: HashMap<u32, usize> =
             components.iter().enumerate().flat_map(|(c, ns)| ns.iter().map(move |&n| (n, c))).collect();
-        let mut per_comp: BTreeMap<usize, (Vec<EdgeId>, Vec<(usize, String)>)> = BTreeMap::new();
+        let mut per_comp: BTreeMap<usize, ComponentReport> = BTreeMap::new();
         let mut finder = fas::CycleFinder::new(&g, &removed);
         for (k, e) in removed.iter().enumerate() {
             let (x, y, entries) = &edge_entries[e.index()];
@@ -1222,7 +1334,7 @@ impl<'a> Planner<'a> {
             if inst.stage < self.final_stage {
                 continue;
             }
-            let tainted = inst.inputs.iter().any(|input| match input.from {
+            let tainted = self.each_input(i).any(|input| match input.from {
                 From::Inst(j) => {
                     let p = &self.insts[j as usize];
                     p.pkg != inst.pkg && p.stage < self.final_stage
@@ -1242,7 +1354,7 @@ impl<'a> Planner<'a> {
             if std::mem::replace(&mut reachable[i as usize], true) {
                 continue;
             }
-            for input in &self.insts[i as usize].inputs {
+            for input in self.each_input(i) {
                 if let From::Inst(j) = input.from {
                     stack.push(j);
                 }
@@ -1250,13 +1362,12 @@ impl<'a> Planner<'a> {
         }
         let mut indegree = vec![0u32; self.insts.len()];
         let mut users: Vec<Vec<InstId>> = vec![Vec::new(); self.insts.len()];
-        for (i, inst) in self.insts.iter().enumerate() {
+        for i in 0..self.insts.len() {
             if !reachable[i] {
                 continue;
             }
-            let mut producers: Vec<InstId> = inst
-                .inputs
-                .iter()
+            let mut producers: Vec<InstId> = self
+                .each_input(i as InstId)
                 .filter_map(|input| match input.from {
                     From::Inst(j) => Some(j),
                     From::Seed(_) => None,
@@ -1295,6 +1406,20 @@ impl<'a> Planner<'a> {
     fn remaining_cycle(&self, targets: &[InstId]) -> Vec<String> {
         // Depth-first search with colours: 1 on the stack, 2 done.
         let mut colour = vec![0u8; self.insts.len()];
+        let producers: Vec<Vec<InstId>> = (0..self.insts.len() as InstId)
+            .map(|i| {
+                let mut p: Vec<InstId> = self
+                    .each_input(i)
+                    .filter_map(|input| match input.from {
+                        From::Inst(j) => Some(j),
+                        From::Seed(_) => None,
+                    })
+                    .collect();
+                p.sort_unstable();
+                p.dedup();
+                p
+            })
+            .collect();
         let mut path: Vec<(InstId, usize)> = Vec::new();
         for &t in targets {
             if colour[t as usize] != 0 {
@@ -1303,15 +1428,15 @@ impl<'a> Planner<'a> {
             path.push((t, 0));
             colour[t as usize] = 1;
             while let Some(&mut (v, ref mut next)) = path.last_mut() {
-                let inputs = &self.insts[v as usize].inputs;
+                let inputs = &producers[v as usize];
                 if *next >= inputs.len() {
                     colour[v as usize] = 2;
                     path.pop();
                     continue;
                 }
-                let input = &inputs[*next];
+                let w = inputs[*next];
                 *next += 1;
-                if let From::Inst(w) = input.from {
+                {
                     match colour[w as usize] {
                         0 => {
                             colour[w as usize] = 1;
@@ -1435,49 +1560,93 @@ impl<'a> Planner<'a> {
     }
 
     /// Builds the DAG from a topological order of the instances.
+    /// The DAG action of instance `i`; `action_index` maps instances to actions.
+    fn action(&self, i: InstId, action_index: &[usize]) -> dag::Action {
+        let inst = &self.insts[i as usize];
+        let def = self.pkg(inst.pkg);
+        let non_final = inst.stage < self.final_stage;
+        let suffix = |v: Option<&str>| -> Option<String> {
+            v.map(|v| if non_final { format!("{v}~{}", self.stage_name(inst.stage)) } else { v.to_string() })
+        };
+        let mut outputs: Vec<dag::Output> = def
+            .outputs
+            .iter()
+            .filter(|o| self.produces(inst.pkg, o, None, inst.stage))
+            .chain(def.stages.iter().filter(|s| self.stage_of(&s.name) == Some(inst.stage)).flat_map(|s| &s.outputs))
+            .map(|o| dag::Output {
+                name: o.name.to_string(),
+                version: suffix(o.version.as_deref().or(def.version.as_deref())),
+                depends: o.depends.iter().map(|d| d.dep().to_string()).collect(),
+                provides: o.provides.iter().map(|(n, _)| n.to_string()).collect(),
+            })
+            .collect();
+        outputs.sort_by(|x, y| x.name.cmp(&y.name));
+        outputs.dedup_by(|x, y| x.name == y.name);
+        let mut inputs: Vec<dag::Input> = self
+            .each_input(i)
+            .map(|input| dag::Input {
+                name: input.name.clone(),
+                from: match input.from {
+                    From::Inst(j) => dag::Producer::Action { action: action_index[j as usize], output: input.output.clone() },
+                    From::Seed(s) => dag::Producer::Seed { seed: self.plan.seeds[s as usize].name.to_string() },
+                },
+            })
+            .collect();
+        // Names are shared, so most comparisons end at a pointer; equal keys are
+        // duplicates, which go, so an unstable sort gives the same order.
+        inputs.sort_unstable_by(|x, y| {
+            shared_cmp(&x.name, &y.name).then_with(|| match (&x.from, &y.from) {
+                (dag::Producer::Action { action: a, output: o }, dag::Producer::Action { action: b, output: p }) => {
+                    a.cmp(b).then_with(|| shared_cmp(o, p))
+                }
+                _ => producer_output(&x.from).cmp(&producer_output(&y.from)),
+            })
+        });
+        inputs.dedup();
+        dag::Action {
+            id: self.inst_name(i),
+            package: def.name.to_string(),
+            version: def.version.as_ref().map(|v| v.to_string()),
+            stage: self.stage_name(inst.stage).to_string(),
+            profiles: inst.profiles.iter().map(|p| p.to_string()).collect(),
+            cost_ms: 1000 + 20 * inputs.len() as u64,
+            inputs,
+            outputs,
+            source: def.source.clone(),
+            build: def.build.clone(),
+            check: def.check.clone(),
+            env: def.env.clone(),
+            timeout_secs: def.timeout_secs,
+            tainted: inst.tainted,
+        }
+    }
+
     fn emit(mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
         let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
-        let mut actions = Vec::with_capacity(order.len());
-        let mut reasons = Vec::with_capacity(order.len());
+        // Actions are independent of one another: half of them are built on a second
+        // thread (an archive's DAG has millions of inputs to copy and sort).
+        let mut action_index = vec![usize::MAX; self.insts.len()];
+        for (a, &i) in order.iter().enumerate() {
+            action_index[i as usize] = a;
+        }
+        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &action_index)).collect() };
+        let actions: Vec<dag::Action> = if order.len() >= PARALLEL_EMIT_MIN {
+            let (first, second) = order.split_at(order.len() / 2);
+            std::thread::scope(|scope| {
+                let later = scope.spawn(|| build(second));
+                let mut actions = build(first);
+                actions.extend(later.join().expect("building actions does not panic"));
+                actions
+            })
+        } else {
+            build(&order)
+        };
         let mut per_stage = vec![0usize; self.stage_names.len()];
         let mut depth = vec![0usize; order.len()];
-        for (a, &i) in order.iter().enumerate() {
-            let inst = &self.insts[i as usize];
-            let def = self.pkg(inst.pkg);
-            per_stage[inst.stage as usize] += 1;
-            let non_final = inst.stage < self.final_stage;
-            let version = def.version.as_ref().map(|v| v.to_string());
-            let suffix = |v: Option<&str>| -> Option<String> {
-                v.map(|v| if non_final { format!("{v}~{}", self.stage_name(inst.stage)) } else { v.to_string() })
-            };
-            let mut outputs: Vec<dag::Output> = def
-                .outputs
-                .iter()
-                .filter(|o| self.produces(inst.pkg, o, None, inst.stage))
-                .chain(def.stages.iter().filter(|s| self.stage_of(&s.name) == Some(inst.stage)).flat_map(|s| &s.outputs))
-                .map(|o| dag::Output {
-                    name: o.name.to_string(),
-                    version: suffix(o.version.as_deref().or(def.version.as_deref())),
-                    depends: o.depends.iter().map(|d| d.dep().to_string()).collect(),
-                    provides: o.provides.iter().map(|(n, _)| n.to_string()).collect(),
-                })
-                .collect();
-            outputs.sort_by(|x, y| x.name.cmp(&y.name));
-            outputs.dedup_by(|x, y| x.name == y.name);
-            let mut inputs: Vec<dag::Input> = inst
+        for (a, action) in actions.iter().enumerate() {
+            per_stage[self.insts[order[a] as usize].stage as usize] += 1;
+            depth[a] = action
                 .inputs
-                .iter()
-                .map(|input| dag::Input {
-                    name: input.name.to_string(),
-                    from: match input.from {
-                        From::Inst(j) => dag::Producer::Action { action: action_of[&j], output: input.output.to_string() },
-                        From::Seed(s) => dag::Producer::Seed { seed: self.plan.seeds[s as usize].name.to_string() },
-                    },
-                })
-                .collect();
-            inputs.sort_by(|x, y| (&x.name, producer_output(&x.from)).cmp(&(&y.name, producer_output(&y.from))));
-            inputs.dedup();
-            depth[a] = inputs
                 .iter()
                 .filter_map(|x| match x.from {
                     dag::Producer::Action { action, .. } => Some(depth[action] + 1),
@@ -1485,24 +1654,8 @@ impl<'a> Planner<'a> {
                 })
                 .max()
                 .unwrap_or(0);
-            actions.push(dag::Action {
-                id: self.inst_name(i),
-                package: def.name.to_string(),
-                version,
-                stage: self.stage_name(inst.stage).to_string(),
-                profiles: inst.profiles.iter().map(|p| p.to_string()).collect(),
-                cost_ms: 1000 + 20 * inputs.len() as u64,
-                inputs,
-                outputs,
-                source: def.source.clone(),
-                build: def.build.clone(),
-                check: def.check.clone(),
-                env: def.env.clone(),
-                timeout_secs: def.timeout_secs,
-                tainted: inst.tainted,
-            });
-            reasons.push(inst.reason.clone());
         }
+        let reasons: Vec<Reason> = order.iter().map(|&i| self.insts[i as usize].reason.clone()).collect();
         let mut redirects = Vec::new();
         let mut redirect_edges = Vec::new();
         for (k, (x, name, original, to)) in self.redirects.iter().enumerate() {
@@ -1578,8 +1731,8 @@ impl<'a> Planner<'a> {
                         }
                     }
                 } else if let Some(producers) = self.producers.get(&*name.text) {
-                    let found = producers.iter().find_map(|p| match p {
-                        Producer::Output { pkg, output, .. } => self.image_instance(*pkg).map(|i| (i, self.intern(&output.name))),
+                    let found = producers.list.iter().find_map(|p| match p {
+                        Producer::Output { pkg, out, .. } => self.image_instance(*pkg).map(|i| (i, self.output_names[*out as usize].clone())),
                         Producer::Seed { .. } => None,
                     });
                     members.extend(found);

@@ -6,12 +6,18 @@
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
+    // Called with every name of an archive as candidates: the buffers are reused.
+    let a: Vec<char> = name.chars().collect();
+    let mut b: Vec<char> = Vec::new();
+    let mut rows: [Vec<usize>; 3] = Default::default();
     for candidate in candidates {
         if candidate == name || candidate.len().abs_diff(name.len()) > limit {
             continue;
         }
         let bound = best.map_or(limit, |(d, _)| d);
-        if let Some(d) = bounded_distance(name, candidate, bound)
+        b.clear();
+        b.extend(candidate.chars());
+        if let Some(d) = bounded_distance(&a, &b, bound, &mut rows)
             && best.is_none_or(|(bd, bc)| d < bd || (d == bd && candidate < bc))
         {
             best = Some((d, candidate));
@@ -21,13 +27,16 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// Edit distance counting a swap of neighbours as one edit (optimal string alignment),
-/// if it is at most `bound`.
-fn bounded_distance(a: &str, b: &str, bound: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+/// if it is at most `bound`. `rows` is scratch space.
+fn bounded_distance(a: &[char], b: &[char], bound: usize, rows: &mut [Vec<usize>; 3]) -> Option<usize> {
     let width = b.len() + 1;
-    let mut rows = vec![vec![0usize; width]; 3];
-    rows[1] = (0..width).collect();
+    for row in rows.iter_mut() {
+        row.clear();
+        row.resize(width, 0);
+    }
+    for (j, cell) in rows[1].iter_mut().enumerate() {
+        *cell = j;
+    }
     for i in 1..=a.len() {
         let (before, rest) = rows.split_at_mut(2);
         let (two_up, one_up) = (&before[0], &before[1]);

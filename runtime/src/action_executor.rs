@@ -218,12 +218,12 @@ impl ActionExecutor {
             if let Producer::Action { action: p, output } = &input.from {
                 let digest = results[*p]
                     .as_ref()
-                    .and_then(|outs| outs.iter().find(|o| o.name == *output))
+                    .and_then(|outs| outs.iter().find(|o| *o.name == **output))
                     .ok_or_else(|| {
                         format!("`{}` needs output `{output}` of `{}`, which did not produce it", a.id, self.dag.actions[*p].id)
                     })?;
-                if !out.iter().any(|(q, o): &(usize, OutputDigest)| *q == *p && o.name == *output) {
-                    out.push((*p, OutputDigest { name: input.name.clone(), digest: digest.digest }));
+                if !out.iter().any(|(q, o): &(usize, OutputDigest)| *q == *p && *o.name == **output) {
+                    out.push((*p, OutputDigest { name: input.name.to_string(), digest: digest.digest }));
                 }
             }
         }

@@ -52,12 +52,12 @@ impl DagBuilder {
             .iter()
             .map(|&d| {
                 let p = &self.dag.actions[d];
-                Input { name: p.package.clone(), from: Producer::Action { action: d, output: p.outputs[0].name.clone() } }
+                Input { name: p.package.as_str().into(), from: Producer::Action { action: d, output: p.outputs[0].name.as_str().into() } }
             })
             .collect::<Vec<_>>();
         let mut inputs = inputs;
         for s in &self.dag.seeds {
-            inputs.push(Input { name: s.name.clone(), from: Producer::Seed { seed: s.name.clone() } });
+            inputs.push(Input { name: s.name.as_str().into(), from: Producer::Seed { seed: s.name.clone() } });
         }
         let final_stage = stage == "final";
         self.dag.actions.push(Action {

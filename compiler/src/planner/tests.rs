@@ -59,7 +59,7 @@ fn ids(dag: &StagedDag) -> Vec<&str> {
 
 fn producer_id<'a>(dag: &'a StagedDag, action: &str, name: &str) -> &'a str {
     let a = dag.actions.iter().find(|a| a.id == action).unwrap_or_else(|| panic!("no action {action}"));
-    let input = a.inputs.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{action} has no input {name}"));
+    let input = a.inputs.iter().find(|i| *i.name == *name).unwrap_or_else(|| panic!("{action} has no input {name}"));
     match &input.from {
         Producer::Action { action, .. } => &dag.actions[*action].id,
         Producer::Seed { seed } => seed,
@@ -83,7 +83,7 @@ fn assert_dag_invariants(dag: &StagedDag) {
                 if p.package == a.package {
                     assert!(pi < si, "{} takes its own output from {}", a.id, p.id);
                 }
-                assert!(p.outputs.iter().any(|o| o.name == *output), "{} has no output {output}", p.id);
+                assert!(p.outputs.iter().any(|o| *o.name == **output), "{} has no output {output}", p.id);
             }
         }
     }
@@ -167,7 +167,7 @@ package "x" {
     let dag = outcome.dag.expect("plans");
     assert_dag_invariants(&dag);
     let x1 = dag.actions.iter().find(|a| a.id == "x@stage1").expect("x is built at stage1 to break the cycle");
-    assert!(x1.inputs.iter().all(|i| i.name != "doctool"));
+    assert!(x1.inputs.iter().all(|i| &*i.name != "doctool"));
     assert!(x1.outputs.iter().all(|o| o.name != "x-doc"));
     assert_eq!(x1.profiles, ["nodoc", "stage1"]);
     assert_eq!(dag.redirects.len(), 1);
