@@ -14,7 +14,7 @@
 //!   word; an unclosed `{` closes at the end of input; a stray `}` is reported and skipped.
 
 use super::cursor::Cursor;
-use super::lexer::{Token, TokenKind, reserved_word};
+use super::lexer::{Token, TokenKind};
 use super::span::Span;
 use super::tree::{
     Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value,
@@ -315,8 +315,7 @@ impl Cursor<'_> {
     ) -> Option<u32> {
         let mut float_text = None;
         let value = match tok.kind {
-            TokenKind::Str { value, bare: false } => Value::String(value),
-            TokenKind::Str { value, bare: true } => match reserved_word(&value) {
+            TokenKind::Str { value, keyword } => match keyword {
                 None => Value::String(value),
                 Some(word) => {
                     self.error(tok.start, tok.end, SyntaxErrorKind::BareKeyword(word));
@@ -356,8 +355,8 @@ impl Cursor<'_> {
     fn name(&mut self, tok: Token, expected: &'static str) -> Ident {
         let span = Cursor::span(tok.start, tok.end);
         match tok.kind {
-            TokenKind::Str { value, bare } => {
-                if bare && let Some(word) = reserved_word(&value) {
+            TokenKind::Str { value, keyword } => {
+                if let Some(word) = keyword {
                     self.error(tok.start, tok.end, SyntaxErrorKind::BareKeyword(word));
                 }
                 Ident { text: value, span }

@@ -6,6 +6,7 @@
 //! reproduced from the text and the spans. Slashdashed (`/-`) nodes, entries and
 //! children blocks are comments: they are not in the tree.
 
+use super::small_str::SmallStr;
 use super::span::Span;
 
 /// A parsed file: its top-level nodes and every syntax error found.
@@ -59,7 +60,7 @@ pub struct Entry {
 /// A node name, property key or type annotation, after unescaping.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
-    pub text: Box<str>,
+    pub text: SmallStr,
     pub span: Span,
 }
 
@@ -67,7 +68,7 @@ pub struct Ident {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// Identifier, quoted, raw and multi-line strings alike.
-    String(Box<str>),
+    String(SmallStr),
     /// Integers in any radix. Values outside `i128` are syntax errors.
     Integer(i128),
     /// Decimal floats and `#inf`, `#-inf`, `#nan`.
