@@ -310,7 +310,7 @@ impl Cursor<'_> {
         &mut self,
         start: usize,
         name: Option<Ident>,
-        ty: Option<Ident>,
+        ty: Option<Box<Ident>>,
         tok: Token,
     ) -> Option<u32> {
         let mut float_text = None;
@@ -371,7 +371,7 @@ impl Cursor<'_> {
     }
 
     /// At `(`: `'(' node-space* string node-space* ')'`.
-    fn type_annotation(&mut self) -> Option<Ident> {
+    fn type_annotation(&mut self) -> Option<Box<Ident>> {
         let open = self.pos;
         self.pos += 1;
         self.skip_node_space();
@@ -389,7 +389,7 @@ impl Cursor<'_> {
         self.skip_node_space();
         if self.peek() == Some(b')') {
             self.pos += 1;
-            return ident;
+            return ident.map(Box::new);
         }
         let kind = SyntaxErrorKind::Unexpected { found: self.found_here(), expected: "`)`" };
         let len = self.peek().map_or(0, |_| self.char_at(self.pos).len_utf8());
@@ -406,7 +406,7 @@ impl Cursor<'_> {
                 break;
             }
         }
-        ident
+        ident.map(Box::new)
     }
 
     /// At `{`: a children block through its `}` (or the end of input).

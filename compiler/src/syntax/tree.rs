@@ -26,7 +26,8 @@ pub struct Node {
     /// the last entry when there are no children. Excludes leading trivia and the
     /// terminator.
     pub span: Span,
-    pub ty: Option<Ident>,
+    /// Boxed, being rare: nodes and entries make up most of a tree's memory.
+    pub ty: Option<Box<Ident>>,
     pub name: Ident,
     /// Arguments and properties in source order.
     pub entries: Vec<Entry>,
@@ -47,7 +48,8 @@ pub struct Entry {
     /// The whole entry: key, `=`, type annotation and value.
     pub span: Span,
     pub name: Option<Ident>,
-    pub ty: Option<Ident>,
+    /// Boxed, being rare.
+    pub ty: Option<Box<Ident>>,
     pub value: Value,
     /// The value's own text (a quoted string includes its quotes).
     pub value_span: Span,
