@@ -38,7 +38,7 @@ impl SmallStr {
     /// `text[start..end]`, copied as one fixed-size block when `text` goes on long enough
     /// (bytes after `end` are kept but never read): faster than `new` on the parser's hot
     /// path, where most strings are short.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn from_source(text: &str, start: usize, end: usize) -> SmallStr {
         let s = &text[start..end];
         if s.len() <= INLINE
