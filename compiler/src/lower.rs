@@ -133,7 +133,7 @@ impl<'a> Lower<'a> {
             self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
         }
         match &entry.value {
-            Value::String(s) => Some(Name { text: s.clone(), span: entry.value_span }),
+            Value::String(s) => Some(Name { text: s.as_str().into(), span: entry.value_span }),
             other => {
                 self.error(
                     DiagnosticKind::WrongType { what: what(), expected: "a string", found: value_kind(other) },
@@ -657,7 +657,7 @@ impl<'a> Lower<'a> {
                                 && !key.text.starts_with(|c: char| c.is_ascii_digit())
                                 && key.text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
                             if valid {
-                                body.env.push((Name { text: key.text.clone(), span: key.span }, value));
+                                body.env.push((Name { text: key.text.as_str().into(), span: key.span }, value));
                             } else {
                                 self.error(
                                     DiagnosticKind::InvalidName {

@@ -3,6 +3,7 @@
 
 use super::chars::{self, BAD, IDENT, STR_PLAIN};
 use super::cursor::Cursor;
+use super::small_str::SmallStr;
 use super::tree::SyntaxErrorKind;
 
 /// A scanned value token. Its errors, if any, are already reported.
@@ -13,10 +14,10 @@ pub(crate) struct Token {
 }
 
 pub(crate) enum TokenKind {
-    /// `bare` is true for identifier strings, which may be KDL 1 keywords (`true`).
+    /// `keyword` is the KDL 1 keyword (`true`) that an identifier string spells, if any.
     Str {
-        value: Box<str>,
-        bare: bool,
+        value: SmallStr,
+        keyword: Option<&'static str>,
     },
     Int(i128),
     /// `text` is the literal without `_`, for decimal floats; `None` for `#inf` etc.
@@ -114,7 +115,9 @@ impl Cursor<'_> {
     fn lex_ident(&mut self) -> TokenKind {
         let start = self.pos;
         self.scan_word();
-        TokenKind::Str { value: self.text[start..self.pos].into(), bare: true }
+        let word = &self.text[start..self.pos];
+        let keyword = reserved_word(word);
+        TokenKind::Str { value: SmallStr::from_source(self.text, start, self.pos), keyword }
     }
 
     /// At `#`: a raw string or a keyword.
@@ -207,15 +210,15 @@ impl Cursor<'_> {
             }
         };
         let value = match buf {
-            None => self.text[seg..end].into(),
+            None => SmallStr::from_source(self.text, seg, end),
             Some(mut buf) => {
                 buf.push_str(&self.text[seg..end]);
-                let value = Box::from(buf.as_str());
+                let value = SmallStr::new(&buf);
                 self.scratch = buf;
                 value
             }
         };
-        TokenKind::Str { value, bare: false }
+        TokenKind::Str { value, keyword: None }
     }
 
     /// The length of the non-special string character here, reporting it if disallowed.
@@ -334,7 +337,7 @@ impl Cursor<'_> {
                 self.pos += self.string_char_len();
             }
         };
-        TokenKind::Str { value: self.text[content..end].into(), bare: false }
+        TokenKind::Str { value: SmallStr::from_source(self.text, content, end), keyword: None }
     }
 
     /// Whether `hashes` `#`s start at `pos`.
@@ -453,7 +456,7 @@ impl Cursor<'_> {
             }
         }
         let value = if has_escapes { unescape_checked(&out) } else { out };
-        TokenKind::Str { value: value.into_boxed_str(), bare: false }
+        TokenKind::Str { value: value.into(), keyword: None }
     }
 }
 

@@ -14,7 +14,7 @@
 //!   word; an unclosed `{` closes at the end of input; a stray `}` is reported and skipped.
 
 use super::cursor::Cursor;
-use super::lexer::{Token, TokenKind, reserved_word};
+use super::lexer::{Token, TokenKind};
 use super::span::Span;
 use super::tree::{
     Children, Document, Entry, Float, Ident, Node, SyntaxError, SyntaxErrorKind, Value,
@@ -310,13 +310,12 @@ impl Cursor<'_> {
         &mut self,
         start: usize,
         name: Option<Ident>,
-        ty: Option<Ident>,
+        ty: Option<Box<Ident>>,
         tok: Token,
     ) -> Option<u32> {
         let mut float_text = None;
         let value = match tok.kind {
-            TokenKind::Str { value, bare: false } => Value::String(value),
-            TokenKind::Str { value, bare: true } => match reserved_word(&value) {
+            TokenKind::Str { value, keyword } => match keyword {
                 None => Value::String(value),
                 Some(word) => {
                     self.error(tok.start, tok.end, SyntaxErrorKind::BareKeyword(word));
@@ -356,8 +355,8 @@ impl Cursor<'_> {
     fn name(&mut self, tok: Token, expected: &'static str) -> Ident {
         let span = Cursor::span(tok.start, tok.end);
         match tok.kind {
-            TokenKind::Str { value, bare } => {
-                if bare && let Some(word) = reserved_word(&value) {
+            TokenKind::Str { value, keyword } => {
+                if let Some(word) = keyword {
                     self.error(tok.start, tok.end, SyntaxErrorKind::BareKeyword(word));
                 }
                 Ident { text: value, span }
@@ -372,7 +371,7 @@ impl Cursor<'_> {
     }
 
     /// At `(`: `'(' node-space* string node-space* ')'`.
-    fn type_annotation(&mut self) -> Option<Ident> {
+    fn type_annotation(&mut self) -> Option<Box<Ident>> {
         let open = self.pos;
         self.pos += 1;
         self.skip_node_space();
@@ -390,7 +389,7 @@ impl Cursor<'_> {
         self.skip_node_space();
         if self.peek() == Some(b')') {
             self.pos += 1;
-            return ident;
+            return ident.map(Box::new);
         }
         let kind = SyntaxErrorKind::Unexpected { found: self.found_here(), expected: "`)`" };
         let len = self.peek().map_or(0, |_| self.char_at(self.pos).len_utf8());
@@ -407,7 +406,7 @@ impl Cursor<'_> {
                 break;
             }
         }
-        ident
+        ident.map(Box::new)
     }
 
     /// At `{`: a children block through its `}` (or the end of input).

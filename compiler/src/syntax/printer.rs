@@ -24,7 +24,7 @@ pub fn to_canonical(doc: &Document) -> String {
 
 fn write_node(out: &mut String, node: &Node, depth: usize) {
     indent(out, depth);
-    write_type(out, node.ty.as_ref());
+    write_type(out, node.ty.as_deref());
     write_string(out, &node.name.text);
     let mut props = BTreeMap::new();
     for entry in &node.entries {
@@ -70,7 +70,7 @@ fn write_type(out: &mut String, ty: Option<&Ident>) {
 }
 
 fn write_entry_value(out: &mut String, entry: &Entry) {
-    write_type(out, entry.ty.as_ref());
+    write_type(out, entry.ty.as_deref());
     match &entry.value {
         Value::String(s) => write_string(out, s),
         Value::Integer(i) => {

@@ -6,6 +6,7 @@
 //! reproduced from the text and the spans. Slashdashed (`/-`) nodes, entries and
 //! children blocks are comments: they are not in the tree.
 
+use super::small_str::SmallStr;
 use super::span::Span;
 
 /// A parsed file: its top-level nodes and every syntax error found.
@@ -25,7 +26,8 @@ pub struct Node {
     /// the last entry when there are no children. Excludes leading trivia and the
     /// terminator.
     pub span: Span,
-    pub ty: Option<Ident>,
+    /// Boxed, being rare: nodes and entries make up most of a tree's memory.
+    pub ty: Option<Box<Ident>>,
     pub name: Ident,
     /// Arguments and properties in source order.
     pub entries: Vec<Entry>,
@@ -46,7 +48,8 @@ pub struct Entry {
     /// The whole entry: key, `=`, type annotation and value.
     pub span: Span,
     pub name: Option<Ident>,
-    pub ty: Option<Ident>,
+    /// Boxed, being rare.
+    pub ty: Option<Box<Ident>>,
     pub value: Value,
     /// The value's own text (a quoted string includes its quotes).
     pub value_span: Span,
@@ -59,7 +62,7 @@ pub struct Entry {
 /// A node name, property key or type annotation, after unescaping.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
-    pub text: Box<str>,
+    pub text: SmallStr,
     pub span: Span,
 }
 
@@ -67,7 +70,7 @@ pub struct Ident {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// Identifier, quoted, raw and multi-line strings alike.
-    String(Box<str>),
+    String(SmallStr),
     /// Integers in any radix. Values outside `i128` are syntax errors.
     Integer(i128),
     /// Decimal floats and `#inf`, `#-inf`, `#nan`.

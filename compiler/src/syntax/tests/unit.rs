@@ -1,7 +1,7 @@
 //! Unit tests: spans, error recovery, KDL 1 keywords, and every error kind the parser emits.
 
 use crate::syntax::{
-    Document, Entry, Node, Span, SyntaxErrorKind as K, Value, parse, to_canonical,
+    Document, Entry, Node, SmallStr, Span, SyntaxErrorKind as K, Value, parse, to_canonical,
 };
 
 /// The errors of `text`, each with the text its span covers.
@@ -432,6 +432,22 @@ fn random_bytes_spans_are_in_bounds() {
         let doc = parse(&text[..end]);
         for e in &doc.errors {
             assert!(e.span.start <= e.span.end && e.span.end as usize <= end, "{end}: {e:?}");
+        }
+    }
+}
+
+#[test]
+fn small_str_reads_back_inline_and_boxed() {
+    assert_eq!(std::mem::size_of::<SmallStr>(), 24);
+    // Short and long, ASCII and not, near the end of the text and far from it.
+    let text = format!("{}{}", "é".repeat(15), "abcdefghijklmnopqrstuvwxyz");
+    for start in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+        for end in (start..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let want = &text[start..end];
+            assert_eq!(&*SmallStr::from_source(&text, start, end), want);
+            assert_eq!(&*SmallStr::new(want), want);
+            assert_eq!(&*SmallStr::from(want.to_string()), want);
+            assert_eq!(SmallStr::from_source(&text, start, end), SmallStr::new(want));
         }
     }
 }
