@@ -110,3 +110,7 @@ fn main() {
     println!("re-plan after editing one package's dependencies: {:.2} s (planning is whole-plan today)", start.elapsed().as_secs_f64());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The allocator of the `planc` binary, so that in-process figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -216,6 +216,12 @@ impl Session {
         self.load_imports();
     }
 
+    /// The front end's diagnostics alone (syntax, schema, names, imports): what an editor
+    /// can show on every keystroke. Planning's come with [`Session::diagnostics`].
+    pub fn front_diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        plan_diagnostics(&self.db, self.root).clone()
+    }
+
     /// Every diagnostic: the front end's, and planning's when the front end found no
     /// errors (planning a plan with unresolved names would only repeat them).
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
