@@ -160,6 +160,8 @@ struct DiskState {
     pending_lines: Vec<LogLine>,
     submitted: u64,
     committed_gen: u64,
+    /// A `flush` is waiting: commit now instead of gathering more.
+    flushing: bool,
     error: Option<String>,
     shutdown: bool,
 }
@@ -302,6 +304,9 @@ impl DiskStore {
     }
 }
 
+/// How long the committer gathers blobs and entries before it makes them durable.
+const COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
     root.join("blobs").join(format!("{digest}.tar.zst"))
 }
@@ -315,6 +320,16 @@ fn commit_loop(shared: &Shared) {
                 && !st.shutdown
             {
                 st = shared.wake.wait(st).expect("cache state poisoned");
+            }
+            // Gather for a while: one batch of fsyncs for many actions. What a crash
+            // loses is at most this window's entries (their actions run again).
+            let until = std::time::Instant::now() + COMMIT_WINDOW;
+            while !st.flushing && !st.shutdown {
+                let now = std::time::Instant::now();
+                if now >= until {
+                    break;
+                }
+                st = shared.wake.wait_timeout(st, until - now).expect("cache state poisoned").0;
             }
             if st.shutdown && st.pending_lines.is_empty() && st.pending_blobs.is_empty() {
                 return;
@@ -338,6 +353,9 @@ fn commit_loop(shared: &Shared) {
             st.error = Some(e);
         }
         st.committed_gen = generation;
+        if st.committed_gen >= st.submitted {
+            st.flushing = false;
+        }
         shared.done.notify_all();
     }
 }
@@ -459,6 +477,10 @@ impl ContentStore for DiskStore {
     fn flush(&self) -> Result<(), StoreError> {
         let mut st = self.lock();
         let target = st.submitted;
+        if st.committed_gen < target {
+            st.flushing = true;
+            self.shared.wake.notify_one();
+        }
         while st.committed_gen < target && st.error.is_none() {
             st = self.shared.done.wait(st).expect("cache state poisoned");
         }
