@@ -17,7 +17,8 @@ use crate::content_store::{ActionEntry, ContentStore, OutputDigest, StoreError};
 use crate::run_config::Isolation;
 use crate::sandbox::SandboxSpec;
 use crate::tree_archive::{TreeArchive, unpack_reader};
-use crate::workspace::{Workspace, safe_name};
+use crate::log_pool::LogPool;
+use crate::workspace::{WorkPool, Workspace, safe_name};
 
 /// What the executor needs besides the DAG.
 pub struct ExecutorConfig {
@@ -50,6 +51,11 @@ pub struct ActionExecutor {
     pub config: ExecutorConfig,
     pub store: Arc<dyn ContentStore>,
     pub runner: Arc<dyn CommandRunner>,
+    /// Idle work dirs, and the trash where finished ones go (emptied by the caller
+    /// after the run).
+    pub pool: WorkPool,
+    /// Scratch logs, renamed to `logs/ID.log` when there is something to read.
+    pub logs: LogPool,
 }
 
 fn setup(message: String) -> JobResult {
@@ -97,14 +103,30 @@ impl ActionExecutor {
     }
 
     pub fn execute(&self, job: &Job) -> JobResult {
+        let action = &self.dag.actions[job.action];
+        let log = self.log_path(job.action);
+        let scratch = match self.logs.take(&format!("# planc: {} attempt {}\n", action.id, job.attempt)) {
+            Ok(s) => s,
+            Err(e) => return setup(format!("cannot write a log in `{}`: {e}", self.config.log_root.display())),
+        };
+        let result = self.attempt(job, &scratch.path);
+        let failed = matches!(result, JobResult::Failed(_));
+        if let Err(e) = self.logs.finish(scratch, &log, failed)
+            && !failed
+        {
+            return setup(format!("cannot write `{}`: {e}", log.display()));
+        }
+        result
+    }
+
+    /// One attempt, its commands' output appended to `log`.
+    fn attempt(&self, job: &Job, log: &Path) -> JobResult {
         let started = Instant::now();
         let action = &self.dag.actions[job.action];
         let ws = Workspace::locate(&self.config.work_root, action);
-        if let Err(e) = ws.create() {
+        if let Err(e) = ws.create(&self.pool) {
             return setup(format!("cannot create the work dir `{}`: {e}", ws.root.display()));
         }
-        let log = self.log_path(job.action);
-        let _ = fs::write(&log, format!("# planc: {} attempt {}\n", action.id, job.attempt));
 
         // The source.
         if let Some(tar) = &job.source_tar {
@@ -148,7 +170,7 @@ impl ActionExecutor {
                     script,
                     env: env.clone(),
                     cwd: ws.src.clone(),
-                    log: log.clone(),
+                    log: log.to_owned(),
                     timeout,
                     sandbox: sandbox.clone(),
                 };
@@ -163,7 +185,7 @@ impl ActionExecutor {
                         FailureKind::TimedOut => format!("timed out after {}s running `{template}`", action.timeout_secs.unwrap_or(0)),
                         _ => format!("`{template}` failed: {outcome}"),
                     };
-                    return Err(JobResult::Failed(Failure { message, log_tail: log_tail(&log, 20), kind }));
+                    return Err(JobResult::Failed(Failure { message, log_tail: log_tail(log, 20), kind }));
                 }
             }
             Ok(())
@@ -206,7 +228,7 @@ impl ActionExecutor {
         if let Err(e) = self.store.record(entry) {
             return setup(e.to_string());
         }
-        let _ = fs::remove_dir_all(&ws.root);
+        let _ = ws.retire(&self.pool);
         JobResult::Built { outputs, check_attempts }
     }
 

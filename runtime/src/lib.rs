@@ -9,6 +9,7 @@ mod dry_agent;
 mod history;
 mod image_writer;
 mod local_agent;
+mod log_pool;
 mod plan_lock;
 mod progress;
 mod run;

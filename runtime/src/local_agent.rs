@@ -98,6 +98,11 @@ impl LocalAgent {
         }
     }
 
+    /// Where the executor puts finished work dirs.
+    pub fn trash(&self) -> &crate::workspace::Trash {
+        &self.executor.pool.trash
+    }
+
     pub fn seeds(&self) -> &HashMap<String, Result<SeedTools, String>> {
         &self.seeds
     }

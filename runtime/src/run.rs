@@ -15,6 +15,7 @@ use crate::dry_agent::DryAgent;
 use crate::history::History;
 use crate::image_writer::ImageWriter;
 use crate::local_agent::{CachePolicy, LocalAgent};
+use crate::log_pool::LogPool;
 use crate::plan_lock::{LockError, PlanLock};
 use crate::process_runner::ProcessRunner;
 use crate::progress::Progress;
@@ -29,6 +30,7 @@ use crate::signals::Signals;
 use crate::state_lock::{StateLock, StateLockError};
 use crate::tree_archive::TreeArchive;
 use crate::verify_pair::VerifyPair;
+use crate::workspace::WorkPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -163,7 +165,11 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
                 },
                 store: Arc::clone(&store),
                 runner: Arc::new(ProcessRunner::new(config.kill_grace)),
+                pool: WorkPool::open(&paths.work()),
+                logs: LogPool::new(&paths.logs()),
             };
+            // What a killed run left.
+            let _ = executor.pool.trash.empty();
             let policy = CachePolicy {
                 mode: config.cache,
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
@@ -172,6 +178,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             let mut agent = LocalAgent::new(executor, policy, config.jobs.max(1), paths.tools());
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
+            let _ = agent.trash().empty();
             let flushed = store.flush();
             let mut report =
                 RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };

@@ -104,7 +104,9 @@ impl RunReport {
                 blocker: r.blocker.as_deref(),
                 error: r.failure.as_ref().map(|f| f.message.as_str()),
                 note: r.note.as_deref(),
-                log: (r.attempts > 0).then(|| format!("logs/{}.log", safe_name(&a.id))),
+                // An action that printed nothing and succeeded has no log.
+                log: Some(format!("logs/{}.log", safe_name(&a.id)))
+                    .filter(|l| r.attempts > 0 && self.state_dir.join(l).exists()),
                 outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest.to_string())).collect(),
             })
             .collect();

@@ -24,6 +24,8 @@ fn executor(t: &TestDir, dag: StagedDag, runner: FakeRunner, store: Arc<MemorySt
         },
         store,
         runner: runner.clone(),
+        pool: crate::workspace::WorkPool::open(&t.path().join("work")),
+        logs: LogPool::new(&t.path().join("logs")),
     };
     (ex, runner)
 }
