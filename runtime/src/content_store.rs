@@ -3,13 +3,15 @@
 //! the digests of the outputs it produced. A real store on disk and a fake in memory.
 //!
 //! On disk (`STATE/cache/`): `blobs/HASH.tar.zst`, `tmp/` for writes in flight, and
-//! `actions.log`, one JSON line per entry. Durability is a group commit: a blob is
-//! written to `tmp/`, then a committer thread fsyncs every pending blob (in parallel, so
-//! the filesystem journal merges them), renames them into `blobs/`, fsyncs the directory,
-//! and only then appends the entries that refer to them to the log and fsyncs it. A run
-//! killed at any moment leaves every logged entry pointing at complete blobs; a torn last
-//! log line is dropped on load. Every read re-hashes the blob: a corrupt one is deleted
-//! and reported, never used.
+//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open.
+//! Durability is a group commit: a blob is written to `tmp/`; a committer thread
+//! gathers for up to `COMMIT_WINDOW`, then fsyncs every pending blob (in parallel, so
+//! the filesystem merges them), renames them into `blobs/`, fsyncs the directory, and
+//! only then appends the records that refer to them to the log and fsyncs it. A run
+//! killed at any moment leaves every logged entry pointing at complete blobs; a torn or
+//! damaged tail of the log is cut off on load. Every read re-hashes the blob: a corrupt
+//! one is deleted and reported, never used. A JSON `actions.log` of an older planc is
+//! converted on open.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -21,6 +23,7 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
+use crate::action_log::{self, LogRecord, NotALog};
 use crate::digest::Digest;
 use crate::tree_archive::TreeArchive;
 
@@ -53,6 +56,8 @@ pub enum StoreError {
     Io { path: PathBuf, source: io::Error },
     #[error("cache commit failed: {0}")]
     Commit(String),
+    #[error("cache log `{path}`: {source}\nhelp: move it away to start with an empty cache")]
+    Log { path: PathBuf, source: NotALog },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -82,11 +87,21 @@ pub trait ContentStore: Send + Sync {
     fn entries(&self) -> Vec<ActionEntry>;
 }
 
-#[derive(Serialize, Deserialize)]
+/// A line of the JSON `actions.log` of older plancs (converted on open).
+#[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-enum LogLine {
+enum JsonLogLine {
     Record(ActionEntry),
     Forget { key: Digest },
+}
+
+impl From<JsonLogLine> for LogRecord {
+    fn from(l: JsonLogLine) -> LogRecord {
+        match l {
+            JsonLogLine::Record(e) => LogRecord::Entry(e),
+            JsonLogLine::Forget { key } => LogRecord::Forget(key),
+        }
+    }
 }
 
 /// Entries indexed by key and by action id.
@@ -99,15 +114,15 @@ struct Index {
 }
 
 impl Index {
-    fn apply(&mut self, line: LogLine) {
-        match line {
-            LogLine::Record(e) => {
+    fn apply(&mut self, record: LogRecord) {
+        match record {
+            LogRecord::Entry(e) => {
                 self.order += 1;
                 self.seq.insert(e.key, self.order);
                 self.latest.insert(e.action.clone(), e.key);
                 self.by_key.insert(e.key, e);
             }
-            LogLine::Forget { key } => {
+            LogRecord::Forget(key) => {
                 if let Some(e) = self.by_key.remove(&key) {
                     if self.latest.get(&e.action) == Some(&key) {
                         self.latest.remove(&e.action);
@@ -157,7 +172,7 @@ struct DiskState {
     committed: HashSet<Digest>,
     /// Written to `tmp/`, not yet durable: digest → temp path.
     pending_blobs: HashMap<Digest, PathBuf>,
-    pending_lines: Vec<LogLine>,
+    pending_lines: Vec<LogRecord>,
     submitted: u64,
     committed_gen: u64,
     /// A `flush` is waiting: commit now instead of gathering more.
@@ -178,28 +193,9 @@ impl DiskStore {
         for e in fs::read_dir(&tmp).map_err(io_err(&tmp))?.flatten() {
             let _ = fs::remove_file(e.path());
         }
-        let log = root.join("actions.log");
         let mut state = DiskState::default();
-        match fs::read(&log) {
-            Ok(mut bytes) => {
-                if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
-                    if end + 1 != bytes.len() {
-                        // A torn last line: cut it so the next append starts clean.
-                        bytes.truncate(end + 1);
-                        fs::write(&log, &bytes).map_err(io_err(&log))?;
-                    }
-                } else if !bytes.is_empty() {
-                    bytes.clear();
-                    fs::write(&log, &bytes).map_err(io_err(&log))?;
-                }
-                for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    if let Ok(line) = serde_json::from_slice::<LogLine>(line) {
-                        state.index.apply(line);
-                    }
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&log)(e)),
+        for record in load_log(root)? {
+            state.index.apply(record);
         }
         for e in state.index.by_key.values() {
             state.committed.extend(e.outputs.iter().map(|o| o.digest));
@@ -254,16 +250,12 @@ impl DiskStore {
         st.committed.contains(digest) || st.pending_blobs.contains_key(digest)
     }
 
-    fn push_line(&self, line: LogLine) -> Result<(), StoreError> {
+    fn push_line(&self, line: LogRecord) -> Result<(), StoreError> {
         let mut st = self.lock();
         if let Some(e) = &st.error {
             return Err(StoreError::Commit(e.clone()));
         }
-        let applied = match &line {
-            LogLine::Record(e) => LogLine::Record(e.clone()),
-            LogLine::Forget { key } => LogLine::Forget { key: *key },
-        };
-        st.index.apply(applied);
+        st.index.apply(line.clone());
         st.pending_lines.push(line);
         st.submitted += 1;
         self.shared.wake.notify_one();
@@ -286,22 +278,64 @@ impl DiskStore {
     /// Rewrites the log with exactly `keep` (for `cache gc`), atomically.
     pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<(), StoreError> {
         self.flush()?;
-        let log = self.shared.root.join("actions.log");
-        let mut text = Vec::new();
+        let log = self.shared.root.join(LOG);
+        let mut bytes = action_log::MAGIC.to_vec();
         for e in keep {
-            serde_json::to_writer(&mut text, &LogLine::Record(e.clone())).expect("entry serializes");
-            text.push(b'\n');
+            action_log::encode(&LogRecord::Entry(e.clone()), &mut bytes);
         }
-        crate::atomic_file::write_durable(&log, &text).map_err(io_err(&log))?;
+        crate::atomic_file::write_durable(&log, &bytes).map_err(io_err(&log))?;
         let mut st = self.lock();
         st.index = Index::default();
         st.committed.clear();
         for e in keep {
             st.committed.extend(e.outputs.iter().map(|o| o.digest));
-            st.index.apply(LogLine::Record(e.clone()));
+            st.index.apply(LogRecord::Entry(e.clone()));
         }
         Ok(())
     }
+}
+
+/// The action log, under the store's root.
+const LOG: &str = "actions.bin";
+/// The JSON action log of older plancs.
+const JSON_LOG: &str = "actions.log";
+
+/// Reads the action log: cuts a torn tail off, creates it (with its magic) when absent
+/// and converts a JSON log of an older planc.
+fn load_log(root: &Path) -> Result<Vec<LogRecord>, StoreError> {
+    let log = root.join(LOG);
+    let bytes = match fs::read(&log) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io_err(&log)(e)),
+    };
+    let decoded = action_log::decode(&bytes).map_err(|source| StoreError::Log { path: log.clone(), source })?;
+    let mut records = decoded.records;
+    let json = root.join(JSON_LOG);
+    let old = match fs::read(&json) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&json)(e)),
+    };
+    if bytes.is_empty() || decoded.good_len != bytes.len() || old.is_some() {
+        let mut keep = if bytes.is_empty() { action_log::MAGIC.to_vec() } else { bytes[..decoded.good_len].to_vec() };
+        if let Some(old) = &old {
+            // Whole lines only: a torn last line is dropped.
+            let end = old.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
+            for line in old[..end].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                if let Ok(line) = serde_json::from_slice::<JsonLogLine>(line) {
+                    let record = LogRecord::from(line);
+                    action_log::encode(&record, &mut keep);
+                    records.push(record);
+                }
+            }
+        }
+        crate::atomic_file::write_durable(&log, &keep).map_err(io_err(&log))?;
+        if old.is_some() {
+            fs::remove_file(&json).map_err(io_err(&json))?;
+        }
+    }
+    Ok(records)
 }
 
 /// How long the committer gathers blobs and entries before it makes them durable.
@@ -360,7 +394,7 @@ fn commit_loop(shared: &Shared) {
     }
 }
 
-fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogLine]) -> Result<(), String> {
+fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogRecord]) -> Result<(), String> {
     let root = &shared.root;
     if !blobs.is_empty() {
         // Parallel fsyncs: the journal commits them together.
@@ -393,10 +427,9 @@ fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogLine])
     if !lines.is_empty() {
         let mut text = Vec::new();
         for l in lines {
-            serde_json::to_writer(&mut text, l).expect("log line serializes");
-            text.push(b'\n');
+            action_log::encode(l, &mut text);
         }
-        let log = root.join("actions.log");
+        let log = root.join(LOG);
         let mut f = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -467,11 +500,11 @@ impl ContentStore for DiskStore {
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
-        self.push_line(LogLine::Record(entry))
+        self.push_line(LogRecord::Entry(entry))
     }
 
     fn forget(&self, key: &Digest) -> Result<(), StoreError> {
-        self.push_line(LogLine::Forget { key: *key })
+        self.push_line(LogRecord::Forget(*key))
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -568,12 +601,12 @@ impl ContentStore for MemoryStore {
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogLine::Record(entry));
+        self.state.lock().unwrap().1.apply(LogRecord::Entry(entry));
         Ok(())
     }
 
     fn forget(&self, key: &Digest) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogLine::Forget { key: *key });
+        self.state.lock().unwrap().1.apply(LogRecord::Forget(*key));
         Ok(())
     }
 

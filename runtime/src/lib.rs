@@ -2,6 +2,7 @@
 
 mod action_executor;
 mod action_key;
+mod action_log;
 mod agent;
 mod cache_transfer;
 mod dag_builder;

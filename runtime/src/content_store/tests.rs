@@ -64,24 +64,56 @@ fn corrupt_blob_is_detected_and_deleted() {
 }
 
 #[test]
-fn torn_log_line_is_dropped() {
+fn torn_log_tail_is_cut_off() {
     let t = TestDir::new("store-torn");
     let a = archive("x");
     {
         let s = DiskStore::open(t.path()).unwrap();
         s.put(&a).unwrap();
         s.record(entry("k", "p@final", &a)).unwrap();
+        s.record(entry("k1", "p1@final", &a)).unwrap();
     }
-    let log = t.path().join("actions.log");
-    let mut text = fs::read(&log).unwrap();
-    text.extend_from_slice(b"{\"record\":{\"key\":\"ab");
-    fs::write(&log, text).unwrap();
+    // A crash in the middle of the second record's write.
+    let log = t.path().join(LOG);
+    let whole = fs::read(&log).unwrap();
+    fs::write(&log, &whole[..whole.len() - 5]).unwrap();
     let s = DiskStore::open(t.path()).unwrap();
     assert!(s.lookup(&Digest::of(b"k")).is_some());
+    assert!(s.lookup(&Digest::of(b"k1")).is_none(), "a torn record is not an entry");
     s.record(entry("k2", "q@final", &a)).unwrap();
     drop(s);
     let s = DiskStore::open(t.path()).unwrap();
-    assert!(s.lookup(&Digest::of(b"k2")).is_some(), "appends after a torn line survive");
+    assert!(s.lookup(&Digest::of(b"k2")).is_some(), "appends after a torn record survive");
+    assert!(s.lookup(&Digest::of(b"k")).is_some());
+}
+
+#[test]
+fn json_log_of_an_older_planc_is_converted() {
+    let t = TestDir::new("store-json");
+    let a = archive("x");
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&a).unwrap();
+    }
+    let e = entry("k", "p@final", &a);
+    let mut text = format!("{{\"record\":{}}}\n", serde_json::to_string(&e).unwrap());
+    text.push_str(&format!("{{\"forget\":{{\"key\":\"{}\"}}}}\n", Digest::of(b"gone")));
+    text.push_str("{\"record\":{\"key\":\"ab");
+    fs::remove_file(t.path().join(LOG)).unwrap();
+    fs::write(t.path().join(JSON_LOG), text).unwrap();
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.lookup(&e.key), Some(e.clone()));
+    assert_eq!(s.entries().len(), 1);
+    drop(s);
+    assert!(!t.path().join(JSON_LOG).exists());
+    assert_eq!(DiskStore::open(t.path()).unwrap().lookup(&e.key), Some(e));
+}
+
+#[test]
+fn a_log_of_another_format_is_an_error() {
+    let t = TestDir::new("store-format");
+    fs::write(t.path().join(LOG), b"PLNCAL\0\x09future").unwrap();
+    assert!(matches!(DiskStore::open(t.path()), Err(StoreError::Log { .. })));
 }
 
 #[test]
