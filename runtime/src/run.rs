@@ -141,13 +141,15 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     let mut progress = Progress::new(dag, total, config.progress);
     let interrupted = move || handle_signals && Signals::interrupted();
 
-    let mut report = match config.agent {
+    let summary_path = paths.root.join("summary.json");
+    let (mut report, summary) = match config.agent {
         AgentKind::Dry => {
             let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
             let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
-            RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] }
+            let report = RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
+            (report, None)
         }
         AgentKind::Local => {
             let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
@@ -185,26 +187,38 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             if let Err(e) = flushed {
                 report.problems.push(e.to_string());
             }
-            // Durations of what ran feed the next critical path.
+            // Durations of what ran feed the next critical path (unchanged when
+            // nothing ran).
+            let mut ran = false;
             for (a, r) in dag.actions.iter().zip(&report.records) {
                 if r.status == Status::Built {
                     history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
+                    ran = true;
                 }
             }
-            let _ = history.save(&history_path);
+            if ran {
+                let _ = history.save(&history_path);
+            }
             let summary = summarize(dag, &report, &agent);
             if let Some(recorded) = &replay {
                 report.problems.extend(recorded.output_drift(&summary));
             }
-            summary.write(&paths.root.join("summary.json")).map_err(io(&paths.root.join("summary.json")))?;
             drop(agent);
             if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
                 finish(dag, &*store, &mut report, &paths);
             }
-            report
+            (report, Some(summary))
         }
     };
-    report.write_files(dag).map_err(io(&paths.root))?;
+    // The summary beside the reports, each on its own thread.
+    std::thread::scope(|s| {
+        let summary = summary.as_ref().map(|sum| s.spawn(|| sum.write(&summary_path)));
+        report.write_files(dag).map_err(io(&paths.root))?;
+        match summary.map(|h| h.join().expect("summary writer panicked")) {
+            Some(Err(e)) => Err(io(&summary_path)(e)),
+            _ => Ok(()),
+        }
+    })?;
     if config.progress != ProgressMode::Quiet {
         eprint!("{}", report.summary_table(dag));
         for p in &report.problems {
