@@ -13,7 +13,7 @@
 //! one is deleted and reported, never used. A JSON `actions.log` of an older planc is
 //! converted on open.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 use serde::{Deserialize, Serialize};
 
 use crate::action_log::{self, LogRecord, NotALog};
-use crate::digest::Digest;
+use crate::digest::{Digest, DigestMap, DigestSet};
 use crate::tree_archive::TreeArchive;
 
 /// What a successful action left in the cache.
@@ -107,10 +107,10 @@ impl From<JsonLogLine> for LogRecord {
 /// Entries indexed by key and by action id.
 #[derive(Default)]
 struct Index {
-    by_key: HashMap<Digest, ActionEntry>,
+    by_key: DigestMap<ActionEntry>,
     latest: HashMap<String, Digest>,
     order: u64,
-    seq: HashMap<Digest, u64>,
+    seq: DigestMap<u64>,
 }
 
 impl Index {
@@ -169,9 +169,9 @@ struct DiskState {
     index: Index,
     /// Blobs whose committed copy is known complete (referenced by a logged entry or
     /// renamed by a commit of this process).
-    committed: HashSet<Digest>,
+    committed: DigestSet,
     /// Written to `tmp/`, not yet durable: digest → temp path.
-    pending_blobs: HashMap<Digest, PathBuf>,
+    pending_blobs: DigestMap<PathBuf>,
     pending_lines: Vec<LogRecord>,
     submitted: u64,
     committed_gen: u64,
