@@ -6,7 +6,7 @@
 //! at a time) truncates and reuses them by name.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,7 +35,11 @@ impl LogPool {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
             self.root.join(format!(".scratch-{n}.log"))
         });
-        fs::write(&path, header)?;
+        // Overwritten and cut to the header, not truncated to nothing: the file keeps
+        // its block, so a reused scratch log frees and allocates nothing.
+        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(false).open(&path)?;
+        f.write_all(header.as_bytes())?;
+        f.set_len(header.len() as u64)?;
         Ok(ScratchLog { path, header_len: header.len() as u64 })
     }
 

@@ -256,10 +256,16 @@ impl Trash {
                 fs::rename(path, &dest)
             }
             // Another file system or an odd name: delete it now.
-            Err(_) => match fs::remove_dir_all(path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            },
+            Err(_) => {
+                let removed = match fs::symlink_metadata(path) {
+                    Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+                    _ => fs::remove_file(path),
+                };
+                match removed {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 
