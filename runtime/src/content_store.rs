@@ -194,7 +194,14 @@ impl DiskStore {
             let _ = fs::remove_file(e.path());
         }
         let mut state = DiskState::default();
-        for record in load_log(root)? {
+        let records = load_log(root)?;
+        // Sized once: growing them entry by entry rehashes a large log several times.
+        let n = records.len();
+        state.index.by_key.reserve(n);
+        state.index.seq.reserve(n);
+        state.index.latest.reserve(n);
+        state.committed.reserve(n);
+        for record in records {
             state.index.apply(record);
         }
         for e in state.index.by_key.values() {
