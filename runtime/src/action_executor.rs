@@ -46,8 +46,9 @@ pub struct Job {
     pub seed_archives: Vec<PathBuf>,
 }
 
-pub struct ActionExecutor {
-    pub dag: Arc<StagedDag>,
+pub struct ActionExecutor<'a> {
+    /// Borrowed: the run's workers are scoped threads, so the DAG is never copied.
+    pub dag: &'a StagedDag,
     pub config: ExecutorConfig,
     pub store: Arc<dyn ContentStore>,
     pub runner: Arc<dyn CommandRunner>,
@@ -97,7 +98,7 @@ pub fn unpack_archive(path: &Path, dest: &Path) -> Result<(), String> {
     Ok(())
 }
 
-impl ActionExecutor {
+impl ActionExecutor<'_> {
     pub fn log_path(&self, action: usize) -> PathBuf {
         self.config.log_root.join(format!("{}.log", safe_name(&self.dag.actions[action].id)))
     }

@@ -154,7 +154,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
         AgentKind::Local => {
             let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
             let executor = ActionExecutor {
-                dag: Arc::new(dag.clone()),
+                dag,
                 config: ExecutorConfig {
                     work_root: paths.work(),
                     log_root: paths.logs(),
@@ -177,37 +177,39 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
-            let mut agent = LocalAgent::new(executor, policy, config.jobs.max(1), paths.tools());
-            let out = scheduler.run(&mut agent, &mut progress, &interrupted);
-            progress.clear();
-            let _ = agent.trash().empty();
-            let flushed = store.flush();
-            let mut report =
-                RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
-            if let Err(e) = flushed {
-                report.problems.push(e.to_string());
-            }
-            // Durations of what ran feed the next critical path (unchanged when
-            // nothing ran).
-            let mut ran = false;
-            for (a, r) in dag.actions.iter().zip(&report.records) {
-                if r.status == Status::Built {
-                    history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
-                    ran = true;
+            std::thread::scope(|scope| {
+                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
+                let out = scheduler.run(&mut agent, &mut progress, &interrupted);
+                progress.clear();
+                let _ = agent.trash().empty();
+                let flushed = store.flush();
+                let mut report =
+                    RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
+                if let Err(e) = flushed {
+                    report.problems.push(e.to_string());
                 }
-            }
-            if ran {
-                let _ = history.save(&history_path);
-            }
-            let summary = summarize(dag, &report, &agent);
-            if let Some(recorded) = &replay {
-                report.problems.extend(recorded.output_drift(&summary));
-            }
-            drop(agent);
-            if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
-                finish(dag, &*store, &mut report, &paths);
-            }
-            (report, Some(summary))
+                // Durations of what ran feed the next critical path (unchanged when
+                // nothing ran).
+                let mut ran = false;
+                for (a, r) in dag.actions.iter().zip(&report.records) {
+                    if r.status == Status::Built {
+                        history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
+                        ran = true;
+                    }
+                }
+                if ran {
+                    let _ = history.save(&history_path);
+                }
+                let summary = summarize(dag, &report, &agent);
+                if let Some(recorded) = &replay {
+                    report.problems.extend(recorded.output_drift(&summary));
+                }
+                drop(agent);
+                if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
+                    finish(dag, &*store, &mut report, &paths);
+                }
+                (report, Some(summary))
+            })
         }
     };
     // The summary beside the reports, each on its own thread.
