@@ -47,7 +47,7 @@ struct JsonAction<'a> {
     error: Option<&'a str>,
     note: Option<&'a str>,
     log: Option<String>,
-    outputs: std::collections::BTreeMap<&'a str, String>,
+    outputs: std::collections::BTreeMap<&'a str, crate::digest::Digest>,
 }
 
 impl RunReport {
@@ -113,7 +113,7 @@ impl RunReport {
                 // An action that printed nothing and succeeded has no log.
                 log: Some(format!("logs/{}.log", safe_name(&a.id)))
                     .filter(|l| r.attempts > 0 && self.state_dir.join(l).exists()),
-                outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest.to_string())).collect(),
+                outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest)).collect(),
             })
             .collect();
         let report = JsonReport {
