@@ -18,7 +18,8 @@ use crate::run_config::Isolation;
 use crate::sandbox::SandboxSpec;
 use crate::tree_archive::{TreeArchive, unpack_reader};
 use crate::log_pool::LogPool;
-use crate::workspace::{WorkPool, Workspace, safe_name};
+use crate::work_pool::WorkPool;
+use crate::workspace::{Workspace, safe_name};
 
 /// What the executor needs besides the DAG.
 pub struct ExecutorConfig {

@@ -20,6 +20,8 @@ mod seed_tools;
 mod state_lock;
 mod verify_pair;
 mod workspace;
+mod work_pool;
+mod trash;
 mod run_config;
 mod scheduler;
 mod selection;

@@ -104,7 +104,7 @@ impl<'s> LocalAgent<'s> {
     }
 
     /// Where the executor puts finished work dirs.
-    pub fn trash(&self) -> &crate::workspace::Trash {
+    pub fn trash(&self) -> &crate::trash::Trash {
         &self.executor.pool.trash
     }
 

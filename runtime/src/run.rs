@@ -30,7 +30,7 @@ use crate::signals::Signals;
 use crate::state_lock::{StateLock, StateLockError};
 use crate::tree_archive::TreeArchive;
 use crate::verify_pair::VerifyPair;
-use crate::workspace::WorkPool;
+use crate::work_pool::WorkPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

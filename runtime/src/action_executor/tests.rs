@@ -25,7 +25,7 @@ fn executor(t: &TestDir, dag: StagedDag, runner: FakeRunner, store: Arc<MemorySt
         },
         store,
         runner: runner.clone(),
-        pool: crate::workspace::WorkPool::open(&t.path().join("work")),
+        pool: crate::work_pool::WorkPool::open(&t.path().join("work")),
         logs: LogPool::new(&t.path().join("logs")),
     };
     (ex, runner)
