@@ -8,7 +8,10 @@
 //! - tag 1, an entry: key (32 bytes), definition (32 bytes), duration in ms (u64), the
 //!   action id (u32 length + UTF-8), the output count (u32), then per output its name
 //!   (u32 length + UTF-8) and content hash (32 bytes);
-//! - tag 2, a forgotten entry: key (32 bytes).
+//! - tag 2, a forgotten entry: key (32 bytes);
+//! - tag 3, a small blob stored in the log instead of a file: its content hash (32
+//!   bytes) and its compressed bytes (u32 length + bytes). It precedes the entries that
+//!   refer to it.
 //!
 //! A record that ends past the end of the file or whose hash does not match (a write
 //! cut short by a crash) ends the log: `decode` returns the length of the good prefix,
@@ -21,12 +24,15 @@ pub const MAGIC: &[u8; 8] = b"PLNCAL\0\x01";
 
 const ENTRY: u8 = 1;
 const FORGET: u8 = 2;
+const BLOB: u8 = 3;
 
 /// One record of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogRecord {
     Entry(ActionEntry),
     Forget(Digest),
+    /// A small blob: its digest and zstd-compressed bytes.
+    Blob(Digest, Vec<u8>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -74,6 +80,12 @@ pub fn encode(record: &LogRecord, out: &mut Vec<u8>) {
         LogRecord::Forget(key) => {
             out.push(FORGET);
             out.extend_from_slice(&key.0);
+        }
+        LogRecord::Blob(digest, bytes) => {
+            out.push(BLOB);
+            out.extend_from_slice(&digest.0);
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
         }
     }
     let body_len = out.len() - start - 4;
@@ -126,6 +138,11 @@ fn decode_body(body: &[u8]) -> Option<LogRecord> {
             LogRecord::Entry(ActionEntry { key, action, definition, outputs, duration_ms })
         }
         FORGET => LogRecord::Forget(b.digest()?),
+        BLOB => {
+            let digest = b.digest()?;
+            let n = b.u32()? as usize;
+            LogRecord::Blob(digest, b.take(n)?.to_vec())
+        }
         _ => return None,
     };
     b.0.is_empty().then_some(record)

@@ -3,7 +3,8 @@
 //! the digests of the outputs it produced. A real store on disk and a fake in memory.
 //!
 //! On disk (`STATE/cache/`): `blobs/HASH.tar.zst`, `tmp/` for writes in flight, and
-//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open.
+//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open;
+//! blobs of at most `INLINE_MAX` compressed bytes are records of the log, not files.
 //! Durability is a group commit: a blob is written to `tmp/`; a committer thread
 //! gathers for up to `COMMIT_WINDOW`, then fsyncs every pending blob (in parallel, so
 //! the filesystem merges them), renames them into `blobs/`, fsyncs the directory, and
@@ -122,6 +123,7 @@ impl Index {
                 self.latest.insert(e.action.clone(), e.key);
                 self.by_key.insert(e.key, e);
             }
+            LogRecord::Blob(..) => {}
             LogRecord::Forget(key) => {
                 if let Some(e) = self.by_key.remove(&key) {
                     if self.latest.get(&e.action) == Some(&key) {
@@ -167,6 +169,8 @@ struct Shared {
 #[derive(Default)]
 struct DiskState {
     index: Index,
+    /// Small blobs kept in the log (compressed), not in `blobs/`.
+    inline: DigestMap<Vec<u8>>,
     /// Blobs whose committed copy is known complete (referenced by a logged entry or
     /// renamed by a commit of this process).
     committed: DigestSet,
@@ -202,7 +206,12 @@ impl DiskStore {
         state.index.latest.reserve(n);
         state.committed.reserve(n);
         for record in records {
-            state.index.apply(record);
+            match record {
+                LogRecord::Blob(d, bytes) => {
+                    state.inline.insert(d, bytes);
+                }
+                r => state.index.apply(r),
+            }
         }
         for e in state.index.by_key.values() {
             state.committed.extend(e.outputs.iter().map(|o| o.digest));
@@ -254,7 +263,32 @@ impl DiskStore {
 
     fn has_blob(&self, digest: &Digest) -> bool {
         let st = self.lock();
-        st.committed.contains(digest) || st.pending_blobs.contains_key(digest)
+        st.committed.contains(digest) || st.pending_blobs.contains_key(digest) || st.inline.contains_key(digest)
+    }
+
+    /// Stores a small blob in the log: no file, no fsync of its own.
+    fn stage_inline(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        let mut st = self.lock();
+        if let Some(e) = &st.error {
+            return Err(StoreError::Commit(e.clone()));
+        }
+        if st.inline.contains_key(digest) || st.committed.contains(digest) || st.pending_blobs.contains_key(digest) {
+            return Ok(());
+        }
+        st.inline.insert(*digest, compressed.to_vec());
+        st.pending_lines.push(LogRecord::Blob(*digest, compressed.to_vec()));
+        st.submitted += 1;
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+
+    /// Stores compressed bytes in the log when small, else as a file.
+    fn stage(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        if compressed.len() <= INLINE_MAX {
+            self.stage_inline(digest, compressed)
+        } else {
+            self.stage_compressed(digest, compressed)
+        }
     }
 
     fn push_line(&self, line: LogRecord) -> Result<(), StoreError> {
@@ -282,23 +316,38 @@ impl DiskStore {
         out
     }
 
-    /// Rewrites the log with exactly `keep` (for `cache gc`), atomically.
-    pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<(), StoreError> {
+    /// Rewrites the log with exactly `keep` and the small blobs they refer to (for
+    /// `cache gc`), atomically. Returns how many small blobs were dropped.
+    pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<usize, StoreError> {
         self.flush()?;
         let log = self.shared.root.join(LOG);
         let mut bytes = action_log::MAGIC.to_vec();
-        for e in keep {
-            action_log::encode(&LogRecord::Entry(e.clone()), &mut bytes);
+        let mut inline = DigestMap::default();
+        {
+            let st = self.lock();
+            for e in keep {
+                for o in &e.outputs {
+                    if let Some(b) = st.inline.get(&o.digest)
+                        && !inline.contains_key(&o.digest)
+                    {
+                        action_log::encode(&LogRecord::Blob(o.digest, b.clone()), &mut bytes);
+                        inline.insert(o.digest, b.clone());
+                    }
+                }
+                action_log::encode(&LogRecord::Entry(e.clone()), &mut bytes);
+            }
         }
         crate::atomic_file::write_durable(&log, &bytes).map_err(io_err(&log))?;
         let mut st = self.lock();
+        let dropped = st.inline.len() - inline.len();
+        st.inline = inline;
         st.index = Index::default();
         st.committed.clear();
         for e in keep {
             st.committed.extend(e.outputs.iter().map(|o| o.digest));
             st.index.apply(LogRecord::Entry(e.clone()));
         }
-        Ok(())
+        Ok(dropped)
     }
 }
 
@@ -344,6 +393,10 @@ fn load_log(root: &Path) -> Result<Vec<LogRecord>, StoreError> {
     }
     Ok(records)
 }
+
+/// Blobs at most this big (compressed) are stored in the log instead of as files: a
+/// file per blob is an inode, an fsync and a rename per action.
+const INLINE_MAX: usize = 1024;
 
 /// How long the committer gathers blobs and entries before it makes them durable.
 const COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(500);
@@ -453,10 +506,20 @@ impl ContentStore for DiskStore {
             return Ok(());
         }
         let compressed = compress(&archive.tar).map_err(io_err(&self.shared.root))?;
-        self.stage_compressed(&archive.digest, &compressed)
+        self.stage(&archive.digest, &compressed)
     }
 
     fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        let inline = self.lock().inline.get(digest).cloned();
+        if let Some(bytes) = inline {
+            return match decompress_verified(digest, &bytes) {
+                Some(tar) => Ok(tar),
+                None => {
+                    self.lock().inline.remove(digest);
+                    Err(StoreError::Corrupt(*digest))
+                }
+            };
+        }
         let pending = self.lock().pending_blobs.get(digest).cloned();
         let path = pending.clone().unwrap_or_else(|| self.blob_path(digest));
         let bytes = match fs::read(&path) {
@@ -465,7 +528,11 @@ impl ContentStore for DiskStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound && pending.is_some() => {
                 fs::read(self.blob_path(digest)).map_err(io_err(&path))?
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(StoreError::Missing(*digest)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Put again when rebuilt.
+                self.lock().committed.remove(digest);
+                return Err(StoreError::Missing(*digest));
+            }
             Err(e) => return Err(io_err(&path)(e)),
         };
         match decompress_verified(digest, &bytes) {
@@ -479,6 +546,9 @@ impl ContentStore for DiskStore {
     }
 
     fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        if let Some(bytes) = self.lock().inline.get(digest) {
+            return Ok(bytes.clone());
+        }
         self.flush()?;
         let path = self.blob_path(digest);
         fs::read(&path).map_err(|e| match e.kind() {
@@ -494,7 +564,7 @@ impl ContentStore for DiskStore {
         if decompress_verified(digest, compressed).is_none() {
             return Err(StoreError::Corrupt(*digest));
         }
-        self.stage_compressed(digest, compressed)
+        self.stage(digest, compressed)
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {

@@ -27,7 +27,7 @@ fn log(records: &[LogRecord]) -> (Vec<u8>, Vec<usize>) {
 
 #[test]
 fn round_trip() {
-    let records = vec![entry(1), LogRecord::Forget(Digest([1; 32])), entry(2)];
+    let records = vec![entry(1), LogRecord::Forget(Digest([1; 32])), LogRecord::Blob(Digest([3; 32]), vec![1, 2, 3]), entry(2)];
     let (bytes, _) = log(&records);
     assert_eq!(decode(&bytes).unwrap(), Decoded { records, good_len: bytes.len() });
     assert_eq!(decode(b"").unwrap(), Decoded { records: vec![], good_len: 0 });

@@ -9,6 +9,19 @@ fn archive(text: &str) -> TreeArchive {
     TreeArchive::pack(t.path()).unwrap()
 }
 
+/// Content that does not compress below `INLINE_MAX`: its blob is a file.
+fn noise(seed: u64) -> String {
+    let mut x = seed | 1;
+    (0..4000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 90) as u8)
+        })
+        .collect()
+}
+
 fn entry(key: &str, action: &str, a: &TreeArchive) -> ActionEntry {
     ActionEntry {
         key: Digest::of(key.as_bytes()),
@@ -22,7 +35,7 @@ fn entry(key: &str, action: &str, a: &TreeArchive) -> ActionEntry {
 #[test]
 fn disk_store_round_trip_and_reload() {
     let t = TestDir::new("store");
-    let a = archive("hello");
+    let a = archive(&noise(1));
     {
         let s = DiskStore::open(t.path()).unwrap();
         s.put(&a).unwrap();
@@ -44,7 +57,7 @@ fn disk_store_round_trip_and_reload() {
 #[test]
 fn corrupt_blob_is_detected_and_deleted() {
     let t = TestDir::new("store-corrupt");
-    let a = archive("hello");
+    let a = archive(&noise(2));
     let s = DiskStore::open(t.path()).unwrap();
     s.put(&a).unwrap();
     s.record(entry("k", "p@final", &a)).unwrap();
@@ -114,6 +127,38 @@ fn a_log_of_another_format_is_an_error() {
     let t = TestDir::new("store-format");
     fs::write(t.path().join(LOG), b"PLNCAL\0\x09future").unwrap();
     assert!(matches!(DiskStore::open(t.path()), Err(StoreError::Log { .. })));
+}
+
+/// A small blob lives in the log: no file, back after a reopen, exported as it is,
+/// and dropped by a log rewrite that keeps no entry referring to it.
+#[test]
+fn small_blobs_are_stored_in_the_log() {
+    let t = TestDir::new("store-inline");
+    let (small, big) = (archive("hello"), archive(&noise(3)));
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&small).unwrap();
+        s.put(&big).unwrap();
+        s.record(entry("k", "p@final", &small)).unwrap();
+        s.record(entry("k2", "q@final", &big)).unwrap();
+        assert_eq!(s.get(&small.digest).unwrap(), small.tar, "readable before the commit");
+    }
+    let blobs: Vec<_> = fs::read_dir(t.path().join("blobs")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(blobs, [std::ffi::OsString::from(format!("{}.tar.zst", big.digest))], "only the big one is a file");
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.get(&small.digest).unwrap(), small.tar);
+    let compressed = s.get_compressed(&small.digest).unwrap();
+    let t2 = TestDir::new("store-inline-import");
+    let s2 = DiskStore::open(t2.path()).unwrap();
+    s2.put_compressed(&small.digest, &compressed).unwrap();
+    assert_eq!(s2.get(&small.digest).unwrap(), small.tar);
+    // Keep only q: p's small blob goes with its entry.
+    let keep = vec![s.lookup(&Digest::of(b"k2")).unwrap()];
+    assert_eq!(s.rewrite_log(&keep).unwrap(), 1);
+    drop(s);
+    let s = DiskStore::open(t.path()).unwrap();
+    assert!(matches!(s.get(&small.digest), Err(StoreError::Missing(_))));
+    assert_eq!(s.get(&big.digest).unwrap(), big.tar);
 }
 
 #[test]

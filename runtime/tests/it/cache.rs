@@ -74,7 +74,9 @@ fn rebuild_no_cache_and_cascade_limit() {
 #[test]
 fn corrupt_blob_is_rebuilt_never_used() {
     let s = Sandbox::new("cache-corrupt");
-    let dag = diamond(A, B);
+    // Enough output not to fit in the log: a's blob is a file.
+    let big = "i=0; while [ $i -lt 1500 ]; do echo $((i * i * 7919 % 1000003)); i=$((i+1)); done > ${out}/n; echo a1 > ${out}/a.txt";
+    let dag = diamond(big, B);
     let r = s.run(&dag);
     assert!(r.success());
     let a_digest = r.records[0].outputs.as_ref().unwrap()[0].digest;
@@ -84,7 +86,7 @@ fn corrupt_blob_is_rebuilt_never_used() {
     bytes[n / 2] ^= 0xff;
     std::fs::write(&blob, bytes).unwrap();
     // b must rebuild and needs a's blob.
-    let dag2 = diamond(A, "read x < ${sysroot}/a.txt; echo \"B($x)\" > ${out}/b.txt");
+    let dag2 = diamond(big, "read x < ${sysroot}/a.txt; echo \"B($x)\" > ${out}/b.txt");
     let r = s.run(&dag2);
     assert!(r.success(), "{:?}", r.records);
     assert_eq!(built(&dag2, &r), ["a", "b", "d"], "a rebuilt from scratch");
