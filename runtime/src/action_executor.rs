@@ -17,6 +17,8 @@ use crate::content_store::{ActionEntry, ContentStore, OutputDigest, StoreError};
 use crate::run_config::Isolation;
 use crate::sandbox::SandboxSpec;
 use crate::tree_archive::{TreeArchive, unpack_reader};
+use crate::log_pool::LogPool;
+use crate::work_pool::WorkPool;
 use crate::workspace::{Workspace, safe_name};
 
 /// What the executor needs besides the DAG.
@@ -45,11 +47,17 @@ pub struct Job {
     pub seed_archives: Vec<PathBuf>,
 }
 
-pub struct ActionExecutor {
-    pub dag: Arc<StagedDag>,
+pub struct ActionExecutor<'a> {
+    /// Borrowed: the run's workers are scoped threads, so the DAG is never copied.
+    pub dag: &'a StagedDag,
     pub config: ExecutorConfig,
     pub store: Arc<dyn ContentStore>,
     pub runner: Arc<dyn CommandRunner>,
+    /// Idle work dirs, and the trash where finished ones go (emptied by the caller
+    /// after the run).
+    pub pool: WorkPool,
+    /// Scratch logs, renamed to `logs/ID.log` when there is something to read.
+    pub logs: LogPool,
 }
 
 fn setup(message: String) -> JobResult {
@@ -91,20 +99,36 @@ pub fn unpack_archive(path: &Path, dest: &Path) -> Result<(), String> {
     Ok(())
 }
 
-impl ActionExecutor {
+impl ActionExecutor<'_> {
     pub fn log_path(&self, action: usize) -> PathBuf {
         self.config.log_root.join(format!("{}.log", safe_name(&self.dag.actions[action].id)))
     }
 
     pub fn execute(&self, job: &Job) -> JobResult {
+        let action = &self.dag.actions[job.action];
+        let log = self.log_path(job.action);
+        let scratch = match self.logs.take(&format!("# planc: {} attempt {}\n", action.id, job.attempt)) {
+            Ok(s) => s,
+            Err(e) => return setup(format!("cannot write a log in `{}`: {e}", self.config.log_root.display())),
+        };
+        let result = self.attempt(job, &scratch.path);
+        let failed = matches!(result, JobResult::Failed(_));
+        if let Err(e) = self.logs.finish(scratch, &log, failed)
+            && !failed
+        {
+            return setup(format!("cannot write `{}`: {e}", log.display()));
+        }
+        result
+    }
+
+    /// One attempt, its commands' output appended to `log`.
+    fn attempt(&self, job: &Job, log: &Path) -> JobResult {
         let started = Instant::now();
         let action = &self.dag.actions[job.action];
         let ws = Workspace::locate(&self.config.work_root, action);
-        if let Err(e) = ws.create() {
+        if let Err(e) = ws.create(&self.pool) {
             return setup(format!("cannot create the work dir `{}`: {e}", ws.root.display()));
         }
-        let log = self.log_path(job.action);
-        let _ = fs::write(&log, format!("# planc: {} attempt {}\n", action.id, job.attempt));
 
         // The source.
         if let Some(tar) = &job.source_tar {
@@ -148,7 +172,7 @@ impl ActionExecutor {
                     script,
                     env: env.clone(),
                     cwd: ws.src.clone(),
-                    log: log.clone(),
+                    log: log.to_owned(),
                     timeout,
                     sandbox: sandbox.clone(),
                 };
@@ -163,7 +187,7 @@ impl ActionExecutor {
                         FailureKind::TimedOut => format!("timed out after {}s running `{template}`", action.timeout_secs.unwrap_or(0)),
                         _ => format!("`{template}` failed: {outcome}"),
                     };
-                    return Err(JobResult::Failed(Failure { message, log_tail: log_tail(&log, 20), kind }));
+                    return Err(JobResult::Failed(Failure { message, log_tail: log_tail(log, 20), kind }));
                 }
             }
             Ok(())
@@ -206,7 +230,7 @@ impl ActionExecutor {
         if let Err(e) = self.store.record(entry) {
             return setup(e.to_string());
         }
-        let _ = fs::remove_dir_all(&ws.root);
+        let _ = ws.retire(&self.pool);
         JobResult::Built { outputs, check_attempts }
     }
 

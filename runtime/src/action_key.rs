@@ -90,10 +90,8 @@ impl ActionKey {
             source,
             seeds: &seeds,
         };
-        let definition = Digest::of(&serde_json::to_vec(&def).expect("definition serializes"));
-        let key = Digest::of(
-            &serde_json::to_vec(&Key { definition, inputs: &inputs }).expect("key serializes"),
-        );
+        let definition = Digest::of_json(&def);
+        let key = Digest::of_json(&Key { definition, inputs: &inputs });
         ActionKey { definition, key }
     }
 }

@@ -110,8 +110,7 @@ impl CacheTransfer {
         let store = DiskStore::open(&state_dir.join("cache"))?;
         let keep = latest_entries(&store);
         let live: HashSet<Digest> = keep.iter().flat_map(|e| e.outputs.iter().map(|o| o.digest)).collect();
-        store.rewrite_log(&keep)?;
-        let mut removed = 0;
+        let mut removed = store.rewrite_log(&keep)?;
         for (d, path) in store.blob_files() {
             if !live.contains(&d) && std::fs::remove_file(path).is_ok() {
                 removed += 1;

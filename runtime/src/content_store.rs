@@ -3,15 +3,18 @@
 //! the digests of the outputs it produced. A real store on disk and a fake in memory.
 //!
 //! On disk (`STATE/cache/`): `blobs/HASH.tar.zst`, `tmp/` for writes in flight, and
-//! `actions.log`, one JSON line per entry. Durability is a group commit: a blob is
-//! written to `tmp/`, then a committer thread fsyncs every pending blob (in parallel, so
-//! the filesystem journal merges them), renames them into `blobs/`, fsyncs the directory,
-//! and only then appends the entries that refer to them to the log and fsyncs it. A run
-//! killed at any moment leaves every logged entry pointing at complete blobs; a torn last
-//! log line is dropped on load. Every read re-hashes the blob: a corrupt one is deleted
-//! and reported, never used.
+//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open;
+//! blobs of at most `INLINE_MAX` compressed bytes are records of the log, not files.
+//! Durability is a group commit: a blob is written to `tmp/`; a committer thread
+//! gathers for up to `COMMIT_WINDOW`, then fsyncs every pending blob (in parallel, so
+//! the filesystem merges them), renames them into `blobs/`, fsyncs the directory, and
+//! only then appends the records that refer to them to the log and fsyncs it. A run
+//! killed at any moment leaves every logged entry pointing at complete blobs; a torn or
+//! damaged tail of the log is cut off on load. Every read re-hashes the blob: a corrupt
+//! one is deleted and reported, never used. A JSON `actions.log` of an older planc is
+//! converted on open.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -21,7 +24,8 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Digest;
+use crate::action_log::{self, LogRecord, NotALog};
+use crate::digest::{Digest, DigestMap, DigestSet};
 use crate::tree_archive::TreeArchive;
 
 /// What a successful action left in the cache.
@@ -53,6 +57,8 @@ pub enum StoreError {
     Io { path: PathBuf, source: io::Error },
     #[error("cache commit failed: {0}")]
     Commit(String),
+    #[error("cache log `{path}`: {source}\nhelp: move it away to start with an empty cache")]
+    Log { path: PathBuf, source: NotALog },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -82,32 +88,43 @@ pub trait ContentStore: Send + Sync {
     fn entries(&self) -> Vec<ActionEntry>;
 }
 
-#[derive(Serialize, Deserialize)]
+/// A line of the JSON `actions.log` of older plancs (converted on open).
+#[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-enum LogLine {
+enum JsonLogLine {
     Record(ActionEntry),
     Forget { key: Digest },
+}
+
+impl From<JsonLogLine> for LogRecord {
+    fn from(l: JsonLogLine) -> LogRecord {
+        match l {
+            JsonLogLine::Record(e) => LogRecord::Entry(e),
+            JsonLogLine::Forget { key } => LogRecord::Forget(key),
+        }
+    }
 }
 
 /// Entries indexed by key and by action id.
 #[derive(Default)]
 struct Index {
-    by_key: HashMap<Digest, ActionEntry>,
+    by_key: DigestMap<ActionEntry>,
     latest: HashMap<String, Digest>,
     order: u64,
-    seq: HashMap<Digest, u64>,
+    seq: DigestMap<u64>,
 }
 
 impl Index {
-    fn apply(&mut self, line: LogLine) {
-        match line {
-            LogLine::Record(e) => {
+    fn apply(&mut self, record: LogRecord) {
+        match record {
+            LogRecord::Entry(e) => {
                 self.order += 1;
                 self.seq.insert(e.key, self.order);
                 self.latest.insert(e.action.clone(), e.key);
                 self.by_key.insert(e.key, e);
             }
-            LogLine::Forget { key } => {
+            LogRecord::Blob(..) => {}
+            LogRecord::Forget(key) => {
                 if let Some(e) = self.by_key.remove(&key) {
                     if self.latest.get(&e.action) == Some(&key) {
                         self.latest.remove(&e.action);
@@ -152,14 +169,18 @@ struct Shared {
 #[derive(Default)]
 struct DiskState {
     index: Index,
+    /// Small blobs kept in the log (compressed), not in `blobs/`.
+    inline: DigestMap<Vec<u8>>,
     /// Blobs whose committed copy is known complete (referenced by a logged entry or
     /// renamed by a commit of this process).
-    committed: HashSet<Digest>,
+    committed: DigestSet,
     /// Written to `tmp/`, not yet durable: digest → temp path.
-    pending_blobs: HashMap<Digest, PathBuf>,
-    pending_lines: Vec<LogLine>,
+    pending_blobs: DigestMap<PathBuf>,
+    pending_lines: Vec<LogRecord>,
     submitted: u64,
     committed_gen: u64,
+    /// A `flush` is waiting: commit now instead of gathering more.
+    flushing: bool,
     error: Option<String>,
     shutdown: bool,
 }
@@ -176,28 +197,21 @@ impl DiskStore {
         for e in fs::read_dir(&tmp).map_err(io_err(&tmp))?.flatten() {
             let _ = fs::remove_file(e.path());
         }
-        let log = root.join("actions.log");
         let mut state = DiskState::default();
-        match fs::read(&log) {
-            Ok(mut bytes) => {
-                if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
-                    if end + 1 != bytes.len() {
-                        // A torn last line: cut it so the next append starts clean.
-                        bytes.truncate(end + 1);
-                        fs::write(&log, &bytes).map_err(io_err(&log))?;
-                    }
-                } else if !bytes.is_empty() {
-                    bytes.clear();
-                    fs::write(&log, &bytes).map_err(io_err(&log))?;
+        let records = load_log(root)?;
+        // Sized once: growing them entry by entry rehashes a large log several times.
+        let n = records.len();
+        state.index.by_key.reserve(n);
+        state.index.seq.reserve(n);
+        state.index.latest.reserve(n);
+        state.committed.reserve(n);
+        for record in records {
+            match record {
+                LogRecord::Blob(d, bytes) => {
+                    state.inline.insert(d, bytes);
                 }
-                for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    if let Ok(line) = serde_json::from_slice::<LogLine>(line) {
-                        state.index.apply(line);
-                    }
-                }
+                r => state.index.apply(r),
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&log)(e)),
         }
         for e in state.index.by_key.values() {
             state.committed.extend(e.outputs.iter().map(|o| o.digest));
@@ -249,19 +263,40 @@ impl DiskStore {
 
     fn has_blob(&self, digest: &Digest) -> bool {
         let st = self.lock();
-        st.committed.contains(digest) || st.pending_blobs.contains_key(digest)
+        st.committed.contains(digest) || st.pending_blobs.contains_key(digest) || st.inline.contains_key(digest)
     }
 
-    fn push_line(&self, line: LogLine) -> Result<(), StoreError> {
+    /// Stores a small blob in the log: no file, no fsync of its own.
+    fn stage_inline(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
         let mut st = self.lock();
         if let Some(e) = &st.error {
             return Err(StoreError::Commit(e.clone()));
         }
-        let applied = match &line {
-            LogLine::Record(e) => LogLine::Record(e.clone()),
-            LogLine::Forget { key } => LogLine::Forget { key: *key },
-        };
-        st.index.apply(applied);
+        if st.inline.contains_key(digest) || st.committed.contains(digest) || st.pending_blobs.contains_key(digest) {
+            return Ok(());
+        }
+        st.inline.insert(*digest, compressed.to_vec());
+        st.pending_lines.push(LogRecord::Blob(*digest, compressed.to_vec()));
+        st.submitted += 1;
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+
+    /// Stores compressed bytes in the log when small, else as a file.
+    fn stage(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError> {
+        if compressed.len() <= INLINE_MAX {
+            self.stage_inline(digest, compressed)
+        } else {
+            self.stage_compressed(digest, compressed)
+        }
+    }
+
+    fn push_line(&self, line: LogRecord) -> Result<(), StoreError> {
+        let mut st = self.lock();
+        if let Some(e) = &st.error {
+            return Err(StoreError::Commit(e.clone()));
+        }
+        st.index.apply(line.clone());
         st.pending_lines.push(line);
         st.submitted += 1;
         self.shared.wake.notify_one();
@@ -281,26 +316,90 @@ impl DiskStore {
         out
     }
 
-    /// Rewrites the log with exactly `keep` (for `cache gc`), atomically.
-    pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<(), StoreError> {
+    /// Rewrites the log with exactly `keep` and the small blobs they refer to (for
+    /// `cache gc`), atomically. Returns how many small blobs were dropped.
+    pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<usize, StoreError> {
         self.flush()?;
-        let log = self.shared.root.join("actions.log");
-        let mut text = Vec::new();
-        for e in keep {
-            serde_json::to_writer(&mut text, &LogLine::Record(e.clone())).expect("entry serializes");
-            text.push(b'\n');
+        let log = self.shared.root.join(LOG);
+        let mut bytes = action_log::MAGIC.to_vec();
+        let mut inline = DigestMap::default();
+        {
+            let st = self.lock();
+            for e in keep {
+                for o in &e.outputs {
+                    if let Some(b) = st.inline.get(&o.digest)
+                        && !inline.contains_key(&o.digest)
+                    {
+                        action_log::encode(&LogRecord::Blob(o.digest, b.clone()), &mut bytes);
+                        inline.insert(o.digest, b.clone());
+                    }
+                }
+                action_log::encode(&LogRecord::Entry(e.clone()), &mut bytes);
+            }
         }
-        crate::atomic_file::write_durable(&log, &text).map_err(io_err(&log))?;
+        crate::atomic_file::write_durable(&log, &bytes).map_err(io_err(&log))?;
         let mut st = self.lock();
+        let dropped = st.inline.len() - inline.len();
+        st.inline = inline;
         st.index = Index::default();
         st.committed.clear();
         for e in keep {
             st.committed.extend(e.outputs.iter().map(|o| o.digest));
-            st.index.apply(LogLine::Record(e.clone()));
+            st.index.apply(LogRecord::Entry(e.clone()));
         }
-        Ok(())
+        Ok(dropped)
     }
 }
+
+/// The action log, under the store's root.
+const LOG: &str = "actions.bin";
+/// The JSON action log of older plancs.
+const JSON_LOG: &str = "actions.log";
+
+/// Reads the action log: cuts a torn tail off, creates it (with its magic) when absent
+/// and converts a JSON log of an older planc.
+fn load_log(root: &Path) -> Result<Vec<LogRecord>, StoreError> {
+    let log = root.join(LOG);
+    let bytes = match fs::read(&log) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io_err(&log)(e)),
+    };
+    let decoded = action_log::decode(&bytes).map_err(|source| StoreError::Log { path: log.clone(), source })?;
+    let mut records = decoded.records;
+    let json = root.join(JSON_LOG);
+    let old = match fs::read(&json) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&json)(e)),
+    };
+    if bytes.is_empty() || decoded.good_len != bytes.len() || old.is_some() {
+        let mut keep = if bytes.is_empty() { action_log::MAGIC.to_vec() } else { bytes[..decoded.good_len].to_vec() };
+        if let Some(old) = &old {
+            // Whole lines only: a torn last line is dropped.
+            let end = old.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
+            for line in old[..end].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                if let Ok(line) = serde_json::from_slice::<JsonLogLine>(line) {
+                    let record = LogRecord::from(line);
+                    action_log::encode(&record, &mut keep);
+                    records.push(record);
+                }
+            }
+        }
+        crate::atomic_file::write_durable(&log, &keep).map_err(io_err(&log))?;
+        if old.is_some() {
+            fs::remove_file(&json).map_err(io_err(&json))?;
+        }
+    }
+    Ok(records)
+}
+
+/// Blobs at most this big (compressed) are stored in the log instead of as files: a
+/// file per blob is an inode, an fsync and a rename per action.
+const INLINE_MAX: usize = 1024;
+
+/// How long the committer gathers blobs and entries before it makes them durable.
+const COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
     root.join("blobs").join(format!("{digest}.tar.zst"))
@@ -315,6 +414,16 @@ fn commit_loop(shared: &Shared) {
                 && !st.shutdown
             {
                 st = shared.wake.wait(st).expect("cache state poisoned");
+            }
+            // Gather for a while: one batch of fsyncs for many actions. What a crash
+            // loses is at most this window's entries (their actions run again).
+            let until = std::time::Instant::now() + COMMIT_WINDOW;
+            while !st.flushing && !st.shutdown {
+                let now = std::time::Instant::now();
+                if now >= until {
+                    break;
+                }
+                st = shared.wake.wait_timeout(st, until - now).expect("cache state poisoned").0;
             }
             if st.shutdown && st.pending_lines.is_empty() && st.pending_blobs.is_empty() {
                 return;
@@ -338,11 +447,14 @@ fn commit_loop(shared: &Shared) {
             st.error = Some(e);
         }
         st.committed_gen = generation;
+        if st.committed_gen >= st.submitted {
+            st.flushing = false;
+        }
         shared.done.notify_all();
     }
 }
 
-fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogLine]) -> Result<(), String> {
+fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogRecord]) -> Result<(), String> {
     let root = &shared.root;
     if !blobs.is_empty() {
         // Parallel fsyncs: the journal commits them together.
@@ -375,10 +487,9 @@ fn commit_batch(shared: &Shared, blobs: &[(Digest, PathBuf)], lines: &[LogLine])
     if !lines.is_empty() {
         let mut text = Vec::new();
         for l in lines {
-            serde_json::to_writer(&mut text, l).expect("log line serializes");
-            text.push(b'\n');
+            action_log::encode(l, &mut text);
         }
-        let log = root.join("actions.log");
+        let log = root.join(LOG);
         let mut f = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -395,10 +506,20 @@ impl ContentStore for DiskStore {
             return Ok(());
         }
         let compressed = compress(&archive.tar).map_err(io_err(&self.shared.root))?;
-        self.stage_compressed(&archive.digest, &compressed)
+        self.stage(&archive.digest, &compressed)
     }
 
     fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        let inline = self.lock().inline.get(digest).cloned();
+        if let Some(bytes) = inline {
+            return match decompress_verified(digest, &bytes) {
+                Some(tar) => Ok(tar),
+                None => {
+                    self.lock().inline.remove(digest);
+                    Err(StoreError::Corrupt(*digest))
+                }
+            };
+        }
         let pending = self.lock().pending_blobs.get(digest).cloned();
         let path = pending.clone().unwrap_or_else(|| self.blob_path(digest));
         let bytes = match fs::read(&path) {
@@ -407,7 +528,11 @@ impl ContentStore for DiskStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound && pending.is_some() => {
                 fs::read(self.blob_path(digest)).map_err(io_err(&path))?
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(StoreError::Missing(*digest)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Put again when rebuilt.
+                self.lock().committed.remove(digest);
+                return Err(StoreError::Missing(*digest));
+            }
             Err(e) => return Err(io_err(&path)(e)),
         };
         match decompress_verified(digest, &bytes) {
@@ -421,6 +546,9 @@ impl ContentStore for DiskStore {
     }
 
     fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        if let Some(bytes) = self.lock().inline.get(digest) {
+            return Ok(bytes.clone());
+        }
         self.flush()?;
         let path = self.blob_path(digest);
         fs::read(&path).map_err(|e| match e.kind() {
@@ -436,7 +564,7 @@ impl ContentStore for DiskStore {
         if decompress_verified(digest, compressed).is_none() {
             return Err(StoreError::Corrupt(*digest));
         }
-        self.stage_compressed(digest, compressed)
+        self.stage(digest, compressed)
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
@@ -449,16 +577,20 @@ impl ContentStore for DiskStore {
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
-        self.push_line(LogLine::Record(entry))
+        self.push_line(LogRecord::Entry(entry))
     }
 
     fn forget(&self, key: &Digest) -> Result<(), StoreError> {
-        self.push_line(LogLine::Forget { key: *key })
+        self.push_line(LogRecord::Forget(*key))
     }
 
     fn flush(&self) -> Result<(), StoreError> {
         let mut st = self.lock();
         let target = st.submitted;
+        if st.committed_gen < target {
+            st.flushing = true;
+            self.shared.wake.notify_one();
+        }
         while st.committed_gen < target && st.error.is_none() {
             st = self.shared.done.wait(st).expect("cache state poisoned");
         }
@@ -546,12 +678,12 @@ impl ContentStore for MemoryStore {
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogLine::Record(entry));
+        self.state.lock().unwrap().1.apply(LogRecord::Entry(entry));
         Ok(())
     }
 
     fn forget(&self, key: &Digest) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogLine::Forget { key: *key });
+        self.state.lock().unwrap().1.apply(LogRecord::Forget(*key));
         Ok(())
     }
 

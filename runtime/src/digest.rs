@@ -31,6 +31,23 @@ impl Digest {
         Ok(Digest(hasher.finalize().into()))
     }
 
+    /// The digest of `value`'s JSON serialization, hashed as it is written (no buffer).
+    pub fn of_json(value: &impl Serialize) -> Digest {
+        struct Hashing(Sha256);
+        impl io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = Hashing(Sha256::new());
+        serde_json::to_writer(&mut h, value).expect("serializes to JSON");
+        Digest(h.0.finalize().into())
+    }
+
     pub fn of_file(path: &Path) -> io::Result<Digest> {
         Digest::of_reader(std::fs::File::open(path)?)
     }
@@ -44,6 +61,33 @@ impl Digest {
         self.to_string()[..12].to_owned()
     }
 }
+
+/// A `Hasher` for maps keyed by digests: a sha256 is already uniform, so its first
+/// bytes are the hash (SipHash over 32 bytes is most of a cache index's load time).
+#[derive(Clone, Copy, Default)]
+pub struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        match bytes.first_chunk::<8>() {
+            Some(head) => self.0 ^= u64::from_le_bytes(*head),
+            None => {
+                for &b in bytes {
+                    self.0 = self.0.rotate_left(8) ^ u64::from(b);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by digests, hashed by `DigestHasher`.
+pub type DigestMap<V> = std::collections::HashMap<Digest, V, std::hash::BuildHasherDefault<DigestHasher>>;
+/// A set of digests, hashed by `DigestHasher`.
+pub type DigestSet = std::collections::HashSet<Digest, std::hash::BuildHasherDefault<DigestHasher>>;
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

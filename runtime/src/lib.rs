@@ -2,6 +2,7 @@
 
 mod action_executor;
 mod action_key;
+mod action_log;
 mod agent;
 mod cache_transfer;
 mod dag_builder;
@@ -9,6 +10,7 @@ mod dry_agent;
 mod history;
 mod image_writer;
 mod local_agent;
+mod log_pool;
 mod plan_lock;
 mod progress;
 mod run;
@@ -18,6 +20,8 @@ mod seed_tools;
 mod state_lock;
 mod verify_pair;
 mod workspace;
+mod work_pool;
+mod trash;
 mod run_config;
 mod scheduler;
 mod selection;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use compiler::dag::{Producer, Source};
@@ -34,15 +34,15 @@ pub struct ActionInputs {
     pub source: Option<Digest>,
 }
 
-pub struct LocalAgent {
-    executor: Arc<ActionExecutor>,
+pub struct LocalAgent<'s> {
+    executor: &'s ActionExecutor<'s>,
     policy: CachePolicy,
     slots: usize,
     started: Instant,
     tools_root: PathBuf,
     jobs_tx: Option<Sender<Job>>,
     done_rx: Receiver<Completion>,
-    workers: Vec<JoinHandle<()>>,
+    workers: Vec<ScopedJoinHandle<'s, ()>>,
     pending: HashMap<usize, Job>,
     seeds: HashMap<String, Result<SeedTools, String>>,
     /// Per action: its key, and how deep in a cascade of input-only rebuilds it is.
@@ -51,10 +51,16 @@ pub struct LocalAgent {
     rebuilt: Vec<bool>,
 }
 
-impl LocalAgent {
-    pub fn new(executor: ActionExecutor, policy: CachePolicy, slots: usize, tools_root: PathBuf) -> LocalAgent {
+impl<'s> LocalAgent<'s> {
+    /// Workers are threads of `scope`: the agent must be dropped inside it.
+    pub fn new(
+        scope: &'s Scope<'s, '_>,
+        executor: &'s ActionExecutor<'s>,
+        policy: CachePolicy,
+        slots: usize,
+        tools_root: PathBuf,
+    ) -> LocalAgent<'s> {
         let n = executor.dag.actions.len();
-        let executor = Arc::new(executor);
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         let (done_tx, done_rx) = mpsc::channel();
@@ -63,10 +69,9 @@ impl LocalAgent {
             .map(|worker| {
                 let jobs_rx = Arc::clone(&jobs_rx);
                 let done_tx = done_tx.clone();
-                let executor = Arc::clone(&executor);
                 std::thread::Builder::new()
                     .name(format!("planc-worker-{worker}"))
-                    .spawn(move || {
+                    .spawn_scoped(scope, move || {
                         loop {
                             let job = { jobs_rx.lock().unwrap().recv() };
                             let Ok(job) = job else { return };
@@ -98,6 +103,11 @@ impl LocalAgent {
         }
     }
 
+    /// Where the executor puts finished work dirs.
+    pub fn trash(&self) -> &crate::trash::Trash {
+        &self.executor.pool.trash
+    }
+
     pub fn seeds(&self) -> &HashMap<String, Result<SeedTools, String>> {
         &self.seeds
     }
@@ -122,7 +132,7 @@ impl LocalAgent {
     }
 
     fn prepare_job(&mut self, action: usize, results: &Results) -> Result<Job, String> {
-        let dag = Arc::clone(&self.executor.dag);
+        let dag = self.executor.dag;
         let a = &dag.actions[action];
         let plan_dir = self.executor.config.plan_dir.clone();
         let plan_dir = &plan_dir;
@@ -179,7 +189,7 @@ pub fn checked_archive(plan_dir: &std::path::Path, path: &str, expected: Option<
     Ok(d)
 }
 
-impl Agent for LocalAgent {
+impl Agent for LocalAgent<'_> {
     fn slots(&self) -> usize {
         self.slots
     }
@@ -274,7 +284,7 @@ impl Agent for LocalAgent {
     }
 }
 
-impl Drop for LocalAgent {
+impl Drop for LocalAgent<'_> {
     fn drop(&mut self) {
         self.jobs_tx = None;
         for w in self.workers.drain(..) {

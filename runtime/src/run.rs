@@ -15,6 +15,7 @@ use crate::dry_agent::DryAgent;
 use crate::history::History;
 use crate::image_writer::ImageWriter;
 use crate::local_agent::{CachePolicy, LocalAgent};
+use crate::log_pool::LogPool;
 use crate::plan_lock::{LockError, PlanLock};
 use crate::process_runner::ProcessRunner;
 use crate::progress::Progress;
@@ -29,6 +30,7 @@ use crate::signals::Signals;
 use crate::state_lock::{StateLock, StateLockError};
 use crate::tree_archive::TreeArchive;
 use crate::verify_pair::VerifyPair;
+use crate::work_pool::WorkPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -139,18 +141,20 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     let mut progress = Progress::new(dag, total, config.progress);
     let interrupted = move || handle_signals && Signals::interrupted();
 
-    let mut report = match config.agent {
+    let summary_path = paths.root.join("summary.json");
+    let (mut report, summary) = match config.agent {
         AgentKind::Dry => {
             let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
             let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
-            RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] }
+            let report = RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
+            (report, None)
         }
         AgentKind::Local => {
             let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
             let executor = ActionExecutor {
-                dag: Arc::new(dag.clone()),
+                dag,
                 config: ExecutorConfig {
                     work_root: paths.work(),
                     log_root: paths.logs(),
@@ -163,41 +167,60 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
                 },
                 store: Arc::clone(&store),
                 runner: Arc::new(ProcessRunner::new(config.kill_grace)),
+                pool: WorkPool::open(&paths.work()),
+                logs: LogPool::new(&paths.logs()),
             };
+            // What a killed run left.
+            let _ = executor.pool.trash.empty();
             let policy = CachePolicy {
                 mode: config.cache,
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
-            let mut agent = LocalAgent::new(executor, policy, config.jobs.max(1), paths.tools());
-            let out = scheduler.run(&mut agent, &mut progress, &interrupted);
-            progress.clear();
-            let flushed = store.flush();
-            let mut report =
-                RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
-            if let Err(e) = flushed {
-                report.problems.push(e.to_string());
-            }
-            // Durations of what ran feed the next critical path.
-            for (a, r) in dag.actions.iter().zip(&report.records) {
-                if r.status == Status::Built {
-                    history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
+            std::thread::scope(|scope| {
+                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
+                let out = scheduler.run(&mut agent, &mut progress, &interrupted);
+                progress.clear();
+                let _ = agent.trash().empty();
+                let flushed = store.flush();
+                let mut report =
+                    RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
+                if let Err(e) = flushed {
+                    report.problems.push(e.to_string());
                 }
-            }
-            let _ = history.save(&history_path);
-            let summary = summarize(dag, &report, &agent);
-            if let Some(recorded) = &replay {
-                report.problems.extend(recorded.output_drift(&summary));
-            }
-            summary.write(&paths.root.join("summary.json")).map_err(io(&paths.root.join("summary.json")))?;
-            drop(agent);
-            if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
-                finish(dag, &*store, &mut report, &paths);
-            }
-            report
+                // Durations of what ran feed the next critical path (unchanged when
+                // nothing ran).
+                let mut ran = false;
+                for (a, r) in dag.actions.iter().zip(&report.records) {
+                    if r.status == Status::Built {
+                        history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
+                        ran = true;
+                    }
+                }
+                if ran {
+                    let _ = history.save(&history_path);
+                }
+                let summary = summarize(dag, &report, &agent);
+                if let Some(recorded) = &replay {
+                    report.problems.extend(recorded.output_drift(&summary));
+                }
+                drop(agent);
+                if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
+                    finish(dag, &*store, &mut report, &paths);
+                }
+                (report, Some(summary))
+            })
         }
     };
-    report.write_files(dag).map_err(io(&paths.root))?;
+    // The summary beside the reports, each on its own thread.
+    std::thread::scope(|s| {
+        let summary = summary.as_ref().map(|sum| s.spawn(|| sum.write(&summary_path)));
+        report.write_files(dag).map_err(io(&paths.root))?;
+        match summary.map(|h| h.join().expect("summary writer panicked")) {
+            Some(Err(e)) => Err(io(&summary_path)(e)),
+            _ => Ok(()),
+        }
+    })?;
     if config.progress != ProgressMode::Quiet {
         eprint!("{}", report.summary_table(dag));
         for p in &report.problems {

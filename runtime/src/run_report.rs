@@ -47,7 +47,7 @@ struct JsonAction<'a> {
     error: Option<&'a str>,
     note: Option<&'a str>,
     log: Option<String>,
-    outputs: std::collections::BTreeMap<&'a str, String>,
+    outputs: std::collections::BTreeMap<&'a str, crate::digest::Digest>,
 }
 
 impl RunReport {
@@ -73,14 +73,20 @@ impl RunReport {
         })
     }
 
-    /// Writes `report.json`, `build-state.csv`, `dag.dot` and `trace.json`.
+    /// Writes `report.json`, `build-state.csv`, `dag.dot` and `trace.json`, each on
+    /// its own thread (on a large DAG, formatting them is most of a no-op run).
     pub fn write_files(&self, dag: &StagedDag) -> std::io::Result<()> {
         let dir = &self.state_dir;
         let write = |name: &str, bytes: &[u8]| crate::atomic_file::write_atomic(&dir.join(name), bytes);
-        write("report.json", &self.json(dag))?;
-        write("build-state.csv", self.csv(dag).as_bytes())?;
-        write("dag.dot", self.dot(dag).as_bytes())?;
-        write("trace.json", &self.trace(dag))
+        std::thread::scope(|s| {
+            let others = [
+                s.spawn(|| write("build-state.csv", self.csv(dag).as_bytes())),
+                s.spawn(|| write("dag.dot", self.dot(dag).as_bytes())),
+                s.spawn(|| write("trace.json", &self.trace(dag))),
+            ];
+            let json = write("report.json", &self.json(dag));
+            others.into_iter().map(|h| h.join().expect("report writer panicked")).chain([json]).collect()
+        })
     }
 
     pub fn json(&self, dag: &StagedDag) -> Vec<u8> {
@@ -104,8 +110,10 @@ impl RunReport {
                 blocker: r.blocker.as_deref(),
                 error: r.failure.as_ref().map(|f| f.message.as_str()),
                 note: r.note.as_deref(),
-                log: (r.attempts > 0).then(|| format!("logs/{}.log", safe_name(&a.id))),
-                outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest.to_string())).collect(),
+                // An action that printed nothing and succeeded has no log.
+                log: Some(format!("logs/{}.log", safe_name(&a.id)))
+                    .filter(|l| r.attempts > 0 && self.state_dir.join(l).exists()),
+                outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest)).collect(),
             })
             .collect();
         let report = JsonReport {

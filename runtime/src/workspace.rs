@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use compiler::dag::Action;
 
+use crate::work_pool::{WorkPool, names};
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WorkspaceError {
     #[error("unknown variable `${{{var}}}` in a command of `{action}`\nhelp: known ones are `${{out}}`, `${{out.NAME}}`, `${{jobs}}` and `${{sysroot}}`; write `$VAR` for a shell variable")]
@@ -45,18 +47,37 @@ impl Workspace {
         }
     }
 
-    /// Removes what a previous attempt left and creates the empty layout.
-    pub fn create(&self) -> io::Result<()> {
-        match fs::remove_dir_all(&self.root) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
+    /// Moves what a previous attempt left to the trash and lays out the work dir: an
+    /// idle skeleton from `pool`, renamed to `root`, with one empty dir per output.
+    pub fn create(&self, pool: &WorkPool) -> io::Result<()> {
+        pool.trash.take(&self.root)?;
+        let skeleton = pool.take()?;
+        if let Err(e) = fs::rename(&skeleton, &self.root) {
+            pool.trash.take(&skeleton)?;
+            return Err(e);
         }
-        fs::create_dir_all(&self.src)?;
-        fs::create_dir_all(self.sysroot.join("bin"))?;
-        for (_, o) in &self.outputs {
-            fs::create_dir_all(o)?;
+        let out = self.root.join("out");
+        let mut have = names(&out)?;
+        for (_, dir) in &self.outputs {
+            let name = dir.file_name().unwrap_or_default();
+            if let Some(i) = have.iter().position(|h| h == name) {
+                have.swap_remove(i);
+            } else if let Some(spare) = have.pop() {
+                fs::rename(out.join(spare), dir)?;
+            } else {
+                fs::create_dir(dir)?;
+            }
+        }
+        for extra in have {
+            pool.trash.take(&out.join(extra))?;
         }
         Ok(())
+    }
+
+    /// After a successful attempt: moves everything the action left to the trash and
+    /// gives the empty skeleton back to `pool`.
+    pub fn retire(&self, pool: &WorkPool) -> io::Result<()> {
+        pool.give(&self.root)
     }
 
     /// Expands `${out}`, `${out.NAME}`, `${jobs}` and `${sysroot}`; `$VAR` and `$(…)`

@@ -7,11 +7,12 @@ use crate::content_store::MemoryStore;
 use crate::dag_builder::DagBuilder;
 use crate::test_dir::TestDir;
 
-fn executor(t: &TestDir, dag: StagedDag, runner: FakeRunner, store: Arc<MemoryStore>) -> (ActionExecutor, Arc<FakeRunner>) {
+fn executor(t: &TestDir, dag: StagedDag, runner: FakeRunner, store: Arc<MemoryStore>) -> (ActionExecutor<'static>, Arc<FakeRunner>) {
     let runner = Arc::new(runner);
     fs::create_dir_all(t.path().join("logs")).unwrap();
     let ex = ActionExecutor {
-        dag: Arc::new(dag),
+        // Leaked: a test's executor lives as long as the test.
+        dag: Box::leak(Box::new(dag)),
         config: ExecutorConfig {
             work_root: t.path().join("work"),
             log_root: t.path().join("logs"),
@@ -24,6 +25,8 @@ fn executor(t: &TestDir, dag: StagedDag, runner: FakeRunner, store: Arc<MemorySt
         },
         store,
         runner: runner.clone(),
+        pool: crate::work_pool::WorkPool::open(&t.path().join("work")),
+        logs: LogPool::new(&t.path().join("logs")),
     };
     (ex, runner)
 }
@@ -63,7 +66,7 @@ fn runs_expanded_commands_then_checks_and_records() {
     assert!(store.lookup(&j.key.key).is_none(), "nothing recorded for a failure");
 
     let runner = FakeRunner::default();
-    let (ex, _) = executor(&t, ex.dag.as_ref().clone(), runner, store.clone());
+    let (ex, _) = executor(&t, ex.dag.clone(), runner, store.clone());
     let JobResult::Built { outputs, check_attempts } = ex.execute(&j) else { panic!() };
     assert_eq!(check_attempts, 1);
     assert_eq!(store.lookup(&j.key.key).unwrap().outputs, outputs);

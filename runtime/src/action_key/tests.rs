@@ -55,3 +55,14 @@ fn key_depends_on_definition_and_inputs_only() {
         ActionKey::compute(&a, None, &[], &[], Checks::Skipped)
     );
 }
+
+/// Keys are stable across planc versions: a cache filled by an older planc stays valid
+/// as long as the canonical documents do not change.
+#[test]
+fn keys_are_stable() {
+    let mut a = action();
+    a.env.insert("CFLAGS".into(), "-O2 \"quoted\"".into());
+    let k = ActionKey::compute(&a, Some(Digest::of(b"src")), &[input("host", "h")], &[input("q", "x"), input("r", "y")], Checks::Run);
+    assert_eq!(k.definition.to_string(), "71d0e8c6a1dc69e0f77b83ae4e7af8c0aa61cc909eb740636ad348f5384c03e7");
+    assert_eq!(k.key.to_string(), "cb0b7e6743598664c6b3ef984d9acc090fe6cff28a8437fa15941f3a9a0d9afe");
+}

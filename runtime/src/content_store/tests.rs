@@ -9,6 +9,19 @@ fn archive(text: &str) -> TreeArchive {
     TreeArchive::pack(t.path()).unwrap()
 }
 
+/// Content that does not compress below `INLINE_MAX`: its blob is a file.
+fn noise(seed: u64) -> String {
+    let mut x = seed | 1;
+    (0..4000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 90) as u8)
+        })
+        .collect()
+}
+
 fn entry(key: &str, action: &str, a: &TreeArchive) -> ActionEntry {
     ActionEntry {
         key: Digest::of(key.as_bytes()),
@@ -22,7 +35,7 @@ fn entry(key: &str, action: &str, a: &TreeArchive) -> ActionEntry {
 #[test]
 fn disk_store_round_trip_and_reload() {
     let t = TestDir::new("store");
-    let a = archive("hello");
+    let a = archive(&noise(1));
     {
         let s = DiskStore::open(t.path()).unwrap();
         s.put(&a).unwrap();
@@ -44,7 +57,7 @@ fn disk_store_round_trip_and_reload() {
 #[test]
 fn corrupt_blob_is_detected_and_deleted() {
     let t = TestDir::new("store-corrupt");
-    let a = archive("hello");
+    let a = archive(&noise(2));
     let s = DiskStore::open(t.path()).unwrap();
     s.put(&a).unwrap();
     s.record(entry("k", "p@final", &a)).unwrap();
@@ -64,24 +77,88 @@ fn corrupt_blob_is_detected_and_deleted() {
 }
 
 #[test]
-fn torn_log_line_is_dropped() {
+fn torn_log_tail_is_cut_off() {
     let t = TestDir::new("store-torn");
     let a = archive("x");
     {
         let s = DiskStore::open(t.path()).unwrap();
         s.put(&a).unwrap();
         s.record(entry("k", "p@final", &a)).unwrap();
+        s.record(entry("k1", "p1@final", &a)).unwrap();
     }
-    let log = t.path().join("actions.log");
-    let mut text = fs::read(&log).unwrap();
-    text.extend_from_slice(b"{\"record\":{\"key\":\"ab");
-    fs::write(&log, text).unwrap();
+    // A crash in the middle of the second record's write.
+    let log = t.path().join(LOG);
+    let whole = fs::read(&log).unwrap();
+    fs::write(&log, &whole[..whole.len() - 5]).unwrap();
     let s = DiskStore::open(t.path()).unwrap();
     assert!(s.lookup(&Digest::of(b"k")).is_some());
+    assert!(s.lookup(&Digest::of(b"k1")).is_none(), "a torn record is not an entry");
     s.record(entry("k2", "q@final", &a)).unwrap();
     drop(s);
     let s = DiskStore::open(t.path()).unwrap();
-    assert!(s.lookup(&Digest::of(b"k2")).is_some(), "appends after a torn line survive");
+    assert!(s.lookup(&Digest::of(b"k2")).is_some(), "appends after a torn record survive");
+    assert!(s.lookup(&Digest::of(b"k")).is_some());
+}
+
+#[test]
+fn json_log_of_an_older_planc_is_converted() {
+    let t = TestDir::new("store-json");
+    let a = archive("x");
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&a).unwrap();
+    }
+    let e = entry("k", "p@final", &a);
+    let mut text = format!("{{\"record\":{}}}\n", serde_json::to_string(&e).unwrap());
+    text.push_str(&format!("{{\"forget\":{{\"key\":\"{}\"}}}}\n", Digest::of(b"gone")));
+    text.push_str("{\"record\":{\"key\":\"ab");
+    fs::remove_file(t.path().join(LOG)).unwrap();
+    fs::write(t.path().join(JSON_LOG), text).unwrap();
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.lookup(&e.key), Some(e.clone()));
+    assert_eq!(s.entries().len(), 1);
+    drop(s);
+    assert!(!t.path().join(JSON_LOG).exists());
+    assert_eq!(DiskStore::open(t.path()).unwrap().lookup(&e.key), Some(e));
+}
+
+#[test]
+fn a_log_of_another_format_is_an_error() {
+    let t = TestDir::new("store-format");
+    fs::write(t.path().join(LOG), b"PLNCAL\0\x09future").unwrap();
+    assert!(matches!(DiskStore::open(t.path()), Err(StoreError::Log { .. })));
+}
+
+/// A small blob lives in the log: no file, back after a reopen, exported as it is,
+/// and dropped by a log rewrite that keeps no entry referring to it.
+#[test]
+fn small_blobs_are_stored_in_the_log() {
+    let t = TestDir::new("store-inline");
+    let (small, big) = (archive("hello"), archive(&noise(3)));
+    {
+        let s = DiskStore::open(t.path()).unwrap();
+        s.put(&small).unwrap();
+        s.put(&big).unwrap();
+        s.record(entry("k", "p@final", &small)).unwrap();
+        s.record(entry("k2", "q@final", &big)).unwrap();
+        assert_eq!(s.get(&small.digest).unwrap(), small.tar, "readable before the commit");
+    }
+    let blobs: Vec<_> = fs::read_dir(t.path().join("blobs")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(blobs, [std::ffi::OsString::from(format!("{}.tar.zst", big.digest))], "only the big one is a file");
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.get(&small.digest).unwrap(), small.tar);
+    let compressed = s.get_compressed(&small.digest).unwrap();
+    let t2 = TestDir::new("store-inline-import");
+    let s2 = DiskStore::open(t2.path()).unwrap();
+    s2.put_compressed(&small.digest, &compressed).unwrap();
+    assert_eq!(s2.get(&small.digest).unwrap(), small.tar);
+    // Keep only q: p's small blob goes with its entry.
+    let keep = vec![s.lookup(&Digest::of(b"k2")).unwrap()];
+    assert_eq!(s.rewrite_log(&keep).unwrap(), 1);
+    drop(s);
+    let s = DiskStore::open(t.path()).unwrap();
+    assert!(matches!(s.get(&small.digest), Err(StoreError::Missing(_))));
+    assert_eq!(s.get(&big.digest).unwrap(), big.tar);
 }
 
 #[test]

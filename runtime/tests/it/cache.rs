@@ -74,7 +74,9 @@ fn rebuild_no_cache_and_cascade_limit() {
 #[test]
 fn corrupt_blob_is_rebuilt_never_used() {
     let s = Sandbox::new("cache-corrupt");
-    let dag = diamond(A, B);
+    // Enough output not to fit in the log: a's blob is a file.
+    let big = "i=0; while [ $i -lt 1500 ]; do echo $((i * i * 7919 % 1000003)); i=$((i+1)); done > ${out}/n; echo a1 > ${out}/a.txt";
+    let dag = diamond(big, B);
     let r = s.run(&dag);
     assert!(r.success());
     let a_digest = r.records[0].outputs.as_ref().unwrap()[0].digest;
@@ -84,7 +86,7 @@ fn corrupt_blob_is_rebuilt_never_used() {
     bytes[n / 2] ^= 0xff;
     std::fs::write(&blob, bytes).unwrap();
     // b must rebuild and needs a's blob.
-    let dag2 = diamond(A, "read x < ${sysroot}/a.txt; echo \"B($x)\" > ${out}/b.txt");
+    let dag2 = diamond(big, "read x < ${sysroot}/a.txt; echo \"B($x)\" > ${out}/b.txt");
     let r = s.run(&dag2);
     assert!(r.success(), "{:?}", r.records);
     assert_eq!(built(&dag2, &r), ["a", "b", "d"], "a rebuilt from scratch");
@@ -116,4 +118,89 @@ fn export_import_gc() {
     assert_eq!(st.removed_blobs, 2, "old b and d outputs");
     let r = s.run(&dag2);
     assert!(r.records.iter().all(|r| r.status == Status::Cached));
+}
+
+/// The action log cut anywhere (a crash mid-append): the entries before the cut stay
+/// cached, the ones after it run again, and the results are the same.
+#[test]
+fn truncated_action_log_reruns_what_it_lost() {
+    let s = Sandbox::new("cache-truncated-log");
+    let dag = diamond(A, B);
+    assert!(s.run(&dag).success());
+    let log = s.state().join("cache/actions.bin");
+    let whole = std::fs::read(&log).unwrap();
+    let d = std::fs::read_to_string(s.state().join("summary.json")).unwrap();
+    // Cut into the last record: a, b and c stay, d runs again.
+    std::fs::write(&log, &whole[..whole.len() - 10]).unwrap();
+    let r = s.run(&dag);
+    assert!(r.success(), "{:?}", r.records);
+    assert_eq!(built(&dag, &r), ["d"]);
+    assert_eq!(std::fs::read_to_string(s.state().join("summary.json")).unwrap(), d, "the same outputs");
+    // Cut into the magic: the log is not one, the run refuses to guess.
+    std::fs::write(&log, &whole[..4]).unwrap();
+    let err = runtime::run(&dag, &s.config()).err().expect("a damaged magic is an error");
+    assert!(err.to_string().contains("actions.bin"), "{err}");
+    // An empty log is an empty cache.
+    std::fs::write(&log, b"").unwrap();
+    let r = s.run(&dag);
+    assert_eq!(built(&dag, &r), ["a", "b", "c", "d"]);
+    assert!(s.run(&dag).records.iter().all(|r| r.status == Status::Cached));
+}
+
+/// Work dirs are renamed in from idle skeletons and back: a built action leaves no work
+/// dir, nothing of it is in the next action's, and a failed one keeps its own.
+#[test]
+fn work_dirs_are_reused_and_left_clean() {
+    let s = Sandbox::new("work-reuse");
+    let mut g = DagBuilder::new();
+    // Each action checks that it starts from an empty layout, then litters it.
+    // (Shell builtins only: the action's PATH holds no host tools.)
+    let check = "for f in ${sysroot}/bin/* ./* ${out}/* $HOME/junk; do if [ -e $f ]; then echo left: $f; exit 9; fi; done; : > junk; : > $HOME/junk; : > ${sysroot}/bin/junk";
+    let mut prev = vec![];
+    for i in 0..6 {
+        let cmd = format!("{check} && echo {i} > ${{out}}/f");
+        prev = vec![g.action(&format!("p{i}"), &[&cmd], &prev)];
+    }
+    let fail = g.action("bad", &[": > ${out}/half; exit 3"], &[]);
+    let dag = g.build();
+    let mut c = s.config();
+    c.on_failure = runtime::FailurePolicy::KeepGoing;
+    let r = runtime::run(&dag, &c).unwrap();
+    assert_eq!(built(&dag, &r), ["p0", "p1", "p2", "p3", "p4", "p5"], "{:?}", r.records);
+    assert_eq!(r.records[fail].status, Status::Failed);
+    let work: Vec<String> = std::fs::read_dir(s.state().join("work"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(".slot-"))
+        .collect();
+    assert_eq!(work, ["bad@final"], "only the failed action's work dir, no trash");
+    assert!(s.state().join("work/bad@final/out/bad/half").exists());
+    // A rerun reuses the skeletons and re-runs the failed action in a clean dir.
+    let r = runtime::run(&dag, &c).unwrap();
+    assert!(built(&dag, &r).is_empty());
+    assert_eq!(r.records[fail].status, Status::Failed);
+}
+
+/// A silent action leaves no log; one that prints, or fails, has `logs/ID.log`, and the
+/// report names exactly the logs that exist.
+#[test]
+fn logs_only_where_there_is_output() {
+    let s = Sandbox::new("lazy-logs");
+    let mut g = DagBuilder::new();
+    g.action("quiet", &["echo q > ${out}/f"], &[]);
+    g.action("loud", &["echo hello; echo l > ${out}/f"], &[]);
+    let dag = g.build();
+    assert!(s.run(&dag).success());
+    assert!(!s.state().join("logs/quiet@final.log").exists());
+    let loud = std::fs::read_to_string(s.state().join("logs/loud@final.log")).unwrap();
+    assert_eq!(loud, "# planc: loud@final attempt 1\nhello\n");
+    let report = std::fs::read_to_string(s.state().join("report.json")).unwrap();
+    assert!(report.contains("\"log\": \"logs/loud@final.log\""), "{report}");
+    assert!(!report.contains("logs/quiet@final.log"), "{report}");
+    // The loud action turns quiet: its old log goes.
+    let mut g = DagBuilder::new();
+    g.action("quiet", &["echo q > ${out}/f"], &[]);
+    g.action("loud", &["echo l2 > ${out}/f"], &[]);
+    assert!(s.run(&g.build()).success());
+    assert!(!s.state().join("logs/loud@final.log").exists());
 }

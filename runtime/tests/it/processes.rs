@@ -130,9 +130,11 @@ fn killed_run_then_rerun_is_consistent() {
         .spawn()
         .unwrap();
     // Kill it once a few actions are in the cache.
-    let log = s.state().join("cache/actions.log");
+    // Each entry holds its action id in plain bytes (`pN@final`) in the binary log.
+    let log = s.state().join("cache/actions.bin");
+    let entries = |b: Vec<u8>| b.windows(6).filter(|w| w == b"@final").count();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 3 && Instant::now() < deadline {
+    while std::fs::read(&log).map_or(0, entries) < 3 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();

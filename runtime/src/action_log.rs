@@ -1,0 +1,177 @@
+//! `ActionLog`: the encoding of the cache's action log (`STATE/cache/actions.bin`), an
+//! append-only binary file read with one `read` at start.
+//!
+//! Format version 1: the 8-byte magic `PLNCAL` `\0` `\x01`, then records. A record is
+//! its body's length (u32, little-endian), the body, and the body's 64-bit FNV-1a hash
+//! (u64, little-endian). A body is a tag byte and fields:
+//!
+//! - tag 1, an entry: key (32 bytes), definition (32 bytes), duration in ms (u64), the
+//!   action id (u32 length + UTF-8), the output count (u32), then per output its name
+//!   (u32 length + UTF-8) and content hash (32 bytes);
+//! - tag 2, a forgotten entry: key (32 bytes);
+//! - tag 3, a small blob stored in the log instead of a file: its content hash (32
+//!   bytes) and its compressed bytes (u32 length + bytes). It precedes the entries that
+//!   refer to it.
+//!
+//! A record that ends past the end of the file or whose hash does not match (a write
+//! cut short by a crash) ends the log: `decode` returns the length of the good prefix,
+//! which `DiskStore::open` truncates the file to before appending.
+
+use crate::content_store::{ActionEntry, OutputDigest};
+use crate::digest::Digest;
+
+pub const MAGIC: &[u8; 8] = b"PLNCAL\0\x01";
+
+const ENTRY: u8 = 1;
+const FORGET: u8 = 2;
+const BLOB: u8 = 3;
+
+/// One record of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogRecord {
+    Entry(ActionEntry),
+    Forget(Digest),
+    /// A small blob: its digest and zstd-compressed bytes.
+    Blob(Digest, Vec<u8>),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub records: Vec<LogRecord>,
+    /// Bytes of whole, intact records (with the magic); the rest is a torn tail.
+    pub good_len: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not an action log of format version 1 (its first bytes are not the magic `PLNCAL`)")]
+pub struct NotALog;
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends the encoding of `record` to `out`.
+pub fn encode(record: &LogRecord, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    match record {
+        LogRecord::Entry(e) => {
+            out.push(ENTRY);
+            out.extend_from_slice(&e.key.0);
+            out.extend_from_slice(&e.definition.0);
+            out.extend_from_slice(&e.duration_ms.to_le_bytes());
+            put_str(out, &e.action);
+            out.extend_from_slice(&(e.outputs.len() as u32).to_le_bytes());
+            for o in &e.outputs {
+                put_str(out, &o.name);
+                out.extend_from_slice(&o.digest.0);
+            }
+        }
+        LogRecord::Forget(key) => {
+            out.push(FORGET);
+            out.extend_from_slice(&key.0);
+        }
+        LogRecord::Blob(digest, bytes) => {
+            out.push(BLOB);
+            out.extend_from_slice(&digest.0);
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+    }
+    let body_len = out.len() - start - 4;
+    out[start..start + 4].copy_from_slice(&(body_len as u32).to_le_bytes());
+    let hash = fnv1a(&out[start + 4..]);
+    out.extend_from_slice(&hash.to_le_bytes());
+}
+
+/// A cursor over a record body; `None` when it runs out.
+struct Body<'a>(&'a [u8]);
+
+impl<'a> Body<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn digest(&mut self) -> Option<Digest> {
+        Some(Digest(self.take(32)?.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+fn decode_body(body: &[u8]) -> Option<LogRecord> {
+    let mut b = Body(body);
+    let record = match b.take(1)?[0] {
+        ENTRY => {
+            let key = b.digest()?;
+            let definition = b.digest()?;
+            let duration_ms = b.u64()?;
+            let action = b.string()?;
+            let n = b.u32()? as usize;
+            let mut outputs = Vec::with_capacity(n.min(1024));
+            for _ in 0..n {
+                let name = b.string()?;
+                outputs.push(OutputDigest { name, digest: b.digest()? });
+            }
+            LogRecord::Entry(ActionEntry { key, action, definition, outputs, duration_ms })
+        }
+        FORGET => LogRecord::Forget(b.digest()?),
+        BLOB => {
+            let digest = b.digest()?;
+            let n = b.u32()? as usize;
+            LogRecord::Blob(digest, b.take(n)?.to_vec())
+        }
+        _ => return None,
+    };
+    b.0.is_empty().then_some(record)
+}
+
+/// Decodes a whole log file. An empty file is an empty log.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, NotALog> {
+    if bytes.is_empty() {
+        return Ok(Decoded { records: vec![], good_len: 0 });
+    }
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(NotALog);
+    }
+    let mut at = MAGIC.len();
+    let mut records = Vec::new();
+    while let Some(len) = bytes.get(at..at + 4) {
+        let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+        let Some(end) = at.checked_add(4 + len + 8).filter(|&e| e <= bytes.len()) else { break };
+        let body = &bytes[at + 4..at + 4 + len];
+        let hash = u64::from_le_bytes(bytes[end - 8..end].try_into().expect("8 bytes"));
+        if hash != fnv1a(body) {
+            break;
+        }
+        let Some(record) = decode_body(body) else { break };
+        records.push(record);
+        at = end;
+    }
+    Ok(Decoded { records, good_len: at })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! Tests of the action log's encoding: round trip, torn tails and damaged records.
+
+use super::*;
+
+fn entry(n: u8) -> LogRecord {
+    LogRecord::Entry(ActionEntry {
+        key: Digest([n; 32]),
+        action: format!("p{n}@final"),
+        definition: Digest([n + 100; 32]),
+        outputs: vec![
+            OutputDigest { name: format!("p{n}"), digest: Digest([7; 32]) },
+            OutputDigest { name: "doc".into(), digest: Digest([8; 32]) },
+        ],
+        duration_ms: 1234 + u64::from(n),
+    })
+}
+
+fn log(records: &[LogRecord]) -> (Vec<u8>, Vec<usize>) {
+    let mut bytes = MAGIC.to_vec();
+    let mut ends = vec![];
+    for r in records {
+        encode(r, &mut bytes);
+        ends.push(bytes.len());
+    }
+    (bytes, ends)
+}
+
+#[test]
+fn round_trip() {
+    let records = vec![entry(1), LogRecord::Forget(Digest([1; 32])), LogRecord::Blob(Digest([3; 32]), vec![1, 2, 3]), entry(2)];
+    let (bytes, _) = log(&records);
+    assert_eq!(decode(&bytes).unwrap(), Decoded { records, good_len: bytes.len() });
+    assert_eq!(decode(b"").unwrap(), Decoded { records: vec![], good_len: 0 });
+}
+
+#[test]
+fn a_torn_tail_keeps_the_whole_records_before_it() {
+    let records = vec![entry(1), entry(2), entry(3)];
+    let (bytes, ends) = log(&records);
+    for cut in MAGIC.len()..bytes.len() {
+        let d = decode(&bytes[..cut]).unwrap();
+        let whole = ends.iter().filter(|&&e| e <= cut).count();
+        assert_eq!(d.records, records[..whole], "cut at {cut}");
+        assert_eq!(d.good_len, if whole == 0 { MAGIC.len() } else { ends[whole - 1] });
+    }
+}
+
+#[test]
+fn a_damaged_record_ends_the_log() {
+    let records = vec![entry(1), entry(2), entry(3)];
+    let (bytes, ends) = log(&records);
+    for at in ends[0]..ends[1] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x40;
+        let d = decode(&damaged).unwrap();
+        assert_eq!(d.records, records[..1], "byte {at} flipped");
+        assert_eq!(d.good_len, ends[0]);
+    }
+}
+
+#[test]
+fn another_format_is_refused() {
+    assert_eq!(decode(b"{\"record\":{}}\n"), Err(NotALog));
+    assert_eq!(decode(b"PLNCAL\0\x02"), Err(NotALog));
+}
