@@ -15,6 +15,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
             continue;
         }
         let bound = best.map_or(limit, |(d, _)| d);
+        // An edit changes which characters occur by at most two, so names whose sets of
+        // characters differ by more than twice the bound are skipped without the table.
+        if (signature(name) ^ signature(candidate)).count_ones() as usize > 2 * bound {
+            continue;
+        }
         b.clear();
         b.extend(candidate.chars());
         if let Some(d) = bounded_distance(&a, &b, bound, &mut rows)
@@ -24,6 +29,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         }
     }
     best.map(|(_, c)| c.to_string())
+}
+
+/// The characters a name holds, folded into 64 bits.
+fn signature(name: &str) -> u64 {
+    name.chars().fold(0, |sig, c| sig | 1 << (c as u32 % 64))
 }
 
 /// Edit distance counting a swap of neighbours as one edit (optimal string alignment),
@@ -74,5 +84,20 @@ mod tests {
         assert_eq!(did_you_mean("x", ["y", "z"]).as_deref(), Some("y"));
         assert_eq!(did_you_mean("biuld", ["build", "check"]).as_deref(), Some("build"));
         assert_eq!(did_you_mean("stgae1", ["stage1", "stage2"]).as_deref(), Some("stage1"));
+    }
+
+    /// The character-set filter is a lower bound: it never skips a name within reach.
+    #[test]
+    fn signature_difference_is_at_most_twice_the_distance() {
+        let names = ["libc6", "libc6-dev", "lib6c", "cl6bi", "python3", "pyhton3", "gcc-10", "g++-10", "zlib1g", "ülib", "", "a"];
+        let mut rows = Default::default();
+        for a in names {
+            for b in names {
+                let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let d = super::bounded_distance(&x, &y, usize::MAX / 4, &mut rows).expect("unbounded");
+                let lower = (super::signature(a) ^ super::signature(b)).count_ones() as usize;
+                assert!(lower <= 2 * d, "{a} / {b}: {lower} > 2 × {d}");
+            }
+        }
     }
 }
