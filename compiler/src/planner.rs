@@ -128,6 +128,30 @@ struct Input {
     closure: bool,
 }
 
+/// The sort order of names, as integers (see `Planner::name_ranks`).
+struct NameRanks {
+    /// Every shared name, sorted.
+    sorted: Vec<Name>,
+    /// Twice the position in `sorted`, by the address of the shared copy.
+    of: HashMap<usize, u32>,
+    /// By seed index.
+    seeds: Vec<u32>,
+}
+
+impl NameRanks {
+    fn of(&self, name: &Name) -> u32 {
+        match self.of.get(&(Arc::as_ptr(name) as *const u8 as usize)) {
+            Some(&r) => r,
+            // Every name is made by the planner's interner, so this is not reached; were
+            // it, the name would still sort by its content.
+            None => match self.sorted.binary_search(name) {
+                Ok(r) => 2 * r as u32,
+                Err(r) => 2 * r as u32 + 1,
+            },
+        }
+    }
+}
+
 /// An input of an instance, from its own list or a shared installation set.
 #[derive(Clone, Copy)]
 struct InputView<'i> {
@@ -234,19 +258,7 @@ struct Planner<'a> {
     exact: bool,
 }
 
-/// The output half of a DAG producer, for ordering.
-fn producer_output(p: &dag::Producer) -> (usize, &str) {
-    match p {
-        dag::Producer::Action { action, output } => (*action, output),
-        dag::Producer::Seed { seed } => (usize::MAX, seed),
-    }
-}
-
-/// Orders shared strings by content, without reading them when they are the same copy.
-fn shared_cmp(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
-    if Arc::ptr_eq(a, b) { std::cmp::Ordering::Equal } else { a.cmp(b) }
-}
-
+/// Sorted, without repeats.
 fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
     v.sort();
     v.dedup();
@@ -1562,8 +1574,23 @@ impl<'a> Planner<'a> {
     }
 
     /// Builds the DAG from a topological order of the instances.
+    /// Every shared name's position in the sorted order of all of them, and the seeds'
+    /// positions in the sorted order of their names.
+    fn name_ranks(&self) -> NameRanks {
+        let mut sorted: Vec<Name> = self.names.values().cloned().collect();
+        sorted.sort_unstable();
+        let of = sorted.iter().enumerate().map(|(r, n)| (Arc::as_ptr(n) as *const u8 as usize, 2 * r as u32)).collect();
+        let mut seeds: Vec<u32> = (0..self.plan.seeds.len() as u32).collect();
+        seeds.sort_by_key(|&s| &self.plan.seeds[s as usize].name);
+        let mut by_seed = vec![0; seeds.len()];
+        for (r, s) in seeds.into_iter().enumerate() {
+            by_seed[s as usize] = r as u32;
+        }
+        NameRanks { sorted, of, seeds: by_seed }
+    }
+
     /// The DAG action of instance `i`; `action_index` maps instances to actions.
-    fn action(&self, i: InstId, action_index: &[usize]) -> dag::Action {
+    fn action(&self, i: InstId, action_index: &[usize], ranks: &NameRanks) -> dag::Action {
         let inst = &self.insts[i as usize];
         let def = self.pkg(inst.pkg);
         let non_final = inst.stage < self.final_stage;
@@ -1584,27 +1611,32 @@ impl<'a> Planner<'a> {
             .collect();
         outputs.sort_by(|x, y| x.name.cmp(&y.name));
         outputs.dedup_by(|x, y| x.name == y.name);
-        let mut inputs: Vec<dag::Input> = self
+        // Inputs are ordered by name, then producer (action, then output name; seeds, by
+        // name, last), compared through the names' ranks: an archive's actions have
+        // millions of inputs, and comparing integers is what makes sorting them cheap.
+        // Equal keys are duplicates, which go, so an unstable sort gives that order.
+        let mut keyed: Vec<((u32, usize, u32), InputView)> = self
             .each_input(i)
-            .map(|input| dag::Input {
+            .map(|input| {
+                let key = match input.from {
+                    From::Inst(j) => (ranks.of(input.name), action_index[j as usize], ranks.of(input.output)),
+                    From::Seed(s) => (ranks.of(input.name), usize::MAX, ranks.seeds[s as usize]),
+                };
+                (key, input)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|(key, _)| *key);
+        keyed.dedup_by_key(|(key, _)| *key);
+        let inputs: Vec<dag::Input> = keyed
+            .into_iter()
+            .map(|(key, input)| dag::Input {
                 name: input.name.clone(),
                 from: match input.from {
-                    From::Inst(j) => dag::Producer::Action { action: action_index[j as usize], output: input.output.clone() },
+                    From::Inst(_) => dag::Producer::Action { action: key.1, output: input.output.clone() },
                     From::Seed(s) => dag::Producer::Seed { seed: self.plan.seeds[s as usize].name.to_string() },
                 },
             })
             .collect();
-        // Names are shared, so most comparisons end at a pointer; equal keys are
-        // duplicates, which go, so an unstable sort gives the same order.
-        inputs.sort_unstable_by(|x, y| {
-            shared_cmp(&x.name, &y.name).then_with(|| match (&x.from, &y.from) {
-                (dag::Producer::Action { action: a, output: o }, dag::Producer::Action { action: b, output: p }) => {
-                    a.cmp(b).then_with(|| shared_cmp(o, p))
-                }
-                _ => producer_output(&x.from).cmp(&producer_output(&y.from)),
-            })
-        });
-        inputs.dedup();
         dag::Action {
             id: self.inst_name(i),
             package: def.name.to_string(),
@@ -1631,7 +1663,8 @@ impl<'a> Planner<'a> {
         for (a, &i) in order.iter().enumerate() {
             action_index[i as usize] = a;
         }
-        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &action_index)).collect() };
+        let ranks = self.name_ranks();
+        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &action_index, &ranks)).collect() };
         let actions: Vec<dag::Action> = if order.len() >= PARALLEL_EMIT_MIN {
             let (first, second) = order.split_at(order.len() / 2);
             std::thread::scope(|scope| {
