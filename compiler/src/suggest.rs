@@ -31,9 +31,10 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     best.map(|(_, c)| c.to_string())
 }
 
-/// The characters a name holds, folded into 64 bits.
-fn signature(name: &str) -> u64 {
-    name.chars().fold(0, |sig, c| sig | 1 << (c as u32 % 64))
+/// The characters a name holds, folded into 128 bits (ASCII, which names mostly are, one
+/// bit each).
+fn signature(name: &str) -> u128 {
+    name.chars().fold(0, |sig, c| sig | 1 << (c as u32 % 128))
 }
 
 /// Edit distance counting a swap of neighbours as one edit (optimal string alignment),
