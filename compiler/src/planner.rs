@@ -993,7 +993,10 @@ impl<'a> Planner<'a> {
 
     fn report_miss(&mut self, dep: &Dep, alt: usize, miss: Miss, instance: &str, stage: Stage) {
         let span = dep.entry.name_span(alt);
-        if !self.reported.insert((dep.file.clone(), span, stage)) {
+        // A version no producer meets fails the same way at every stage: it is reported
+        // once, for the first instance that needs it. Other misses depend on the stage.
+        let at = if matches!(miss, Miss::Version(_)) { Stage::MAX } else { stage };
+        if !self.reported.insert((dep.file.clone(), span, at)) {
             return;
         }
         let alternative = &dep.dep().alternatives[alt];

@@ -294,6 +294,26 @@ package "x" version="1.0" { build-depends "make (>= 4.3~rc1) | bmake" "cc"; }
     assert!(outcome.dag.is_some(), "{:?}", outcome.diagnostics);
 }
 
+/// A version no producer meets is one error, not one per stage that needs the package.
+#[test]
+fn an_unmet_version_is_reported_once_across_stages() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1" "stage2"; }
+seed "base" { from-host "cc"; provides "make (= 4.3)" }
+package "x" version="1.0" {
+    build-depends "make (>= 4.4)" "cc"
+    stage "stage1"
+    stage "stage2"
+}
+package "y" version="1.0" { build-depends "x" stage="stage1"; }
+package "z" version="1.0" { build-depends "x" stage="stage2"; }
+"#,
+    );
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["planc::version-unsatisfied"], "{:?}", outcome.diagnostics);
+}
+
 // ----- random plans -----------------------------------------------------------------
 
 #[derive(Clone, Debug)]
