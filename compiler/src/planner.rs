@@ -443,10 +443,13 @@ impl<'a> Planner<'a> {
         output.when.is_always() || output.when.eval(|p| self.profile_active(pkg, stage, p))
     }
 
-    fn instance(&mut self, pkg: u32, stage: Stage, reason: Reason) -> InstId {
+    /// P@s, created on first need; `reason` is only made then (it formats names, and an
+    /// archive asks for existing instances millions of times).
+    fn instance(&mut self, pkg: u32, stage: Stage, reason: impl FnOnce() -> Reason) -> InstId {
         if let Some(&id) = self.index.get(&(pkg, stage)) {
             return id;
         }
+        let reason = reason();
         let id = self.insts.len() as InstId;
         let profiles = self.profiles(pkg, stage);
         self.insts.push(Inst {
@@ -742,6 +745,20 @@ impl<'a> Planner<'a> {
         inst.resolved = true;
     }
 
+    /// The instances an instance takes inputs from, ascending, each once.
+    fn producers_of(&self, id: InstId) -> Vec<InstId> {
+        let mut producers: Vec<InstId> = self
+            .each_input(id)
+            .filter_map(|input| match input.from {
+                From::Inst(j) => Some(j),
+                From::Seed(_) => None,
+            })
+            .collect();
+        producers.sort_unstable();
+        producers.dedup();
+        producers
+    }
+
     /// Every input of an instance: its own list, then its shared installation sets.
     fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView<'_>> + '_ {
         let inst = &self.insts[id as usize];
@@ -785,10 +802,7 @@ impl<'a> Planner<'a> {
     fn materialize(&mut self, choice: Choice, by: &str, name: &str) -> From {
         match choice {
             Choice::Seed(s) => From::Seed(s),
-            Choice::Package(q, t) => match self.index.get(&(q, t)) {
-                Some(&id) => From::Inst(id),
-                None => From::Inst(self.instance(q, t, Reason::Needed { by: by.to_string(), name: name.to_string() })),
-            },
+            Choice::Package(q, t) => From::Inst(self.instance(q, t, || Reason::Needed { by: by.to_string(), name: name.to_string() })),
         }
     }
 
@@ -1169,7 +1183,8 @@ impl<'a> Planner<'a> {
                     let y_pkg = self.insts[y as usize].pkg;
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
                     let names = &edges[e.index()].1.names;
-                    let to = self.instance(y_pkg, t, Reason::Needed { by: self.inst_name(x), name: names[0].to_string() });
+                    let by = self.inst_name(x);
+                    let to = self.instance(y_pkg, t, || Reason::Needed { by, name: names[0].to_string() });
                     for n in names {
                         self.redirects.push((x, n.clone(), y, to));
                         self.redirect_edges.push((graph_index, e.index() as u32));
@@ -1240,7 +1255,7 @@ impl<'a> Planner<'a> {
         // pinned edges) is reported without drops, since no overlay could express them.
         let droppable = stage < self.final_stage;
         let start = self.suggestions.len();
-        let pos: HashMap<InstId, u32> = nodes.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+        let pos = self.positions(nodes);
         let mut g = ArcGraph::new(nodes.len());
         // Each edge X→Y is removed by dropping every dependency entry of X that pulls Y in.
         let mut edge_entries: Vec<(InstId, InstId, Vec<u32>)> = Vec::new();
@@ -1256,7 +1271,7 @@ impl<'a> Planner<'a> {
                     Self::drop_cost(dep, &dep.dep().alternatives[0].name)
                 })
                 .sum();
-            g.add_edge(pos[&x], pos[&y], Some(cost.max(1)));
+            g.add_edge(pos[x as usize], pos[y as usize], Some(cost.max(1)));
             edge_entries.push((x, y, entries));
         }
         let removed = match fas::min_feedback_arc_set(&g, &FasConfig::default()) {
@@ -1284,7 +1299,7 @@ impl<'a> Planner<'a> {
             } else if let Some(first) = cycle.first().cloned() {
                 cycle.push(first);
             }
-            let comp = per_comp.entry(comp_of[&pos[x]]).or_insert_with(|| (found.clone(), Vec::new()));
+            let comp = per_comp.entry(comp_of[&pos[*x as usize]]).or_insert_with(|| (found.clone(), Vec::new()));
             for &d in entries {
                 let (name, file, span) = self.dep_site(*x, d);
                 let package = self.pkg(self.insts[*x as usize].pkg).name.to_string();
@@ -1383,15 +1398,7 @@ impl<'a> Planner<'a> {
             if !reachable[i] {
                 continue;
             }
-            let mut producers: Vec<InstId> = self
-                .each_input(i as InstId)
-                .filter_map(|input| match input.from {
-                    From::Inst(j) => Some(j),
-                    From::Seed(_) => None,
-                })
-                .collect();
-            producers.sort_unstable();
-            producers.dedup();
+            let producers = self.producers_of(i as InstId);
             indegree[i] = producers.len() as u32;
             for j in producers {
                 users[j as usize].push(i as InstId);
@@ -1423,20 +1430,7 @@ impl<'a> Planner<'a> {
     fn remaining_cycle(&self, targets: &[InstId]) -> Vec<String> {
         // Depth-first search with colours: 1 on the stack, 2 done.
         let mut colour = vec![0u8; self.insts.len()];
-        let producers: Vec<Vec<InstId>> = (0..self.insts.len() as InstId)
-            .map(|i| {
-                let mut p: Vec<InstId> = self
-                    .each_input(i)
-                    .filter_map(|input| match input.from {
-                        From::Inst(j) => Some(j),
-                        From::Seed(_) => None,
-                    })
-                    .collect();
-                p.sort_unstable();
-                p.dedup();
-                p
-            })
-            .collect();
+        let producers: Vec<Vec<InstId>> = (0..self.insts.len() as InstId).map(|i| self.producers_of(i)).collect();
         let mut path: Vec<(InstId, usize)> = Vec::new();
         for &t in targets {
             if colour[t as usize] != 0 {
@@ -1476,7 +1470,7 @@ impl<'a> Planner<'a> {
     fn run(mut self) -> PlanOutcome {
         let mut targets: Vec<InstId> = Vec::new();
         for p in 0..self.plan.packages.len() as u32 {
-            targets.push(self.instance(p, self.final_stage, Reason::Target("every package is built at `final`")));
+            targets.push(self.instance(p, self.final_stage, || Reason::Target("every package is built at `final`")));
         }
         for verify in &self.plan.verifies {
             for package in &verify.item.packages {
@@ -1484,7 +1478,7 @@ impl<'a> Planner<'a> {
                 for stage in [&verify.item.left, &verify.item.right] {
                     match self.stage_of(&stage.text) {
                         Some(s) if s >= 1 && Some(s) != self.rebuild_stage => {
-                            targets.push(self.instance(p as u32, s, Reason::Target("a `verify` pair compares it")));
+                            targets.push(self.instance(p as u32, s, || Reason::Target("a `verify` pair compares it")));
                         }
                         _ => {}
                     }
@@ -1509,7 +1503,7 @@ impl<'a> Planner<'a> {
                 if !tainted.is_empty() {
                     self.rebuilt.extend(tainted.iter().copied());
                     for p in tainted {
-                        targets.push(self.instance(p, rebuild, Reason::Target("`rebuild-tainted` rebuilds tainted instances")));
+                        targets.push(self.instance(p, rebuild, || Reason::Target("`rebuild-tainted` rebuilds tainted instances")));
                     }
                     self.resolve_pending();
                     if self.break_cycles(rebuild) {
