@@ -43,7 +43,8 @@ fn generate(dir: &Path, n: usize, core: usize, per_file: usize) -> u64 {
                 .collect();
             deps.sort_unstable();
             deps.dedup();
-            edges += deps.len() as u64;
+            // Every entry of `build-depends` is an edge: the two tools and the packages.
+            edges += 2 + deps.len() as u64;
             let _ = write!(text, "package \"p{i}\" version=\"1.{}-{}\" {{\n    build-depends \"cc\" \"make\"", i % 7, i % 3);
             for d in &deps {
                 // In the core, needs on later packages are dropped at stage1 (as an
@@ -57,6 +58,7 @@ fn generate(dir: &Path, n: usize, core: usize, per_file: usize) -> u64 {
             // documentation, so a cycle of them would be one no stage can break.
             if i < core && i % 3 == 0 && i > 0 {
                 let _ = writeln!(text, "    build-depends \"p{}-doc\" when=\"<!nodoc>\"", i / 2);
+                edges += 1;
             }
             let _ = writeln!(
                 text,
@@ -72,7 +74,10 @@ fn generate(dir: &Path, n: usize, core: usize, per_file: usize) -> u64 {
 
 fn main() {
     let n: usize = std::env::var("PLANC_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
-    let dir = std::env::temp_dir().join(format!("planc-bench-plan-{}", std::process::id()));
+    // PLANC_BENCH_DIR keeps the generated plan there (for profiling); by default it is a
+    // temporary directory, removed at the end.
+    let keep = std::env::var_os("PLANC_BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("planc-bench-plan-{}", std::process::id())));
     let edges = generate(&dir, n, n / 6, 100);
     println!("plan: {n} packages, {edges} build-dependency edges, a core of {} packages", n / 6);
 
@@ -108,7 +113,9 @@ fn main() {
     session.set_text(&name, &text);
     let _ = session.plan();
     println!("re-plan after editing one package's dependencies: {:.2} s (planning is whole-plan today)", start.elapsed().as_secs_f64());
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// The allocator of the `planc` binary, so that in-process figures are the binary's.
