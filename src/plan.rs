@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use compiler::dag::{Producer, StagedDag};
-use compiler::{PlanOutcome, Reason};
+use compiler::{PlanOutcome, PlanStats, Reason, SuggestedBreak};
 
 use crate::check::{self, report};
 use crate::{exit, DiagnosticFormat, PlanArgs};
@@ -50,9 +50,9 @@ pub struct ExplainArgs {
 /// Opens and plans; prints diagnostics; returns the session and outcome, or the exit code.
 pub fn planned(plan: &PlanArgs) -> Result<(check::CliSession, std::sync::Arc<PlanOutcome>), ExitCode> {
     let session = check::open(plan)?;
-    let diagnostics = session.diagnostics();
+    let (diagnostics, outcome) = session.planned();
     let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);
-    match session.plan() {
+    match outcome {
         Some(outcome) if errors == 0 => Ok((session, outcome)),
         Some(outcome) => Err(write_suggestions_hint(&outcome)),
         None => Err(ExitCode::from(exit::ERRORS)),
@@ -74,9 +74,9 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let diagnostics = session.diagnostics();
+    let (diagnostics, outcome) = session.planned();
     let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);
-    let Some(outcome) = session.plan() else { return ExitCode::from(exit::ERRORS) };
+    let Some(outcome) = outcome else { return ExitCode::from(exit::ERRORS) };
     if let Some(path) = &args.suggest_breaks {
         let text = compiler::suggested_overlay(&outcome.suggestions);
         if let Err(e) = std::fs::write(path, text) {
@@ -86,6 +86,15 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
         eprintln!("wrote {} suggested breaks to {}", outcome.suggestions.len(), path.display());
     }
     if errors > 0 {
+        if let (PlanFormat::Stats, Some(with_breaks)) = (&args.format, &outcome.stats_with_breaks) {
+            // The archive report stays available while cycles wait for their breaks.
+            let text = format!(
+                "(the plan has errors; figures with the {} suggested breaks applied)\n{}",
+                outcome.suggestions.len(),
+                stats(with_breaks, &outcome.suggestions, &importer_report(&args.plan))
+            );
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
         if let Some(path) = &args.suggest_breaks {
             if !outcome.suggestions.is_empty() {
                 eprintln!("add them with `--overlay {}`", path.display());
@@ -111,7 +120,7 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
         PlanFormat::Human => human(dag, &outcome, &keep),
         PlanFormat::Json => serde_json::to_string_pretty(dag).unwrap_or_default() + "\n",
         PlanFormat::Dot => dot(dag, &keep),
-        PlanFormat::Stats => stats(&outcome),
+        PlanFormat::Stats => stats(&outcome.stats, &outcome.suggestions, &importer_report(&args.plan)),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitCode::SUCCESS
@@ -229,25 +238,46 @@ fn dot(dag: &StagedDag, keep: &[bool]) -> String {
     out
 }
 
-fn stats(outcome: &PlanOutcome) -> String {
-    let s = &outcome.stats;
+/// The sources `planc import` left out as unsatisfiable, when the plan is an import's
+/// (it lists them in `unsatisfiable.txt` beside `plan.kdl`, one a line).
+fn importer_report(plan: &PlanArgs) -> Option<(PathBuf, usize)> {
+    let root = compiler::root_file_path(&plan.path);
+    let path = root.parent()?.join("unsatisfiable.txt");
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some((path, text.lines().filter(|l| !l.trim().is_empty()).count()))
+}
+
+fn stats(s: &PlanStats, suggestions: &[SuggestedBreak], unsatisfiable: &Option<(PathBuf, usize)>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "packages: {}", s.packages);
+    let _ = writeln!(out, "outputs: {} (seeds provide {})", s.outputs, check::plural(s.seeded, "name"));
     let _ = writeln!(out, "instances: {}", s.instances);
     for (stage, n) in &s.per_stage {
         let _ = writeln!(out, "  {stage}: {n}");
     }
+    let _ = writeln!(
+        out,
+        "built from the seed without meeting a cycle: {} (directly from the seed: {})",
+        s.from_seed, s.from_seed_direct
+    );
     for (stage, sizes) in &s.scc_sizes {
         let shown: Vec<String> = sizes.iter().take(10).map(|n| n.to_string()).collect();
         let more = if sizes.len() > 10 { format!(" (+{} more)", sizes.len() - 10) } else { String::new() };
         let _ = writeln!(out, "cycles at {stage}: {} components, sizes {}{more}", sizes.len(), shown.join(" "));
     }
-    let _ = writeln!(out, "redirected edges: {}", s.redirects);
-    let _ = writeln!(out, "suggested breaks: {}", outcome.suggestions.len());
+    let _ = writeln!(out, "redirected edges: {} (to {})", s.redirects, check::plural(s.redirect_targets, "earlier instance"));
+    let by: Vec<String> = s.reduced_by.iter().map(|(what, n)| format!("{what} {n}")).collect();
+    let by = if by.is_empty() { String::new() } else { format!(" (by {})", by.join(", ")) };
+    let _ = writeln!(out, "reduced builds: {}{by}", s.reduced);
+    let packages: std::collections::BTreeSet<&str> = suggestions.iter().map(|b| b.package.as_str()).collect();
+    let _ = writeln!(out, "suggested breaks: {} in {}", suggestions.len(), check::plural(packages.len(), "package"));
     let _ = writeln!(out, "tainted: {}", s.tainted);
     let _ = writeln!(out, "rebuilt: {}", s.rebuilt);
     let _ = writeln!(out, "layers: {}", s.layers);
     let _ = writeln!(out, "cycle breaking exact: {}", s.exact);
+    if let Some((path, n)) = unsatisfiable {
+        let _ = writeln!(out, "unsatisfiable sources (not planned): {n}, listed in {}", path.display());
+    }
     out
 }
 

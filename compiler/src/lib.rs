@@ -26,6 +26,7 @@ mod restriction;
 mod session;
 mod stdlib;
 mod suggest;
+pub mod timing;
 pub mod fas;
 pub mod debian;
 pub mod syntax;

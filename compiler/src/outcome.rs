@@ -19,6 +19,9 @@ pub struct PlanOutcome {
     pub level_graphs: Vec<LevelGraph>,
     pub suggestions: Vec<SuggestedBreak>,
     pub stats: PlanStats,
+    /// When cycles are left to suggested breaks: the figures of the plan with every
+    /// suggested break applied, if it then plans (what `--format stats` reports).
+    pub stats_with_breaks: Option<PlanStats>,
 }
 
 /// The instances of one stage and the edges between them, with those removed to break
@@ -123,4 +126,20 @@ pub struct PlanStats {
     pub layers: usize,
     /// Whether every cycle-breaking problem was solved exactly.
     pub exact: bool,
+    /// Outputs the packages declare, and names the seeds provide.
+    pub outputs: usize,
+    pub seeded: usize,
+    /// `final` instances built from the seed without meeting a cycle: in all (every
+    /// input a seed's or such an instance's; botch's build fixpoint), and directly
+    /// (every input a seed's).
+    pub from_seed: usize,
+    pub from_seed_direct: usize,
+    /// Instances built reduced (below `final`, with other dependencies or outputs), and
+    /// what reduces them: each profile, and `stage block` (a replaced or trimmed
+    /// dependency list, or outputs of its own). One build can count under several.
+    pub reduced: usize,
+    pub reduced_by: Vec<(String, usize)>,
+    /// Instances that redirects point to: the builds that break cycles (what botch's
+    /// feedback vertex set counts).
+    pub redirect_targets: usize,
 }

@@ -61,7 +61,7 @@ type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 /// errors.
 #[salsa::tracked]
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
-    let plan = merged_plan(db, root);
+    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
     let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
     let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).run();
     if first.suggestions.is_empty() {
@@ -75,6 +75,7 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     let mut all: Vec<SuggestedBreak> = Vec::new();
     let mut seen: HashSet<(String, String, String)> = HashSet::default();
     let mut round = first.suggestions.clone();
+    let mut stats_with_breaks = None;
     for _ in 0..MAX_SUGGESTION_ROUNDS {
         let before = drops.len();
         for s in round {
@@ -88,12 +89,23 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
         if drops.len() == before {
             break;
         }
-        round = Planner::new(plan, profiles.clone(), drops.clone()).run().suggestions;
-        if round.is_empty() {
+        let next = Planner::new(plan, profiles.clone(), drops.clone()).run();
+        if next.suggestions.is_empty() {
+            stats_with_breaks = next.dag.is_some().then_some(next.stats);
             break;
         }
+        round = next.suggestions;
     }
-    Arc::new(PlanOutcome { suggestions: all, ..first })
+    Arc::new(PlanOutcome { suggestions: all, stats_with_breaks, ..first })
+}
+
+/// Planning's diagnostics alone, for `planc check` and editors: the same as
+/// [`plan_outcome`]'s, without building the DAG or the suggested-breaks fixpoint.
+#[salsa::tracked]
+pub fn plan_check(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
+    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
+    let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
+    Arc::new(Planner::new(plan, profiles, ExtraDrops::default()).check())
 }
 
 /// A cyclic component's report: the cycle shown (edges), and its suggested drops (index
@@ -179,6 +191,8 @@ struct Inst<'a> {
     /// Redirects applied to this consumer: (package, stage it resolved to, new stage).
     overrides: Vec<(u32, Stage, Stage)>,
     tainted: bool,
+    /// On a cycle among the instances of its stage, before cycles were broken.
+    cyclic: bool,
 }
 
 /// Who declares an output.
@@ -267,6 +281,10 @@ fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
 
 impl<'a> Planner<'a> {
     fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
+        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops))
+    }
+
+    fn index(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
         let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
         stage_names.extend(plan.stages.iter().cloned());
         stage_names.push("final".into());
@@ -463,6 +481,7 @@ impl<'a> Planner<'a> {
             reason,
             overrides: Vec::new(),
             tainted: false,
+            cyclic: false,
         });
         self.index.insert((pkg, stage), id);
         self.pending.push(id);
@@ -498,6 +517,47 @@ impl<'a> Planner<'a> {
             }
         }
         out
+    }
+
+    /// Whether suggested breaks being tried drop dependencies of P@s.
+    fn tries_drops(&self, pkg: u32, stage: Stage) -> bool {
+        self.extra_drops.range((pkg, stage, Box::<str>::from(""))..).next().is_some_and(|d| (d.0, d.1) == (pkg, stage))
+    }
+
+    /// Whether P has a stage block at `stage`, counting the one that suggested breaks
+    /// being tried would write (so that the plan with the written overlay is the same).
+    fn has_block(&self, pkg: u32, stage: Stage) -> bool {
+        self.block(pkg, stage).is_some() || self.tries_drops(pkg, stage)
+    }
+
+    /// What makes P@s a reduced build: whether its stage block (or a suggested break being
+    /// tried) changes its dependencies or outputs, and each active profile without which they would differ. Final and
+    /// rebuild instances are full builds.
+    fn reductions(&self, pkg: u32, stage: Stage) -> (bool, Vec<Box<str>>) {
+        if stage >= self.final_stage {
+            return (false, Vec::new());
+        }
+        let block = self.block(pkg, stage).is_some_and(|b| b.deps.is_some() || !b.drop.is_empty() || !b.outputs.is_empty())
+            || self.tries_drops(pkg, stage);
+        let profiles = self.profiles(pkg, stage);
+        let shape = |active: &[Box<str>]| {
+            let mut kept = Vec::new();
+            let deps: Vec<(*const Dep, std::ops::Range<usize>)> =
+                self.active_deps(pkg, stage, active, &mut kept).into_iter().map(|(d, r)| (d as *const Dep, r)).collect();
+            let outputs: Vec<bool> =
+                self.pkg(pkg).outputs.iter().map(|o| o.when.eval(|p| active.iter().any(|a| &**a == p))).collect();
+            (deps, kept, outputs)
+        };
+        let full = shape(&profiles);
+        let by = profiles
+            .iter()
+            .filter(|p| {
+                let without: Vec<Box<str>> = profiles.iter().filter(|q| q != p).cloned().collect();
+                shape(&without) != full
+            })
+            .cloned()
+            .collect();
+        (block, by)
     }
 
     /// The version a producer offers for a name.
@@ -1145,10 +1205,13 @@ impl<'a> Planner<'a> {
 
     /// Breaks the cycles among instances of one stage; returns false when some remain.
     fn break_cycles(&mut self, stage: Stage) -> bool {
-        let (nodes, edges) = self.level_edges(stage);
-        let (nodes, edges, sccs) = self.cyclic_part(nodes, edges);
+        let (nodes, edges) = crate::timing::pass("plan: level edges", || self.level_edges(stage));
+        let (nodes, edges, sccs) = crate::timing::pass("plan: components", || self.cyclic_part(nodes, edges));
         if edges.is_empty() {
             return true;
+        }
+        for &n in &nodes {
+            self.insts[n as usize].cyclic = true;
         }
         let pos = self.positions(&nodes);
         let mut g = ArcGraph::new(nodes.len());
@@ -1157,7 +1220,7 @@ impl<'a> Planner<'a> {
             let target = self.redirect_target(self.insts[y as usize].pkg, stage, &edge.names);
             let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
-                    let reduced = self.block(self.insts[y as usize].pkg, t).is_some();
+                    let reduced = self.has_block(self.insts[y as usize].pkg, t);
                     Some(1000 + u32::from(!reduced))
                 }
                 _ => None,
@@ -1166,7 +1229,7 @@ impl<'a> Planner<'a> {
             edge_info.push((x, y, target));
         }
         self.scc_sizes.push((self.stage_name(stage).to_string(), sccs));
-        match fas::min_feedback_arc_set(&g, &FasConfig::default()) {
+        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set(&g, &FasConfig::default())) {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
                 let mut by_consumer: BTreeMap<InstId, Vec<(u32, Stage, Stage, InstId)>> = BTreeMap::new();
@@ -1196,7 +1259,7 @@ impl<'a> Planner<'a> {
                     inst.resolved = false;
                     self.pending.push(x);
                 }
-                self.resolve_pending();
+                crate::timing::pass("plan: resolve redirected", || self.resolve_pending());
                 true
             }
             FasResult::Unbreakable { .. } => {
@@ -1467,7 +1530,37 @@ impl<'a> Planner<'a> {
         Vec::new()
     }
 
+    /// Plans and builds the DAG.
     fn run(mut self) -> PlanOutcome {
+        let (order, targets) = self.solve();
+        let stats_base = self.stats_base();
+        match order {
+            Some(order) if self.diagnostics.is_empty() => crate::timing::pass("plan: emit", || self.emit(order, stats_base)),
+            _ => self.failed(&targets, stats_base),
+        }
+    }
+
+    /// Plans for the diagnostics alone, as `planc check` wants them: everything but
+    /// building the DAG's actions (images are still resolved for their errors).
+    fn check(mut self) -> Vec<Diagnostic> {
+        let (order, targets) = self.solve();
+        match order {
+            Some(order) if self.diagnostics.is_empty() => {
+                let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
+                self.images(&order, &action_of);
+                self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                self.diagnostics
+            }
+            _ => {
+                let stats = self.stats_base();
+                self.failed(&targets, stats).diagnostics
+            }
+        }
+    }
+
+    /// Instances, resolution, cycle breaking, taint and rebuilds: the order of the
+    /// instances to build when every cycle could be broken, and the targets.
+    fn solve(&mut self) -> (Option<Vec<InstId>>, Vec<InstId>) {
         let mut targets: Vec<InstId> = Vec::new();
         for p in 0..self.plan.packages.len() as u32 {
             targets.push(self.instance(p, self.final_stage, || Reason::Target("every package is built at `final`")));
@@ -1485,12 +1578,15 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        self.resolve_pending();
-        let mut ok = true;
-        for stage in (1..=self.final_stage).rev() {
-            ok &= self.break_cycles(stage);
-        }
-        let mut order = if ok { self.topo_order(&targets) } else { None };
+        crate::timing::pass("plan: resolve", || self.resolve_pending());
+        let ok = crate::timing::pass("plan: break cycles", || {
+            let mut ok = true;
+            for stage in (1..=self.final_stage).rev() {
+                ok &= self.break_cycles(stage);
+            }
+            ok
+        });
+        let mut order = if ok { crate::timing::pass("plan: order", || self.topo_order(&targets)) } else { None };
         if let Some(o) = &order {
             let o = o.clone();
             self.compute_taint(&o);
@@ -1535,42 +1631,45 @@ impl<'a> Planner<'a> {
             }
         }
         self.diagnostics.extend(verify_errors);
-        let stats_base = PlanStats {
+        (order, targets)
+    }
+
+    fn stats_base(&mut self) -> PlanStats {
+        PlanStats {
             packages: self.plan.packages.len(),
             scc_sizes: std::mem::take(&mut self.scc_sizes),
             exact: self.exact,
             ..PlanStats::default()
-        };
-        match order {
-            Some(order) if self.diagnostics.is_empty() => self.emit(order, stats_base),
-            _ => {
-                if self.diagnostics.is_empty() && self.suggestions.is_empty() {
-                    // Cycle breaking either succeeds or reports; this names what is left
-                    // if it ever does neither.
-                    let mut chain = vec!["(internal: a cycle survived cycle breaking)".to_string()];
-                    chain.extend(self.remaining_cycle(&targets));
-                    self.diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![], stage: String::new() },
-                        &FileName::from(""),
-                        Span::empty(0),
-                    ));
-                }
-                self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                self.diagnostics.dedup();
-                PlanOutcome {
-                    dag: None,
-                    diagnostics: self.diagnostics,
-                    reasons: Vec::new(),
-                    redirect_edges: Vec::new(),
-                    level_graphs: Vec::new(),
-                    suggestions: self.suggestions,
-                    stats: stats_base,
-                }
-            }
         }
     }
 
-    /// Builds the DAG from a topological order of the instances.
+    /// The outcome of a plan that has errors (or cycles left for suggested breaks).
+    fn failed(mut self, targets: &[InstId], stats_base: PlanStats) -> PlanOutcome {
+        if self.diagnostics.is_empty() && self.suggestions.is_empty() {
+            // Cycle breaking either succeeds or reports; this names what is left
+            // if it ever does neither.
+            let mut chain = vec!["(internal: a cycle survived cycle breaking)".to_string()];
+            chain.extend(self.remaining_cycle(targets));
+            self.diagnostics.push(Diagnostic::new(
+                DiagnosticKind::UnbreakableCycle { chain, suggestion: vec![], stage: String::new() },
+                &FileName::from(""),
+                Span::empty(0),
+            ));
+        }
+        self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics.dedup();
+        PlanOutcome {
+            dag: None,
+            diagnostics: self.diagnostics,
+            reasons: Vec::new(),
+            redirect_edges: Vec::new(),
+            level_graphs: Vec::new(),
+            suggestions: self.suggestions,
+            stats: stats_base,
+            stats_with_breaks: None,
+        }
+    }
+
     /// Every shared name's position in the sorted order of all of them, and the seeds'
     /// positions in the sorted order of their names.
     fn name_ranks(&self) -> NameRanks {
@@ -1652,6 +1751,7 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Builds the DAG from a topological order of the instances.
     fn emit(mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
         let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
         // Actions are independent of one another: half of them are built on a second
@@ -1675,7 +1775,32 @@ impl<'a> Planner<'a> {
         };
         let mut per_stage = vec![0usize; self.stage_names.len()];
         let mut depth = vec![0usize; order.len()];
+        // Botch's build fixpoint: what builds from the seed without meeting a cycle.
+        let mut from_seed = vec![false; order.len()];
+        let mut reduced_by: BTreeMap<String, usize> = BTreeMap::new();
         for (a, action) in actions.iter().enumerate() {
+            let inst = &self.insts[order[a] as usize];
+            if inst.stage == self.final_stage && !inst.cyclic {
+                let mut direct = true;
+                from_seed[a] = action.inputs.iter().all(|x| match x.from {
+                    dag::Producer::Action { action, .. } => {
+                        direct = false;
+                        from_seed[action]
+                    }
+                    dag::Producer::Seed { .. } => true,
+                });
+                stats.from_seed_direct += usize::from(from_seed[a] && direct);
+            }
+            let (block, profiles) = self.reductions(inst.pkg, inst.stage);
+            if block || !profiles.is_empty() {
+                stats.reduced += 1;
+                if block {
+                    *reduced_by.entry("stage block".into()).or_default() += 1;
+                }
+                for p in profiles {
+                    *reduced_by.entry(p.into()).or_default() += 1;
+                }
+            }
             per_stage[self.insts[order[a] as usize].stage as usize] += 1;
             depth[a] = action
                 .inputs
@@ -1696,6 +1821,8 @@ impl<'a> Planner<'a> {
                 redirect_edges.push(self.redirect_edges[k]);
             }
         }
+        let targets: HashSet<InstId> = self.redirects.iter().map(|r| r.3).filter(|t| action_of.contains_key(t)).collect();
+        stats.redirect_targets = targets.len();
         let images = self.images(&order, &action_of);
         let verify = self.verify_pairs(&action_of);
         stats.instances = order.len();
@@ -1705,6 +1832,10 @@ impl<'a> Planner<'a> {
         stats.tainted = order.iter().filter(|&&i| self.insts[i as usize].tainted).count();
         stats.rebuilt = self.rebuilt.len();
         stats.layers = depth.iter().max().map_or(0, |d| d + 1);
+        stats.from_seed = from_seed.iter().filter(|&&f| f).count();
+        stats.reduced_by = reduced_by.into_iter().collect();
+        stats.outputs = self.plan.packages.iter().map(|p| p.outputs.len()).sum();
+        stats.seeded = self.plan.seeds.iter().map(|s| s.provides.len()).sum();
         let dag = StagedDag {
             format_version: dag::FORMAT_VERSION,
             plan: self.plan.name.to_string(),
@@ -1736,6 +1867,7 @@ impl<'a> Planner<'a> {
             level_graphs: std::mem::take(&mut self.level_graphs),
             suggestions: self.suggestions,
             stats,
+            stats_with_breaks: None,
         }
     }
 

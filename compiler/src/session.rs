@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, FileName};
 use crate::front::lower_file;
 use crate::index::name_index;
 use crate::outcome::PlanOutcome;
-use crate::planner::plan_outcome;
+use crate::planner::{plan_check, plan_outcome};
 use crate::ir::{PlanRoot, SourceFile, Workspace};
 use crate::plan_files::{normalize, plan_files};
 use crate::stdlib;
@@ -85,6 +85,16 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The front end's diagnostics followed by planning's.
+fn with_planning(front: &Arc<Vec<Diagnostic>>, planning: &[Diagnostic]) -> Arc<Vec<Diagnostic>> {
+    if planning.is_empty() {
+        return front.clone();
+    }
+    let mut all = (**front).clone();
+    all.extend(planning.iter().cloned());
+    Arc::new(all)
+}
+
 impl Session {
     /// Opens the plan at `path` (a file, or a directory holding `plan.kdl`) and loads
     /// everything it imports.
@@ -113,8 +123,10 @@ impl Session {
         let workspace = Workspace::new(&db, Arc::new(files), Arc::default());
         let root = PlanRoot::new(&db, workspace, root_file, overlays, config.profiles.clone());
         let mut session = Session { db, workspace, root, threads: config.threads.max(1) };
-        session.prefetch(&session.plan_files_now());
-        session.load_imports();
+        crate::timing::pass("load and parse", || {
+            session.prefetch(&session.plan_files_now());
+            session.load_imports();
+        });
         Ok(session)
     }
 
@@ -223,16 +235,24 @@ impl Session {
     }
 
     /// Every diagnostic: the front end's, and planning's when the front end found no
-    /// errors (planning a plan with unresolved names would only repeat them).
+    /// errors (planning a plan with unresolved names would only repeat them). Planning
+    /// here stops short of building the DAG; [`Session::planned`] builds it.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        let front = crate::timing::pass("check: front end", || plan_diagnostics(&self.db, self.root));
+        if front.iter().any(Diagnostic::is_error) {
+            return front.clone();
+        }
+        let planning = crate::timing::pass("check: planning", || plan_check(&self.db, self.root));
+        with_planning(front, &planning[..])
+    }
+
+    /// Every diagnostic, as [`Session::diagnostics`], and the planned campaign (`None`
+    /// when the front end found errors), from one planning run.
+    pub fn planned(&self) -> (Arc<Vec<Diagnostic>>, Option<Arc<PlanOutcome>>) {
         let front = plan_diagnostics(&self.db, self.root);
         match self.plan() {
-            Some(outcome) if !outcome.diagnostics.is_empty() => {
-                let mut all = (**front).clone();
-                all.extend(outcome.diagnostics.iter().cloned());
-                Arc::new(all)
-            }
-            _ => front.clone(),
+            Some(outcome) => (with_planning(front, &outcome.diagnostics), Some(outcome)),
+            None => (front.clone(), None),
         }
     }
 

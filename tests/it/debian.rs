@@ -72,19 +72,32 @@ fn bullseye_imports_plans_and_plans_acyclic_with_its_suggested_breaks() {
         assert!(cycle.len() >= 3, "redirect {:?} breaks no cycle", dag.redirects[k]);
     }
 
+    // The figures reported with the breaks applied (`--format stats` on the plan without
+    // the overlay) are those of the plan with the overlay.
+    assert_eq!(first.stats_with_breaks.as_ref(), Some(&outcome.stats));
+
     // Deterministic: a fresh session gives the same DAG byte for byte.
     let again = plan(dir.path(), std::slice::from_ref(&overlay));
     assert_eq!(serde_json::to_string(&outcome.dag).ok(), serde_json::to_string(&again.dag).ok());
 
     let s = &outcome.stats;
+    let suggested_sources: std::collections::BTreeSet<&str> = first.suggestions.iter().map(|b| b.package.as_str()).collect();
     let stats = format!(
-        "suggested breaks without overlay: {}\npackages: {}\ninstances: {}\nper stage: {:?}\nlargest cycles: {:?}\nredirects: {}\ntainted: {}\nrebuilt: {}\nlayers: {}",
+        "suggested breaks without overlay: {} in {} sources\npackages: {}\noutputs: {} (seeded names {})\ninstances: {}\nper stage: {:?}\nfrom the seed without a cycle: {} (directly {})\nlargest cycles: {:?}\nredirects: {} to {} instances\nreduced builds: {} {:?}\ntainted: {}\nrebuilt: {}\nlayers: {}",
         first.suggestions.len(),
+        suggested_sources.len(),
         s.packages,
+        s.outputs,
+        s.seeded,
         s.instances,
         s.per_stage,
+        s.from_seed,
+        s.from_seed_direct,
         s.scc_sizes.iter().map(|(st, sizes)| (st.clone(), sizes.iter().take(5).copied().collect::<Vec<_>>())).collect::<Vec<_>>(),
         s.redirects,
+        s.redirect_targets,
+        s.reduced,
+        s.reduced_by,
         s.tainted,
         s.rebuilt,
         s.layers,

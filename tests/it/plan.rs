@@ -69,6 +69,28 @@ fn unbreakable_cycle_and_its_suggested_overlay() {
     assert_eq!(checked.code, Some(0), "{}", checked.stderr);
 }
 
+/// `--format stats`: the archive report. While cycles wait for suggested breaks it gives
+/// the figures with them applied (and exits 1); they are the figures of the plan with
+/// the written overlay.
+#[test]
+fn stats_report_with_and_without_the_suggested_overlay() {
+    let dir = scratch_dir("plan-stats");
+    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let failed = run(planc(&dir).args(["plan", "plan.kdl", "--format", "stats", "--suggest-breaks", "breaks.kdl"]));
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+    let planned = run(planc(&dir).args(["plan", "plan.kdl", "--format", "stats", "--overlay", "breaks.kdl"]));
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+    let (header, figures) = failed.stdout.split_once('\n').expect("a header line");
+    assert!(header.starts_with("(the plan has errors; figures with the "), "{header}");
+    let without_breaks_line = |text: &str| text.lines().filter(|l| !l.starts_with("suggested breaks:")).collect::<Vec<_>>().join("\n");
+    assert_eq!(without_breaks_line(figures), without_breaks_line(&planned.stdout));
+    let debian = run(planc(&folder()).args(["plan", "--format", "stats", "0003_debian_cycle.kdl"]));
+    snapshot_settings(&folder()).bind(|| {
+        insta::assert_snapshot!("0004_unbreakable_cycle.stats", figures);
+        insta::assert_snapshot!("0003_debian_cycle.stats", shown(&debian));
+    });
+}
+
 /// A cycle at `final` through outputs no earlier stage produces: the error shows each
 /// need that keeps it, at its place, rather than edges a redirect could take.
 #[test]

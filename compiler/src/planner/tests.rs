@@ -43,6 +43,9 @@ fn plan_files(files: &[(&str, &str)], overlays: &[&str]) -> PlanOutcome {
     };
     let session = Session::open(&dir.0, &config).unwrap();
     let front: Vec<String> = session.diagnostics().iter().filter(|d| d.is_error()).map(|d| d.message()).collect();
+    // `planc check` plans without building the DAG: it must report exactly what planning
+    // with the DAG reports.
+    assert_eq!(*session.diagnostics(), *session.planned().0, "check and plan disagree");
     match session.plan() {
         Some(outcome) => (*outcome).clone(),
         None => panic!("front-end errors: {front:?}"),
@@ -171,6 +174,53 @@ package "x" {
     assert!(x1.outputs.iter().all(|o| o.name != "x-doc"));
     assert_eq!(x1.profiles, ["nodoc", "stage1"]);
     assert_eq!(dag.redirects.len(), 1);
+}
+
+#[test]
+fn stats_count_seed_builds_reduced_builds_and_redirect_targets() {
+    // a and b build from the seed (b through a); x and doctool form a cycle that
+    // x@stage1 (reduced by `nodoc`) breaks; y needs x, so it meets the cycle.
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1"; stage "stage1" { profiles "nodoc" } }
+seed "base" { from-host "cc" }
+package "a" { build-depends "cc" }
+package "b" { build-depends "a" }
+package "doctool" { build-depends "libx" "cc" }
+package "x" {
+    build-depends "cc"
+    build-depends "doctool" when="<!nodoc>"
+    output "libx"
+}
+package "y" { build-depends "libx" }
+"#,
+    );
+    assert!(outcome.dag.is_some(), "{:?}", outcome.diagnostics);
+    let s = &outcome.stats;
+    assert_eq!((s.from_seed, s.from_seed_direct), (2, 1));
+    assert_eq!(s.reduced, 1);
+    assert_eq!(s.reduced_by, [("nodoc".to_string(), 1)]);
+    assert_eq!(s.redirect_targets, 1);
+    assert_eq!((s.outputs, s.seeded), (5, 1));
+    assert!(outcome.stats_with_breaks.is_none());
+}
+
+#[test]
+fn stats_with_suggested_breaks_are_those_of_the_overlay() {
+    let text = r#"
+plan "p" { stages "stage1" }
+seed "base" { from-host "cc" }
+package "a" { build-depends "b" "cc" }
+package "b" { build-depends "a" "cc" }
+"#;
+    let outcome = plan_text(text);
+    assert!(outcome.dag.is_none());
+    let with_breaks = outcome.stats_with_breaks.clone().expect("the suggested breaks make it plan");
+    let overlay = crate::overlay::suggested_overlay(&outcome.suggestions);
+    let fixed = plan_files(&[("plan.kdl", text), ("breaks.kdl", &overlay)], &["breaks.kdl"]);
+    assert!(fixed.dag.is_some());
+    assert_eq!(fixed.stats.reduced_by, [("stage block".to_string(), 1)]);
+    assert_eq!(fixed.stats, with_breaks);
 }
 
 #[test]
