@@ -129,16 +129,8 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
 /// Layer of every action: one more than its deepest producer.
 fn layers(dag: &StagedDag) -> Vec<usize> {
     let mut layer = vec![0usize; dag.actions.len()];
-    for (i, a) in dag.actions.iter().enumerate() {
-        layer[i] = a
-            .inputs
-            .iter()
-            .filter_map(|input| match input.from {
-                Producer::Action { action, .. } => Some(layer[action] + 1),
-                Producer::Seed { .. } => None,
-            })
-            .max()
-            .unwrap_or(0);
+    for i in 0..dag.actions.len() {
+        layer[i] = dag.producers_of(i).iter().map(|&p| layer[p] + 1).max().unwrap_or(0);
     }
     layer
 }
@@ -215,21 +207,8 @@ fn dot(dag: &StagedDag, keep: &[bool]) -> String {
         out.push_str("  }\n");
     }
     let redirected: std::collections::HashSet<(usize, usize)> = dag.redirects.iter().map(|r| (r.from, r.to)).collect();
-    for (i, a) in dag.actions.iter().enumerate() {
-        if !keep[i] {
-            continue;
-        }
-        let mut producers: Vec<usize> = a
-            .inputs
-            .iter()
-            .filter_map(|input| match input.from {
-                Producer::Action { action, .. } => Some(action),
-                Producer::Seed { .. } => None,
-            })
-            .collect();
-        producers.sort_unstable();
-        producers.dedup();
-        for p in producers {
+    for i in (0..dag.actions.len()).filter(|&i| keep[i]) {
+        for p in dag.producers_of(i) {
             let style = if redirected.contains(&(i, p)) { " [color=red, label=\"redirected\"]" } else { "" };
             let _ = writeln!(out, "  a{p} -> a{i}{style};");
         }
@@ -334,7 +313,7 @@ pub fn explanation(dag: &StagedDag, outcome: &PlanOutcome, index: usize) -> Stri
         }
     }
     let _ = writeln!(out, "what it takes:");
-    for input in &a.inputs {
+    for input in dag.inputs_of(index) {
         let from = match &input.from {
             Producer::Action { action, output } => format!("{} ({output})", dag.actions[*action].id),
             Producer::Seed { seed } => format!("seed {seed}"),

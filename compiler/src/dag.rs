@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on every change a consumer could notice.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedDag {
@@ -27,6 +27,10 @@ pub struct StagedDag {
     /// Profiles active in every instance (`--profile`), sorted.
     pub profiles: Vec<String>,
     pub seeds: Vec<Seed>,
+    /// Installation sets shared by several actions, each sorted like an action's inputs.
+    /// An archive's actions install the same closures over and over: listed once here,
+    /// they make its DAG ten times smaller.
+    pub input_sets: Vec<Vec<Input>>,
     /// In a topological order: every action's producers come before it.
     pub actions: Vec<Action>,
     pub verify: Vec<Verify>,
@@ -64,7 +68,11 @@ pub struct Action {
     /// Active build profiles: the stage's name (for non-final stages), the stage's own
     /// profiles and the global ones; sorted.
     pub profiles: Vec<String>,
+    /// Resolved build dependencies not in a shared set, sorted by name, then producer.
     pub inputs: Vec<Input>,
+    /// Indices into [`StagedDag::input_sets`]: the shared installation sets it also
+    /// takes. All its inputs are [`StagedDag::inputs_of`].
+    pub input_sets: Vec<usize>,
     pub outputs: Vec<Output>,
     pub source: Option<Source>,
     /// Shell commands, `${out}`, `${out.NAME}`, `${jobs}` and `${sysroot}` not yet expanded.
@@ -88,8 +96,9 @@ pub enum Source {
     Archive(Archive),
 }
 
-/// A resolved build dependency.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A resolved build dependency. Ordered by name, then producer (actions by index, then
+/// output; seeds last, by name).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Input {
     /// The name the dependency asked for (an output or a provided name). Shared: an
     /// archive's DAG holds millions of inputs naming a few thousand outputs.
@@ -97,13 +106,82 @@ pub struct Input {
     pub from: Producer,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Producer {
     /// `output` of `actions[action]`.
     Action { action: usize, output: Arc<str> },
     /// A seed, by name.
-    Seed { seed: String },
+    Seed { seed: Arc<str> },
+}
+
+impl StagedDag {
+    /// Checks every index the DAG holds: shared sets exist, producers are earlier
+    /// actions, and verify pairs, images and redirects name actions. A DAG read from a
+    /// file is checked before anything indexes with it.
+    pub fn check_references(&self) -> Result<(), String> {
+        let n = self.actions.len();
+        let action = |i: usize, what: &str| if i < n { Ok(()) } else { Err(format!("{what} names action #{i}; the DAG has {n}")) };
+        for (i, a) in self.actions.iter().enumerate() {
+            for &s in &a.input_sets {
+                if s >= self.input_sets.len() {
+                    return Err(format!("`{}` takes input set #{s}; the DAG has {}", a.id, self.input_sets.len()));
+                }
+            }
+            for input in a.inputs.iter().chain(a.input_sets.iter().flat_map(|&s| &self.input_sets[s])) {
+                if let Producer::Action { action: p, .. } = input.from
+                    && p >= i
+                {
+                    let producer = self.actions.get(p).map_or_else(|| format!("#{p}"), |x| format!("`{}`", x.id));
+                    return Err(format!("`{}` takes `{}` from {producer}, which does not come before it", a.id, input.name));
+                }
+            }
+        }
+        for v in &self.verify {
+            action(v.left, "a verify pair")?;
+            action(v.right, "a verify pair")?;
+        }
+        for image in &self.images {
+            for o in &image.outputs {
+                action(o.action, &format!("image `{}`", image.name))?;
+            }
+        }
+        for r in &self.redirects {
+            action(r.from, "a redirect")?;
+            action(r.to, "a redirect")?;
+        }
+        Ok(())
+    }
+
+    /// Every input of `actions[action]`: its own and its shared sets' members, sorted by
+    /// name, then producer, without duplicates.
+    pub fn inputs_of(&self, action: usize) -> Vec<&Input> {
+        let a = &self.actions[action];
+        if a.input_sets.is_empty() {
+            return a.inputs.iter().collect();
+        }
+        let mut all: Vec<&Input> = a.inputs.iter().chain(a.input_sets.iter().flat_map(|&s| &self.input_sets[s])).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The actions `actions[action]` takes outputs of, ascending, each once.
+    pub fn producers_of(&self, action: usize) -> Vec<usize> {
+        let a = &self.actions[action];
+        let mut out: Vec<usize> = a
+            .inputs
+            .iter()
+            .chain(a.input_sets.iter().flat_map(|&s| &self.input_sets[s]))
+            .filter_map(|i| match i.from {
+                Producer::Action { action, .. } => Some(action),
+                Producer::Seed { .. } => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

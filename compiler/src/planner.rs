@@ -164,6 +164,31 @@ impl NameRanks {
     }
 }
 
+/// What building the DAG's actions reads besides the planner.
+struct EmitContext {
+    ranks: NameRanks,
+    /// By instance: its action's index.
+    action_index: Vec<usize>,
+    /// By seed: its name, shared by every input it produces.
+    seed_names: Vec<Arc<str>>,
+    /// Installation sets listed once in the DAG, by the address of the shared closure.
+    shared: HashMap<usize, usize>,
+    set_sizes: Vec<usize>,
+}
+
+/// The actions that produce `inputs`, ascending, each once.
+fn producer_actions<'i>(inputs: impl Iterator<Item = &'i dag::Input>) -> Vec<usize> {
+    let mut out: Vec<usize> = inputs
+        .filter_map(|i| match i.from {
+            dag::Producer::Action { action, .. } => Some(action),
+            dag::Producer::Seed { .. } => None,
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// An input of an instance, from its own list or a shared installation set.
 #[derive(Clone, Copy)]
 struct InputView<'i> {
@@ -171,7 +196,6 @@ struct InputView<'i> {
     output: &'i Name,
     from: From,
     dep: u32,
-    closure: bool,
 }
 
 struct Inst<'a> {
@@ -806,25 +830,49 @@ impl<'a> Planner<'a> {
     }
 
     /// The instances an instance takes inputs from, ascending, each once.
-    fn producers_of(&self, id: InstId) -> Vec<InstId> {
-        let mut producers: Vec<InstId> = self
-            .each_input(id)
-            .filter_map(|input| match input.from {
-                From::Inst(j) => Some(j),
-                From::Seed(_) => None,
-            })
-            .collect();
-        producers.sort_unstable();
-        producers.dedup();
-        producers
+    /// Every instance's producers, sorted, each once. An installation set's producers are
+    /// found once however many instances share it (on an archive, two thirds of the ten
+    /// million members are seeds' names and most sets are shared).
+    fn all_producers(&self) -> Vec<Vec<InstId>> {
+        let mut by_set: HashMap<usize, Vec<InstId>> = HashMap::default();
+        let mut out = Vec::with_capacity(self.insts.len());
+        for inst in &self.insts {
+            let mut producers: Vec<InstId> = inst
+                .inputs
+                .iter()
+                .filter_map(|i| match i.from {
+                    From::Inst(j) => Some(j),
+                    From::Seed(_) => None,
+                })
+                .collect();
+            for (_, c) in &inst.closures {
+                let set = by_set.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+                    let mut v: Vec<InstId> = c
+                        .iter()
+                        .filter_map(|m| match m.2 {
+                            From::Inst(j) => Some(j),
+                            From::Seed(_) => None,
+                        })
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                });
+                producers.extend_from_slice(set);
+            }
+            producers.sort_unstable();
+            producers.dedup();
+            out.push(producers);
+        }
+        out
     }
 
     /// Every input of an instance: its own list, then its shared installation sets.
     fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView<'_>> + '_ {
         let inst = &self.insts[id as usize];
-        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep, closure: i.closure });
+        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep });
         let shared = inst.closures.iter().flat_map(|(dep, members)| {
-            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep, closure: true })
+            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep })
         });
         own.chain(shared)
     }
@@ -1116,15 +1164,29 @@ impl<'a> Planner<'a> {
         // (consumer, producer) order.
         let mut edges: LevelEdges = Vec::new();
         let mut found: Vec<(InstId, &Name, bool)> = Vec::new();
+        // Each shared installation set's members from instances of this stage, once.
+        let mut by_set: HashMap<usize, Vec<(InstId, &Name)>> = HashMap::default();
         for &x in &nodes {
             let inst = &self.insts[x as usize];
             found.clear();
-            for input in self.each_input(x) {
+            for input in &inst.inputs {
                 if let From::Inst(y) = input.from
                     && self.insts[y as usize].stage == stage
                 {
-                    found.push((y, input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()));
+                    found.push((y, &input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()));
                 }
+            }
+            for (_, c) in &inst.closures {
+                let members = by_set.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+                    c.iter()
+                        .filter_map(|(_, output, from)| match *from {
+                            From::Inst(y) if self.insts[y as usize].stage == stage => Some((y, output)),
+                            _ => None,
+                        })
+                        .collect()
+                });
+                // Installation-set members are never pinned.
+                found.extend(members.iter().map(|&(y, output)| (y, output, false)));
             }
             found.sort_by_key(|f| f.0);
             for &(y, output, pinned) in &found {
@@ -1443,17 +1505,14 @@ impl<'a> Planner<'a> {
     /// Every instance reachable from the targets, in a deterministic topological order
     /// (stage, then package name, among the ready ones); `None` if a cycle remains.
     fn topo_order(&self, targets: &[InstId]) -> Option<Vec<InstId>> {
+        let all = self.all_producers();
         let mut reachable = vec![false; self.insts.len()];
         let mut stack: Vec<InstId> = targets.to_vec();
         while let Some(i) = stack.pop() {
             if std::mem::replace(&mut reachable[i as usize], true) {
                 continue;
             }
-            for input in self.each_input(i) {
-                if let From::Inst(j) = input.from {
-                    stack.push(j);
-                }
-            }
+            stack.extend_from_slice(&all[i as usize]);
         }
         let mut indegree = vec![0u32; self.insts.len()];
         let mut users: Vec<Vec<InstId>> = vec![Vec::new(); self.insts.len()];
@@ -1461,9 +1520,8 @@ impl<'a> Planner<'a> {
             if !reachable[i] {
                 continue;
             }
-            let producers = self.producers_of(i as InstId);
-            indegree[i] = producers.len() as u32;
-            for j in producers {
+            indegree[i] = all[i].len() as u32;
+            for &j in &all[i] {
                 users[j as usize].push(i as InstId);
             }
         }
@@ -1493,7 +1551,7 @@ impl<'a> Planner<'a> {
     fn remaining_cycle(&self, targets: &[InstId]) -> Vec<String> {
         // Depth-first search with colours: 1 on the stack, 2 done.
         let mut colour = vec![0u8; self.insts.len()];
-        let producers: Vec<Vec<InstId>> = (0..self.insts.len() as InstId).map(|i| self.producers_of(i)).collect();
+        let producers = self.all_producers();
         let mut path: Vec<(InstId, usize)> = Vec::new();
         for &t in targets {
             if colour[t as usize] != 0 {
@@ -1685,8 +1743,59 @@ impl<'a> Planner<'a> {
         NameRanks { sorted, of, seeds: by_seed }
     }
 
-    /// The DAG action of instance `i`; `action_index` maps instances to actions.
-    fn action(&self, i: InstId, action_index: &[usize], ranks: &NameRanks) -> dag::Action {
+    /// Inputs as the DAG lists them: producers by action index, sorted by name, then
+    /// producer (compared through the names' ranks: an archive has millions of inputs,
+    /// and comparing integers is what makes sorting them cheap), without duplicates.
+    fn dag_inputs<'v>(&self, views: impl Iterator<Item = InputView<'v>>, e: &EmitContext) -> Vec<dag::Input> {
+        let mut keyed: Vec<((u32, usize, u32), InputView)> = views
+            .map(|input| {
+                let key = match input.from {
+                    From::Inst(j) => (e.ranks.of(input.name), e.action_index[j as usize], e.ranks.of(input.output)),
+                    From::Seed(s) => (e.ranks.of(input.name), usize::MAX, e.ranks.seeds[s as usize]),
+                };
+                (key, input)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|(key, _)| *key);
+        keyed.dedup_by_key(|(key, _)| *key);
+        keyed
+            .into_iter()
+            .map(|(key, input)| dag::Input {
+                name: input.name.clone(),
+                from: match input.from {
+                    From::Inst(_) => dag::Producer::Action { action: key.1, output: input.output.clone() },
+                    From::Seed(s) => dag::Producer::Seed { seed: e.seed_names[s as usize].clone() },
+                },
+            })
+            .collect()
+    }
+
+    /// The installation sets that go to the DAG's shared `input_sets`: those taken by two
+    /// actions or more (the others are listed in their one action's inputs), numbered
+    /// in order of first use.
+    fn shared_sets(&self, order: &[InstId]) -> (HashMap<usize, usize>, Vec<Closure>) {
+        let mut uses: HashMap<usize, u32> = HashMap::default();
+        for &i in order {
+            for (_, c) in &self.insts[i as usize].closures {
+                *uses.entry(Arc::as_ptr(c) as usize).or_default() += 1;
+            }
+        }
+        let mut index: HashMap<usize, usize> = HashMap::default();
+        let mut sets = Vec::new();
+        for &i in order {
+            for (_, c) in &self.insts[i as usize].closures {
+                let key = Arc::as_ptr(c) as usize;
+                if uses[&key] >= 2 && c.len() >= 2 && !index.contains_key(&key) {
+                    index.insert(key, sets.len());
+                    sets.push(c.clone());
+                }
+            }
+        }
+        (index, sets)
+    }
+
+    /// The DAG action of instance `i`.
+    fn action(&self, i: InstId, e: &EmitContext) -> dag::Action {
         let inst = &self.insts[i as usize];
         let def = self.pkg(inst.pkg);
         let non_final = inst.stage < self.final_stage;
@@ -1707,40 +1816,25 @@ impl<'a> Planner<'a> {
             .collect();
         outputs.sort_by(|x, y| x.name.cmp(&y.name));
         outputs.dedup_by(|x, y| x.name == y.name);
-        // Inputs are ordered by name, then producer (action, then output name; seeds, by
-        // name, last), compared through the names' ranks: an archive's actions have
-        // millions of inputs, and comparing integers is what makes sorting them cheap.
-        // Equal keys are duplicates, which go, so an unstable sort gives that order.
-        let mut keyed: Vec<((u32, usize, u32), InputView)> = self
-            .each_input(i)
-            .map(|input| {
-                let key = match input.from {
-                    From::Inst(j) => (ranks.of(input.name), action_index[j as usize], ranks.of(input.output)),
-                    From::Seed(s) => (ranks.of(input.name), usize::MAX, ranks.seeds[s as usize]),
-                };
-                (key, input)
-            })
-            .collect();
-        keyed.sort_unstable_by_key(|(key, _)| *key);
-        keyed.dedup_by_key(|(key, _)| *key);
-        let inputs: Vec<dag::Input> = keyed
-            .into_iter()
-            .map(|(key, input)| dag::Input {
-                name: input.name.clone(),
-                from: match input.from {
-                    From::Inst(_) => dag::Producer::Action { action: key.1, output: input.output.clone() },
-                    From::Seed(s) => dag::Producer::Seed { seed: self.plan.seeds[s as usize].name.to_string() },
-                },
-            })
-            .collect();
+        let shared = |c: &Closure| e.shared.get(&(Arc::as_ptr(c) as usize)).copied();
+        let mut input_sets: Vec<usize> = inst.closures.iter().filter_map(|(_, c)| shared(c)).collect();
+        input_sets.sort_unstable();
+        input_sets.dedup();
+        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep });
+        let unshared = inst.closures.iter().filter(|(_, c)| shared(c).is_none()).flat_map(|(dep, members)| {
+            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep })
+        });
+        let inputs = self.dag_inputs(own.chain(unshared), e);
+        let in_sets: usize = input_sets.iter().map(|&s| e.set_sizes[s]).sum();
         dag::Action {
             id: self.inst_name(i),
             package: def.name.to_string(),
             version: def.version.as_ref().map(|v| v.to_string()),
             stage: self.stage_name(inst.stage).to_string(),
             profiles: inst.profiles.iter().map(|p| p.to_string()).collect(),
-            cost_ms: 1000 + 20 * inputs.len() as u64,
+            cost_ms: 1000 + 20 * (inputs.len() + in_sets) as u64,
             inputs,
+            input_sets,
             outputs,
             source: def.source.clone(),
             build: def.build.clone(),
@@ -1760,8 +1854,20 @@ impl<'a> Planner<'a> {
         for (a, &i) in order.iter().enumerate() {
             action_index[i as usize] = a;
         }
-        let ranks = self.name_ranks();
-        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &action_index, &ranks)).collect() };
+        let (shared, set_closures) = self.shared_sets(&order);
+        let mut e = EmitContext {
+            ranks: self.name_ranks(),
+            action_index,
+            seed_names: self.plan.seeds.iter().map(|s| Arc::from(&*s.name)).collect(),
+            shared,
+            set_sizes: Vec::new(),
+        };
+        let input_sets: Vec<Vec<dag::Input>> = set_closures
+            .iter()
+            .map(|c| self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e))
+            .collect();
+        e.set_sizes = input_sets.iter().map(Vec::len).collect();
+        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &e)).collect() };
         let actions: Vec<dag::Action> = if order.len() >= PARALLEL_EMIT_MIN {
             let (first, second) = order.split_at(order.len() / 2);
             std::thread::scope(|scope| {
@@ -1773,6 +1879,8 @@ impl<'a> Planner<'a> {
         } else {
             build(&order)
         };
+        // The producers of each shared set, once.
+        let set_producers: Vec<Vec<usize>> = input_sets.iter().map(|set| producer_actions(set.iter())).collect();
         let mut per_stage = vec![0usize; self.stage_names.len()];
         let mut depth = vec![0usize; order.len()];
         // Botch's build fixpoint: what builds from the seed without meeting a cycle.
@@ -1780,16 +1888,12 @@ impl<'a> Planner<'a> {
         let mut reduced_by: BTreeMap<String, usize> = BTreeMap::new();
         for (a, action) in actions.iter().enumerate() {
             let inst = &self.insts[order[a] as usize];
+            let own = producer_actions(action.inputs.iter());
+            let producers = || own.iter().chain(action.input_sets.iter().flat_map(|&s| &set_producers[s]));
+            depth[a] = producers().map(|&p| depth[p] + 1).max().unwrap_or(0);
             if inst.stage == self.final_stage && !inst.cyclic {
-                let mut direct = true;
-                from_seed[a] = action.inputs.iter().all(|x| match x.from {
-                    dag::Producer::Action { action, .. } => {
-                        direct = false;
-                        from_seed[action]
-                    }
-                    dag::Producer::Seed { .. } => true,
-                });
-                stats.from_seed_direct += usize::from(from_seed[a] && direct);
+                from_seed[a] = producers().all(|&p| from_seed[p]);
+                stats.from_seed_direct += usize::from(producers().next().is_none());
             }
             let (block, profiles) = self.reductions(inst.pkg, inst.stage);
             if block || !profiles.is_empty() {
@@ -1802,15 +1906,6 @@ impl<'a> Planner<'a> {
                 }
             }
             per_stage[self.insts[order[a] as usize].stage as usize] += 1;
-            depth[a] = action
-                .inputs
-                .iter()
-                .filter_map(|x| match x.from {
-                    dag::Producer::Action { action, .. } => Some(depth[action] + 1),
-                    _ => None,
-                })
-                .max()
-                .unwrap_or(0);
         }
         let reasons: Vec<Reason> = order.iter().map(|&i| self.insts[i as usize].reason.clone()).collect();
         let mut redirects = Vec::new();
@@ -1852,6 +1947,7 @@ impl<'a> Planner<'a> {
                     provides: s.provides.iter().map(|(n, _)| n.to_string()).collect(),
                 })
                 .collect(),
+            input_sets,
             actions,
             verify,
             images,

@@ -238,7 +238,7 @@ impl ActionExecutor<'_> {
     pub fn consumed(&self, action: usize, results: &crate::agent::Results) -> Result<Vec<(usize, OutputDigest)>, String> {
         let a = &self.dag.actions[action];
         let mut out = Vec::new();
-        for input in &a.inputs {
+        for input in self.dag.inputs_of(action) {
             if let Producer::Action { action: p, output } = &input.from {
                 let digest = results[*p]
                     .as_ref()

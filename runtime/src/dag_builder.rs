@@ -24,6 +24,7 @@ impl DagBuilder {
                 stages: vec!["stage0".into(), "stage1".into(), "final".into()],
                 profiles: vec![],
                 seeds: vec![],
+                input_sets: vec![],
                 actions: vec![],
                 verify: vec![],
                 images: vec![],
@@ -57,7 +58,7 @@ impl DagBuilder {
             .collect::<Vec<_>>();
         let mut inputs = inputs;
         for s in &self.dag.seeds {
-            inputs.push(Input { name: s.name.as_str().into(), from: Producer::Seed { seed: s.name.clone() } });
+            inputs.push(Input { name: s.name.as_str().into(), from: Producer::Seed { seed: s.name.as_str().into() } });
         }
         let final_stage = stage == "final";
         self.dag.actions.push(Action {
@@ -67,6 +68,7 @@ impl DagBuilder {
             stage: stage.into(),
             profiles: if final_stage { vec![] } else { vec![stage.into()] },
             inputs,
+            input_sets: vec![],
             outputs: vec![Output {
                 name: package.into(),
                 version: Some(if final_stage { "1.0".into() } else { format!("1.0~{stage}") }),

@@ -155,15 +155,15 @@ impl<'s> LocalAgent<'s> {
         let mut seeds = Vec::new();
         let mut tool_dirs = Vec::new();
         let mut seed_archives = Vec::new();
-        for input in &a.inputs {
+        for input in dag.inputs_of(action) {
             if let Producer::Seed { seed } = &input.from {
-                if seeds.iter().any(|s: &ConsumedDigest| s.name == *seed) {
+                if seeds.iter().any(|s: &ConsumedDigest| *s.name == **seed) {
                     continue;
                 }
                 let tools = self.seed(seed)?;
-                seeds.push(ConsumedDigest { name: seed.clone(), digest: tools.identity });
+                seeds.push(ConsumedDigest { name: seed.to_string(), digest: tools.identity });
                 tool_dirs.push(tools.dir.clone());
-                if let Some(arch) = dag.seeds.iter().find(|s| s.name == *seed).and_then(|s| s.archive.as_ref()) {
+                if let Some(arch) = dag.seeds.iter().find(|s| *s.name == **seed).and_then(|s| s.archive.as_ref()) {
                     seed_archives.push(plan_dir.join(&arch.path));
                 }
             }

@@ -36,6 +36,8 @@ use crate::work_pool::WorkPool;
 pub enum RunError {
     #[error("the DAG has format version {0}; this planc reads version {FORMAT_VERSION}")]
     Format(u32),
+    #[error("malformed DAG: {0}")]
+    Malformed(String),
     #[error(transparent)]
     StateLock(#[from] StateLockError),
     #[error(transparent)]
@@ -85,6 +87,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
+    dag.check_references().map_err(RunError::Malformed)?;
     // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in the
     // action's own work dir.
     let root = std::path::absolute(&config.state_dir)

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use compiler::dag::{Producer, StagedDag};
+use compiler::dag::StagedDag;
 use serde::Serialize;
 
 use crate::scheduler::{ActionRecord, Status, StopReason};
@@ -162,11 +162,9 @@ impl RunReport {
             };
             let _ = writeln!(out, "  n{i} [label=\"{}\\n{}\", fillcolor={color}];", a.id.replace('"', "'"), r.status.as_str());
         }
-        for (i, a) in dag.actions.iter().enumerate() {
-            for input in &a.inputs {
-                if let Producer::Action { action, .. } = input.from {
-                    let _ = writeln!(out, "  n{action} -> n{i};");
-                }
+        for i in 0..dag.actions.len() {
+            for action in dag.producers_of(i) {
+                let _ = writeln!(out, "  n{action} -> n{i};");
             }
         }
         out.push_str("}\n");

@@ -8,7 +8,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::cmp::Reverse;
 use std::time::Duration;
 
-use compiler::dag::{Producer, StagedDag};
+use compiler::dag::StagedDag;
 
 use crate::agent::{Agent, Completion, Failure, FailureKind, JobResult, Prepared};
 use crate::content_store::OutputDigest;
@@ -148,19 +148,15 @@ impl<'a> Scheduler<'a> {
         let mut producers = vec![Vec::new(); n];
         let mut dependents = vec![Vec::new(); n];
         for (i, a) in dag.actions.iter().enumerate() {
-            for input in &a.inputs {
-                if let Producer::Action { action: p, .. } = input.from {
-                    if p >= i {
-                        return Err(ScheduleError::NotTopological {
-                            action: a.id.clone(),
-                            producer: dag.actions.get(p).map_or_else(|| format!("#{p}"), |x| x.id.clone()),
-                        });
-                    }
-                    if !producers[i].contains(&p) {
-                        producers[i].push(p);
-                        dependents[p].push(i);
-                    }
+            for p in dag.producers_of(i) {
+                if p >= i {
+                    return Err(ScheduleError::NotTopological {
+                        action: a.id.clone(),
+                        producer: dag.actions.get(p).map_or_else(|| format!("#{p}"), |x| x.id.clone()),
+                    });
                 }
+                producers[i].push(p);
+                dependents[p].push(i);
             }
         }
         // Critical path: an action's estimate plus the heaviest chain of needed dependents.

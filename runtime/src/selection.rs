@@ -2,7 +2,7 @@
 //! action at that stage or an earlier one; a package name its final (or latest)
 //! instance; an action id (`PKG@STAGE`) that instance; each with everything it consumes.
 
-use compiler::dag::{Producer, StagedDag};
+use compiler::dag::StagedDag;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SelectionError {
@@ -57,10 +57,8 @@ impl Selection {
         let mut needed = roots;
         for i in (0..n).rev() {
             if needed[i] {
-                for input in &dag.actions[i].inputs {
-                    if let Producer::Action { action, .. } = input.from {
-                        needed[action] = true;
-                    }
+                for action in dag.producers_of(i) {
+                    needed[action] = true;
                 }
             }
         }

@@ -312,3 +312,21 @@ fn the_readme_example_plan_is_clean() {
     assert!(run.stderr.starts_with("checked plans/demo/plan.kdl: 4 packages"), "{}", run.stderr);
     assert!(run.stderr.contains("; 0 errors, 0 warnings ("), "{}", run.stderr);
 }
+
+/// A DAG file with an index that points nowhere is refused with the place, not a panic.
+#[test]
+fn run_dag_refuses_a_dag_with_a_missing_input_set() {
+    let dir = scratch_dir("run-dag-malformed");
+    let json = format!(
+        r#"{{"format_version": {}, "plan": "p", "stages": ["stage0", "final"], "profiles": [], "seeds": [],
+            "input_sets": [], "verify": [], "images": [], "redirects": [],
+            "actions": [{{"id": "a@final", "package": "a", "version": null, "stage": "final", "profiles": [],
+                "inputs": [], "input_sets": [3], "outputs": [], "source": null, "build": [], "check": [],
+                "env": {{}}, "timeout_secs": null, "tainted": false, "cost_ms": 1000}}]}}"#,
+        compiler::dag::FORMAT_VERSION
+    );
+    std::fs::write(dir.join("dag.json"), json).expect("write the DAG");
+    let run = run(planc(&dir).args(["run-dag", "dag.json", "--state-dir", "state"]));
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("malformed DAG: `a@final` takes input set #3; the DAG has 0"), "{}", run.stderr);
+}

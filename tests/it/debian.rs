@@ -21,8 +21,9 @@ fn plan(dir: &Path, overlays: &[PathBuf]) -> PlanOutcome {
 /// Producers come before consumers, and nothing depends on a later stage.
 fn assert_acyclic_and_monotonic(dag: &StagedDag) {
     let stage = |name: &str| dag.stages.iter().position(|s| s == name).expect("a known stage");
+    dag.check_references().expect("every index is valid");
     for (i, action) in dag.actions.iter().enumerate() {
-        for input in &action.inputs {
+        for input in dag.inputs_of(i) {
             if let Producer::Action { action: p, .. } = input.from {
                 assert!(p < i, "{} consumes the later {}", action.id, dag.actions[p].id);
                 assert!(stage(&dag.actions[p].stage) <= stage(&action.stage), "{} depends on a later stage", action.id);

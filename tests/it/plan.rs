@@ -23,7 +23,7 @@ fn plan_case(name: &str) {
     assert_eq!(human.code, Some(0), "{name}: {}", human.stderr);
     assert_eq!(json.code, Some(0), "{name}: {}", json.stderr);
     let dag: serde_json::Value = serde_json::from_str(&json.stdout).expect("the DAG is JSON");
-    assert_eq!(dag["format_version"], 1, "{name}");
+    assert_eq!(dag["format_version"], compiler::dag::FORMAT_VERSION, "{name}");
 }
 
 /// rustc-style: each stage's compiler builds the next, `std` comes from the previous

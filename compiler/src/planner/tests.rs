@@ -61,8 +61,8 @@ fn ids(dag: &StagedDag) -> Vec<&str> {
 }
 
 fn producer_id<'a>(dag: &'a StagedDag, action: &str, name: &str) -> &'a str {
-    let a = dag.actions.iter().find(|a| a.id == action).unwrap_or_else(|| panic!("no action {action}"));
-    let input = a.inputs.iter().find(|i| *i.name == *name).unwrap_or_else(|| panic!("{action} has no input {name}"));
+    let a = dag.actions.iter().position(|a| a.id == action).unwrap_or_else(|| panic!("no action {action}"));
+    let input = dag.inputs_of(a).into_iter().find(|i| *i.name == *name).unwrap_or_else(|| panic!("{action} has no input {name}"));
     match &input.from {
         Producer::Action { action, .. } => &dag.actions[*action].id,
         Producer::Seed { seed } => seed,
@@ -74,10 +74,11 @@ fn producer_id<'a>(dag: &'a StagedDag, action: &str, name: &str) -> &'a str {
 fn assert_dag_invariants(dag: &StagedDag) {
     let stage_index: HashMap<&str, usize> = dag.stages.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let mut seen_ids = BTreeSet::new();
+    dag.check_references().expect("every index is valid");
     for (i, a) in dag.actions.iter().enumerate() {
         assert!(seen_ids.insert(&a.id), "duplicate action {}", a.id);
         let si = stage_index[a.stage.as_str()];
-        for input in &a.inputs {
+        for input in dag.inputs_of(i) {
             if let Producer::Action { action, output } = &input.from {
                 assert!(*action < i, "{} consumes {} which comes later", a.id, dag.actions[*action].id);
                 let p = &dag.actions[*action];
@@ -221,6 +222,43 @@ package "b" { build-depends "a" "cc" }
     assert!(fixed.dag.is_some());
     assert_eq!(fixed.stats.reduced_by, [("stage block".to_string(), 1)]);
     assert_eq!(fixed.stats, with_breaks);
+}
+
+#[test]
+fn shared_installation_sets_are_listed_once() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1" }
+seed "base" { from-host "cc" }
+package "bar" { build-depends "cc"; output "libbar" }
+package "foo" { build-depends "cc"; output "libfoo" { depends "libbar"; }; output "libfoo-dev" { depends "libfoo"; } }
+package "app1" { build-depends "libfoo-dev" "cc" }
+package "app2" { build-depends "libfoo-dev" "cc" }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    assert_eq!(dag.input_sets.len(), 1, "{:?}", dag.input_sets);
+    for app in ["app1@final", "app2@final"] {
+        let i = dag.actions.iter().position(|a| a.id == app).expect("built");
+        assert_eq!(dag.actions[i].input_sets, [0]);
+        let inputs: Vec<(&str, &str)> = dag
+            .inputs_of(i)
+            .iter()
+            .map(|x| match &x.from {
+                Producer::Action { action, .. } => (&*x.name, dag.actions[*action].id.as_str()),
+                Producer::Seed { seed } => (&*x.name, &**seed),
+            })
+            .collect();
+        assert_eq!(inputs, [("cc", "base"), ("libbar", "bar@final"), ("libfoo", "foo@final"), ("libfoo-dev", "foo@final")]);
+    }
+    // A DAG read from a file is checked before it is indexed.
+    let mut bad = dag.clone();
+    bad.actions[3].input_sets = vec![7];
+    assert!(bad.check_references().unwrap_err().contains("input set #7"));
+    let mut bad = dag;
+    bad.input_sets[0][0].from = Producer::Action { action: 4, output: "x".into() };
+    assert!(bad.check_references().unwrap_err().contains("does not come before it"));
 }
 
 #[test]

@@ -11,6 +11,7 @@ fn action() -> Action {
         stage: "final".into(),
         profiles: vec![],
         inputs: vec![],
+        input_sets: vec![],
         outputs: vec![Output { name: "p".into(), version: None, depends: vec![], provides: vec![] }],
         source: None,
         build: vec!["echo hi > ${out}/x".into()],
