@@ -10,6 +10,10 @@
 # --botch-out  reuse the output directory of an earlier botch-native run instead of
 #              running it again (it takes 40 minutes or more)
 #
+# Also plans with botch's curated droppable lists as a planc overlay
+# (scripts/botch-droppable-overlay.py; BOTCH_DROPPABLE overrides the lists' directory) so
+# that planc's suggested breaks and botch's feedback arc set are counted on equal footing.
+#
 # Not run in CI. Downloads nothing; installs botch with apt-get when it is missing.
 # Long jobs run under `nice -n 10`; wall time and peak RSS come from /usr/bin/time -v.
 set -euo pipefail
@@ -25,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--arch) arch="$2"; shift 2 ;;
 	--work) work="$2"; shift 2 ;;
 	--botch-out) botch_out="$2"; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
 	*) echo "unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -116,6 +120,33 @@ nice -n 10 /usr/bin/time -v -o "$work/stats-overlay.time" \
 	"$planc" plan "$dir" --overlay "$dir/breaks.kdl" --format stats \
 	>"$work/stats-overlay.txt" 2>"$work/stats-overlay.err" || true
 
+# --- planc on equal footing: botch's curated droppable lists applied first ------------
+# botch's feedback arc set is computed after its droppable lists (weak build-deps dropped
+# everywhere, per-source lists); the same drops as a planc overlay put planc's suggested
+# breaks on the same footing. The lists are read from the installed botch.
+droppable="${BOTCH_DROPPABLE:-/usr/share/botch/droppable}"
+c_edges="-"; c_sources="-"; pc_edges="-"; pc_sources="-"; pc_errors="-"
+pc_suggest_wall="-"; pc_wall="-"; pc_rss="-"
+if [ -d "$droppable" ]; then
+	/usr/bin/python3 "$here/scripts/botch-droppable-overlay.py" "$dir" --droppable "$droppable" \
+		-o "$dir/curated.kdl" 2>"$work/curated.log"
+	read -r c_edges c_sources <<<"$(sed -n 's|^// \([0-9]*\) dependencies in \([0-9]*\) packages.*|\1 \2|p' "$dir/curated.kdl")"
+	nice -n 10 /usr/bin/time -v -o "$work/suggest-curated.time" \
+		"$planc" plan "$dir" --overlay "$dir/curated.kdl" --suggest-breaks "$dir/breaks-curated.kdl" \
+		>/dev/null 2>"$work/suggest-curated.err" || true
+	p_breaks_c="$(sed -n 's|^// \([0-9]*\) dependencies in \([0-9]*\) packages.*|\1 \2|p' "$dir/breaks-curated.kdl" 2>/dev/null)"
+	read -r pc_edges pc_sources <<<"${p_breaks_c:-? ?}"
+	pc_suggest_wall="$(wall "$work/suggest-curated.time")"
+	nice -n 10 /usr/bin/time -v -o "$work/stats-curated.time" \
+		"$planc" plan "$dir" --overlay "$dir/curated.kdl" --overlay "$dir/breaks-curated.kdl" --format stats \
+		>"$work/stats-curated.txt" 2>"$work/stats-curated.err" || true
+	pc_errors="$(grep -c '^  × ' "$work/stats-curated.err" || true)"
+	pc_wall="$(wall "$work/stats-curated.time")"
+	pc_rss="$(( $(peak_kb "$work/stats-curated.time") / 1024 )) MiB"
+else
+	echo "no droppable lists in $droppable (install botch): equal-footing figures skipped" >&2
+fi
+
 # --- side by side ----------------------------------------------------------------------
 p_planned="$(sed -n 's/^planned: \([0-9]*\) sources, \([0-9]*\) with a stage1 instance.*/\1 \2/p' "$work/import.log")"
 read -r p_sources p_stage1 <<<"$p_planned"
@@ -145,7 +176,11 @@ printf "$fmt" "cycles no declared annotation breaks" "- (ignores annotations)" "
 printf "$fmt" "sources built reduced (FVS / stage1)" "$b_fvs" "$p_stage1 with a stage1 instance"
 printf "$fmt" "edges to drop (FAS / suggested breaks)" "$b_fas_edges in $b_fas_sources sources" "$p_edges in $p_edge_sources sources"
 printf "$fmt" "errors left after applying the drops" "-" "$p_errors_after"
+printf "$fmt" "curated droppable lists (as planc drops)" "applied (weak + 6 per-source lists)" "$c_edges build-deps in $c_sources sources (stage1)"
+printf "$fmt" "edges to drop on top of the curated lists" "$b_fas_edges in $b_fas_sources sources" "$pc_edges in $pc_sources sources"
+printf "$fmt" "errors left with curated lists + breaks" "-" "$pc_errors"
 printf "$fmt" "build layers" "-" "$p_layers"
 printf "$fmt" "wall time" "$b_wall" "import $i_wall; plan $p_wall"
-printf "$fmt" "peak RSS" "$b_rss" "plan $p_rss"
+printf "$fmt" "wall time, curated lists" "-" "suggest $pc_suggest_wall; plan $pc_wall"
+printf "$fmt" "peak RSS" "$b_rss" "plan $p_rss; with curated lists $pc_rss"
 echo "botch output: $botch_out; planc plan: $dir; logs: $work" >&2

@@ -69,11 +69,31 @@ fn write_suggestions_hint(outcome: &PlanOutcome) -> ExitCode {
     ExitCode::from(exit::ERRORS)
 }
 
+/// The plan file (root, overlay or import) that `path` is, if any: `--suggest-breaks`
+/// must not overwrite one, since the file it writes holds only what is left to drop
+/// after the plan's own files (`--overlay breaks.kdl --suggest-breaks breaks.kdl` would
+/// otherwise replace the breaks with an empty overlay).
+fn plan_file_at(session: &compiler::Session, path: &std::path::Path) -> Option<String> {
+    let target = std::fs::canonicalize(path).ok()?;
+    session.files().into_iter().map(|f| f.name(session.db()).to_string()).find(|name| {
+        std::fs::canonicalize(&**name).is_ok_and(|p| p == target)
+    })
+}
+
 pub fn run(args: &PlanCmdArgs) -> ExitCode {
     let session = match check::open(&args.plan) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Some(path) = &args.suggest_breaks
+        && let Some(name) = plan_file_at(&session, path)
+    {
+        eprintln!(
+            "error: `--suggest-breaks {}` would overwrite `{name}`, a file of the plan; the suggestions are what is left after it, so write them to another file and add both",
+            path.display()
+        );
+        return ExitCode::from(exit::USAGE);
+    }
     let (diagnostics, outcome) = session.planned();
     let (errors, _) = report(&session, &diagnostics, DiagnosticFormat::Human);
     let Some(outcome) = outcome else { return ExitCode::from(exit::ERRORS) };

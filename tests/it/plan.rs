@@ -91,6 +91,33 @@ fn stats_report_with_and_without_the_suggested_overlay() {
     });
 }
 
+/// `--suggest-breaks` on top of an overlay writes only what is left to drop; aimed at a
+/// file of the plan (here the overlay itself) it refuses, rather than replacing the
+/// breaks with an empty overlay.
+#[test]
+fn suggest_breaks_does_not_overwrite_a_plan_file() {
+    let dir = scratch_dir("plan-suggest-overwrite");
+    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let first = run(planc(&dir).args(["plan", "plan.kdl", "--suggest-breaks", "breaks.kdl"]));
+    assert_eq!(first.code, Some(1), "{}", first.stderr);
+    let breaks = std::fs::read_to_string(dir.join("breaks.kdl")).expect("the overlay is written");
+    assert!(breaks.contains("drop "), "{breaks}");
+
+    let on_top = run(planc(&dir).args(["plan", "plan.kdl", "--overlay", "breaks.kdl", "--suggest-breaks", "more.kdl"]));
+    assert_eq!(on_top.code, Some(0), "{}", on_top.stderr);
+    let more = std::fs::read_to_string(dir.join("more.kdl")).expect("the second overlay is written");
+    assert!(more.contains("// 0 dependencies in 0 packages."), "{more}");
+
+    for target in ["breaks.kdl", "./breaks.kdl", "plan.kdl"] {
+        let refused = run(planc(&dir).args(["plan", "plan.kdl", "--overlay", "breaks.kdl", "--suggest-breaks", target]));
+        assert_eq!(refused.code, Some(2), "{target}: {}", refused.stderr);
+        assert!(refused.stderr.contains("would overwrite"), "{target}: {}", refused.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("breaks.kdl")).expect("still there"), breaks);
+    let planned = run(planc(&dir).args(["plan", "plan.kdl", "--overlay", "breaks.kdl"]));
+    assert_eq!(planned.code, Some(0), "{}", planned.stderr);
+}
+
 /// A cycle at `final` through outputs no earlier stage produces: the error shows each
 /// need that keeps it, at its place, rather than edges a redirect could take.
 #[test]
