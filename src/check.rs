@@ -34,6 +34,10 @@ pub fn open(plan: &PlanArgs) -> Result<CliSession, ExitCode> {
 
 /// Prints diagnostics in the chosen format; returns the number of errors and warnings.
 pub fn report(session: &Session, diagnostics: &[Diagnostic], format: DiagnosticFormat) -> (usize, usize) {
+    compiler::timing::pass("render diagnostics", || report_now(session, diagnostics, format))
+}
+
+fn report_now(session: &Session, diagnostics: &[Diagnostic], format: DiagnosticFormat) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     match format {

@@ -53,11 +53,11 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
         out.extend(lower_file(db, file).diagnostics.iter().cloned());
         out.extend(check_file(db, root, file).iter().cloned());
     }
-    out.extend(duplicate_definitions(db, root).iter().cloned());
+    out.extend(crate::timing::pass("check: duplicates", || duplicate_definitions(db, root)).iter().cloned());
     if plan_decl(db, root).is_none() {
         out.push(Diagnostic::new(DiagnosticKind::MissingPlan, root.root(db).name(db), Span::empty(0)));
     }
-    out.extend(unused_warnings(db, root));
+    out.extend(crate::timing::pass("check: unused", || unused_warnings(db, root)));
     let order: rustc_hash::FxHashMap<&FileName, usize> =
         files.files.iter().enumerate().map(|(i, f)| (f.name(db), i)).collect();
     out.sort_by(|a, b| {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use salsa::Setter;
 
-use crate::check::plan_diagnostics;
+use crate::check::{check_file, plan_diagnostics, seeds_used};
 use crate::db::Database;
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::front::lower_file;
@@ -134,6 +134,29 @@ impl Session {
         plan_files(&self.db, self.root).files.clone()
     }
 
+    /// The front end's diagnostics, the files checked on several threads first.
+    fn front(&self) -> Arc<Vec<Diagnostic>> {
+        let files = self.plan_files_now();
+        if self.threads > 1 && files.len() >= 2 {
+            // Every file's check reads the name index: build it once, before the threads.
+            crate::timing::pass("check: name index", || name_index(&self.db, self.root));
+            let chunk = files.len().div_ceil(self.threads);
+            std::thread::scope(|scope| {
+                for part in files.chunks(chunk) {
+                    let db = self.db.clone();
+                    let root = self.root;
+                    scope.spawn(move || {
+                        for &file in part {
+                            check_file(&db, root, file);
+                            seeds_used(&db, root, file);
+                        }
+                    });
+                }
+            });
+        }
+        plan_diagnostics(&self.db, self.root).clone()
+    }
+
     /// Lowers files on several threads so that the sequential import walk finds them done.
     fn prefetch(&self, files: &[SourceFile]) {
         if self.threads <= 1 || files.len() < 2 {
@@ -231,38 +254,38 @@ impl Session {
     /// The front end's diagnostics alone (syntax, schema, names, imports): what an editor
     /// can show on every keystroke. Planning's come with [`Session::diagnostics`].
     pub fn front_diagnostics(&self) -> Arc<Vec<Diagnostic>> {
-        plan_diagnostics(&self.db, self.root).clone()
+        self.front()
     }
 
     /// Every diagnostic: the front end's, and planning's when the front end found no
     /// errors (planning a plan with unresolved names would only repeat them). Planning
     /// here stops short of building the DAG; [`Session::planned`] builds it.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
-        let front = crate::timing::pass("check: front end", || plan_diagnostics(&self.db, self.root));
+        let front = crate::timing::pass("check: front end", || self.front());
         if front.iter().any(Diagnostic::is_error) {
             return front.clone();
         }
         let planning = crate::timing::pass("check: planning", || plan_check(&self.db, self.root));
-        with_planning(front, &planning[..])
+        with_planning(&front, &planning[..])
     }
 
     /// Every diagnostic, as [`Session::diagnostics`], and the planned campaign (`None`
     /// when the front end found errors), from one planning run.
     pub fn planned(&self) -> (Arc<Vec<Diagnostic>>, Option<Arc<PlanOutcome>>) {
-        let front = plan_diagnostics(&self.db, self.root);
+        let front = crate::timing::pass("check: front end", || self.front());
         match self.plan() {
-            Some(outcome) => (with_planning(front, &outcome.diagnostics), Some(outcome)),
-            None => (front.clone(), None),
+            Some(outcome) => (with_planning(&front, &outcome.diagnostics), Some(outcome)),
+            None => (front, None),
         }
     }
 
     /// The planned campaign, or `None` when the front end found errors.
     pub fn plan(&self) -> Option<Arc<PlanOutcome>> {
-        let front = plan_diagnostics(&self.db, self.root);
+        let front = self.front();
         if front.iter().any(Diagnostic::is_error) {
             return None;
         }
-        Some(plan_outcome(&self.db, self.root).clone())
+        Some(crate::timing::pass("plan", || plan_outcome(&self.db, self.root).clone()))
     }
 
     pub fn summary(&self) -> PlanSummary {
