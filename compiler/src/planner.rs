@@ -189,6 +189,18 @@ fn producer_actions<'i>(inputs: impl Iterator<Item = &'i dag::Input>) -> Vec<usi
     out
 }
 
+/// A memo key for a name: the address of its shared copy. Every name is shared from the
+/// start (`Planner::names`) and lives as long as the planner, so equal names have one
+/// address and no address is reused; hashing it spares hashing and comparing the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct NameId(usize);
+
+impl NameId {
+    fn of(name: &Name) -> NameId {
+        NameId(Arc::as_ptr(name) as *const u8 as usize)
+    }
+}
+
 /// An input of an instance, from its own list or a shared installation set.
 #[derive(Clone, Copy)]
 struct InputView<'i> {
@@ -280,11 +292,11 @@ struct Planner<'a> {
     reported: HashSet<(FileName, Span, Stage)>,
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
-    closure_memo: HashMap<(From, Name, Stage), Closure>,
+    closure_memo: HashMap<(From, NameId, Stage), Closure>,
     /// Closures and direct dependency lists with a dependency that could not be resolved.
-    incomplete: HashSet<(From, Name, Stage)>,
+    incomplete: HashSet<(From, NameId, Stage)>,
     names: HashMap<Box<str>, Name>,
-    direct_memo: HashMap<(From, Name, Stage), Closure>,
+    direct_memo: HashMap<(From, NameId, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
     outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
     redirects: Vec<(InstId, Name, InstId, InstId)>,
@@ -762,7 +774,7 @@ impl<'a> Planner<'a> {
                     };
                     // Below final, an installation set that cannot be completed (a runtime
                     // dependency nothing produces here) is fixed by dropping this entry.
-                    if stage < self.final_stage && self.incomplete.contains(&(from, output.clone(), stage)) {
+                    if stage < self.final_stage && self.incomplete.contains(&(from, NameId::of(&output), stage)) {
                         self.suggestions.push(SuggestedBreak {
                             package: self.pkg(pkg).name.to_string(),
                             stage: self.stage_name(stage).to_string(),
@@ -944,7 +956,7 @@ impl<'a> Planner<'a> {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, output.clone(), consumer_stage);
+        let key = (from, NameId::of(output), consumer_stage);
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
@@ -954,7 +966,7 @@ impl<'a> Planner<'a> {
         let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
-            let sub = (f, o.clone(), consumer_stage);
+            let sub = (f, NameId::of(&o), consumer_stage);
             let expand_fully = (f, &*o) != (from, output);
             if expand_fully && let Some(done) = self.closure_memo.get(&sub).cloned() {
                 complete &= !self.incomplete.contains(&sub);
@@ -966,7 +978,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let direct = self.direct_deps(f, &o, consumer_stage, me);
-            complete &= !self.incomplete.contains(&(f, o.clone(), direct_key(f)));
+            complete &= !self.incomplete.contains(&(f, NameId::of(&o), direct_key(f)));
             for m in direct.iter() {
                 if seen.insert((m.2, m.1.clone())) {
                     out.push(m.clone());
@@ -975,7 +987,7 @@ impl<'a> Planner<'a> {
             }
         }
         if !complete {
-            self.incomplete.insert(key.clone());
+            self.incomplete.insert(key);
         }
         let out = Arc::new(out);
         self.closure_memo.insert(key, out.clone());
@@ -1047,7 +1059,7 @@ impl<'a> Planner<'a> {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (f, self.intern(o), at_key);
+        let key = (f, NameId::of(&self.intern(o)), at_key);
         if let Some(hit) = self.direct_memo.get(&key) {
             return hit.clone();
         }
@@ -1098,8 +1110,7 @@ impl<'a> Planner<'a> {
             match resolved {
                 Some(member) => out.push(member),
                 None => {
-                    let o = self.intern(o);
-                    self.incomplete.insert((f, o, at_key));
+                    self.incomplete.insert(key);
                     if let Some((name, miss)) = first_miss {
                         let i = dep.dep().alternatives.iter().position(|a| a.name == name).unwrap_or(0);
                         let who = self.describe(f);
