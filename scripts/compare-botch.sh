@@ -88,7 +88,8 @@ EOF
 botch_sccs="$(/usr/bin/python3 "$work/botch-sccs.py" "$botch_out")"
 b_full="$(sed -n 1p <<<"$botch_sccs")"
 b_after="$(sed -n 2p <<<"$botch_sccs")"
-count_or_dash() { if [ -f "$1" ]; then eval "$2" <"$1"; else echo "-"; fi; }
+# A missing or empty file (botch stopped before writing it) counts as "-", not 0.
+count_or_dash() { if [ -s "$1" ]; then eval "$2" <"$1"; else echo "-"; fi; }
 # remove.list: "src:NAME bin1 bin2 ...", the feedback arc set computed by botch (on top
 # of its curated droppable lists).
 b_fas_edges="$(count_or_dash "$botch_out/remove.list" "awk '{n += NF - 1} END {print n + 0}'")"
@@ -158,9 +159,12 @@ stat_line() { sed -n "s/^$1: //p" "$work/stats-overlay.txt" | head -1; }
 if [ -s "$work/stats-overlay.txt" ]; then
 	p_cycles="$(sed -n 's/^cycles at \([^:]*\): \([0-9]*\) components, sizes \([0-9]*\).*/\1: \2 SCCs, largest \3/p' "$work/stats-overlay.txt" | paste -sd';')"
 	p_layers="$(stat_line layers)"
+	p_targets="$(sed -n 's/^redirected edges: [0-9]* (to \([0-9]*\) earlier instances\{0,1\})/\1/p' "$work/stats-overlay.txt")"
+	p_reduced="$(stat_line 'reduced builds')"
+	p_fixpoint="$(stat_line 'built from the seed without meeting a cycle')"
 else
 	p_cycles="(not printed: the plan still has $p_errors_after errors with the overlay, see $work/stats-overlay.err)"
-	p_layers="-"
+	p_layers="-"; p_targets="-"; p_reduced="-"; p_fixpoint="-"
 fi
 p_wall="$(wall "$work/stats-overlay.time")"; p_rss="$(( $(peak_kb "$work/stats-overlay.time") / 1024 )) MiB"
 i_wall="$(wall "$work/import.time")"
@@ -170,10 +174,11 @@ printf "$fmt" "figure" "botch-native" "planc"
 printf "$fmt" "--------------------------------------------" "----------------------------------------" "----------------------------------------"
 b_rest="$(grep -c "^Package:" "${botch_tmp:-$botch_out/../tmp}/tocompile" 2>/dev/null || echo "-")"
 printf "$fmt" "sources to build (not in the seed)" "$b_fixpoint from the seed alone + $b_rest" "$p_sources"
+printf "$fmt" "built from the seed without a cycle" "$b_fixpoint (build fixpoint)" "$p_fixpoint"
 printf "$fmt" "SCCs, full builds (no profile, no drops)" "$b_full" "-"
 printf "$fmt" "SCCs after annotations/droppable lists" "$b_after" "$p_cycles"
 printf "$fmt" "cycles no declared annotation breaks" "- (ignores annotations)" "$p_unbreakable unbreakable-cycle errors"
-printf "$fmt" "sources built reduced (FVS / stage1)" "$b_fvs" "$p_stage1 with a stage1 instance"
+printf "$fmt" "sources built reduced (FVS / stage1)" "$b_fvs" "$p_targets redirect targets; reduced builds $p_reduced; $p_stage1 declare a stage1 instance"
 printf "$fmt" "edges to drop (FAS / suggested breaks)" "$b_fas_edges in $b_fas_sources sources" "$p_edges in $p_edge_sources sources"
 printf "$fmt" "errors left after applying the drops" "-" "$p_errors_after"
 printf "$fmt" "curated droppable lists (as planc drops)" "applied (weak + 6 per-source lists)" "$c_edges build-deps in $c_sources sources (stage1)"
