@@ -1166,57 +1166,6 @@ impl<'a> Planner<'a> {
         self.diagnostics.push(d);
     }
 
-    /// Edges between instances of one stage: (consumer, producer) → names.
-    fn level_edges(&self, stage: Stage) -> (Vec<InstId>, LevelEdges) {
-        let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
-            .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
-            .collect();
-        // Nodes ascend and each one's producers are sorted, so the edges come out in
-        // (consumer, producer) order.
-        let mut edges: LevelEdges = Vec::new();
-        let mut found: Vec<(InstId, &Name, bool)> = Vec::new();
-        // Each shared installation set's members from instances of this stage, once.
-        let mut by_set: HashMap<usize, Vec<(InstId, &Name)>> = HashMap::default();
-        for &x in &nodes {
-            let inst = &self.insts[x as usize];
-            found.clear();
-            for input in &inst.inputs {
-                if let From::Inst(y) = input.from
-                    && self.insts[y as usize].stage == stage
-                {
-                    found.push((y, &input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()));
-                }
-            }
-            for (_, c) in &inst.closures {
-                let members = by_set.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
-                    c.iter()
-                        .filter_map(|(_, output, from)| match *from {
-                            From::Inst(y) if self.insts[y as usize].stage == stage => Some((y, output)),
-                            _ => None,
-                        })
-                        .collect()
-                });
-                // Installation-set members are never pinned.
-                found.extend(members.iter().map(|&(y, output)| (y, output, false)));
-            }
-            found.sort_by_key(|f| f.0);
-            for &(y, output, pinned) in &found {
-                if edges.last().is_none_or(|(k, _)| *k != (x, y)) {
-                    edges.push(((x, y), LevelEdge::default()));
-                }
-                let edge = &mut edges.last_mut().expect("just pushed").1;
-                edge.names.push(output.clone());
-                edge.pinned |= pinned;
-            }
-        }
-        debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
-        for (_, edge) in edges.iter_mut() {
-            edge.names.sort();
-            edge.names.dedup();
-        }
-        (nodes, edges)
-    }
-
     /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
     fn redirect_target(&self, y: u32, stage: Stage, names: &[Name]) -> Option<Stage> {
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
@@ -1251,35 +1200,110 @@ impl<'a> Planner<'a> {
     }
 
     /// The part of a stage's graph where cycles are: the instances in strongly connected
-    /// components of more than one, the edges inside those, and the components' sizes,
-    /// largest first. Nothing outside can be on a cycle, so neither cycle breaking nor
-    /// the graphs kept to explain it need the rest (most of an archive).
-    fn cyclic_part(&self, nodes: Vec<InstId>, edges: LevelEdges) -> (Vec<InstId>, LevelEdges, Vec<usize>) {
+    /// components of more than one, the edges among them (consumer, producer; with the
+    /// names each carries, sorted by the pair), and the components' sizes, largest first.
+    /// Nothing outside can be on a cycle, so neither cycle breaking nor the graphs kept to
+    /// explain it need the rest (most of an archive).
+    ///
+    /// Components are found on a graph where each installation set is one node between
+    /// its consumers and its members: a consumer reaches a member through it exactly when
+    /// the member is in the set, so the components' instances are the same, but the
+    /// shared sets' members are visited once rather than once per consumer (ten million
+    /// times on an archive). Edges are written out only inside components.
+    fn cyclic_level(&self, stage: Stage) -> (Vec<InstId>, LevelEdges, Vec<usize>) {
+        let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
+            .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
+            .collect();
         let pos = self.positions(&nodes);
-        let mut g = ArcGraph::new(nodes.len());
-        for &((x, y), _) in &edges {
-            g.add_edge(pos[x as usize], pos[y as usize], Some(1));
+        let same_stage = |y: InstId| pos[y as usize] != u32::MAX;
+        let n = nodes.len() as u32;
+        let mut set_node: HashMap<usize, u32> = HashMap::default();
+        let mut sets: Vec<&Closure> = Vec::new();
+        let mut arcs: Vec<(u32, u32)> = Vec::new();
+        for (xi, &x) in nodes.iter().enumerate() {
+            let inst = &self.insts[x as usize];
+            for input in &inst.inputs {
+                if let From::Inst(y) = input.from
+                    && same_stage(y)
+                {
+                    arcs.push((xi as u32, pos[y as usize]));
+                }
+            }
+            for (_, c) in &inst.closures {
+                let s = *set_node.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+                    sets.push(c);
+                    n + sets.len() as u32 - 1
+                });
+                arcs.push((xi as u32, s));
+            }
+        }
+        for (k, c) in sets.iter().enumerate() {
+            for (_, _, from) in c.iter() {
+                if let From::Inst(y) = *from
+                    && same_stage(y)
+                {
+                    arcs.push((n + k as u32, pos[y as usize]));
+                }
+            }
+        }
+        let mut g = ArcGraph::new(nodes.len() + sets.len());
+        for (x, y) in arcs {
+            g.add_edge(x, y, Some(1));
         }
         let mut component = vec![u32::MAX; nodes.len()];
         let mut sizes = Vec::new();
-        for (c, members) in fas::sccs(&g).iter().enumerate().filter(|(_, m)| m.len() > 1) {
-            sizes.push(members.len());
-            for &m in members {
-                component[m as usize] = c as u32;
+        for (c, members) in fas::sccs(&g).iter().enumerate() {
+            let instances: Vec<u32> = members.iter().copied().filter(|&m| m < n).collect();
+            if instances.len() > 1 {
+                sizes.push(instances.len());
+                for m in instances {
+                    component[m as usize] = c as u32;
+                }
             }
         }
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         let on_cycle = |i: InstId| component[pos[i as usize] as usize];
-        let kept_nodes: Vec<InstId> = nodes.iter().copied().filter(|&n| on_cycle(n) != u32::MAX).collect();
-        let kept_edges: LevelEdges =
-            edges.into_iter().filter(|((x, y), _)| on_cycle(*x) != u32::MAX && on_cycle(*x) == on_cycle(*y)).collect();
-        (kept_nodes, kept_edges, sizes)
+        let kept: Vec<InstId> = nodes.iter().copied().filter(|&x| on_cycle(x) != u32::MAX).collect();
+        // Nodes ascend and each one's producers are sorted, so the edges come out in
+        // (consumer, producer) order.
+        let mut edges: LevelEdges = Vec::new();
+        let mut found: Vec<(InstId, &Name, bool)> = Vec::new();
+        for &x in &kept {
+            let inst = &self.insts[x as usize];
+            found.clear();
+            let inside = |y: InstId| same_stage(y) && on_cycle(y) == on_cycle(x);
+            found.extend(inst.inputs.iter().filter_map(|input| match input.from {
+                From::Inst(y) if inside(y) => {
+                    Some((y, &input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()))
+                }
+                _ => None,
+            }));
+            // Installation-set members are never pinned.
+            found.extend(inst.closures.iter().flat_map(|(_, c)| c.iter()).filter_map(|(_, output, from)| match *from {
+                From::Inst(y) if inside(y) => Some((y, output, false)),
+                _ => None,
+            }));
+            found.sort_by_key(|f| f.0);
+            for &(y, output, pinned) in &found {
+                if edges.last().is_none_or(|(k, _)| *k != (x, y)) {
+                    edges.push(((x, y), LevelEdge::default()));
+                }
+                let edge = &mut edges.last_mut().expect("just pushed").1;
+                edge.names.push(output.clone());
+                edge.pinned |= pinned;
+            }
+        }
+        debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
+        for (_, edge) in edges.iter_mut() {
+            edge.names.sort();
+            edge.names.dedup();
+        }
+        (kept, edges, sizes)
     }
 
     /// Breaks the cycles among instances of one stage; returns false when some remain.
     fn break_cycles(&mut self, stage: Stage) -> bool {
-        let (nodes, edges) = crate::timing::pass("plan: level edges", || self.level_edges(stage));
-        let (nodes, edges, sccs) = crate::timing::pass("plan: components", || self.cyclic_part(nodes, edges));
+        let (nodes, edges, sccs) = crate::timing::pass("plan: cyclic components", || self.cyclic_level(stage));
         if edges.is_empty() {
             return true;
         }
