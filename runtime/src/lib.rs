@@ -15,6 +15,7 @@ mod log_pool;
 mod plan_lock;
 mod progress;
 mod run;
+mod report_stamp;
 mod run_report;
 mod run_summary;
 mod seed_tools;

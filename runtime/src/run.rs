@@ -19,6 +19,7 @@ use crate::log_pool::LogPool;
 use crate::plan_lock::{LockError, PlanLock};
 use crate::process_runner::ProcessRunner;
 use crate::progress::Progress;
+use crate::report_stamp::ReportWriter;
 use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode};
 use crate::run_report::RunReport;
 use crate::run_summary::{RunSummary, SummaryTool};
@@ -141,7 +142,6 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     let mut progress = Progress::new(dag, total, config.progress);
     let interrupted = move || handle_signals && Signals::interrupted();
 
-    let summary_path = paths.root.join("summary.json");
     let (mut report, summary) = match config.agent {
         AgentKind::Dry => {
             let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
@@ -212,15 +212,11 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             })
         }
     };
-    // The summary beside the reports, each on its own thread.
-    std::thread::scope(|s| {
-        let summary = summary.as_ref().map(|sum| s.spawn(|| sum.write(&summary_path)));
-        report.write_files(dag).map_err(io(&paths.root))?;
-        match summary.map(|h| h.join().expect("summary writer panicked")) {
-            Some(Err(e)) => Err(io(&summary_path)(e)),
-            _ => Ok(()),
-        }
-    })?;
+    // A no-op whose reports are already those in the state dir rewrites only the
+    // makespan; otherwise the summary and each report are written on their own thread.
+    ReportWriter { dir: &paths.root, dag, report: &report, summary: summary.as_ref() }
+        .write()
+        .map_err(|(path, source)| RunError::Io { path, source })?;
     if config.progress != ProgressMode::Quiet {
         eprint!("{}", report.summary_table(dag));
         for p in &report.problems {
