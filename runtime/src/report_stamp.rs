@@ -19,7 +19,6 @@ use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use compiler::dag::{Producer, StagedDag};
-use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 use crate::run_report::{REPORT_FILES, REPORT_JSON, RunReport};
@@ -34,7 +33,7 @@ pub fn fingerprint(dag: &StagedDag, report: &RunReport, summary: Option<&RunSumm
     if report.records.iter().any(|r| r.attempts > 0 || r.worker.is_some() || r.status == Status::Built) {
         return None;
     }
-    let mut h = Hasher(Sha256::new());
+    let mut h = Hasher(Vec::with_capacity(256 * dag.actions.len()));
     h.str("planc report fingerprint 1");
     h.str(&dag.plan);
     h.opt(report.stop_message().as_deref());
@@ -65,19 +64,23 @@ pub fn fingerprint(dag: &StagedDag, report: &RunReport, summary: Option<&RunSumm
         None => h.len(0),
         Some(s) => h.summary(s),
     }
-    Some(Digest(h.0.finalize().into()))
+    Some(Digest::of(&h.0))
 }
 
-/// Feeds length-prefixed fields to sha256, so no two field sequences hash alike.
-struct Hasher(Sha256);
+/// Gathers length-prefixed fields (so no two field sequences hash alike), hashed at
+/// once: sha256 of one buffer is several times faster than of many small updates.
+struct Hasher(Vec<u8>);
 
 impl Hasher {
+    fn update(&mut self, bytes: impl AsRef<[u8]>) {
+        self.0.extend_from_slice(bytes.as_ref());
+    }
     fn len(&mut self, n: usize) {
-        self.0.update((n as u64).to_le_bytes());
+        self.update((n as u64).to_le_bytes());
     }
     fn str(&mut self, s: &str) {
         self.len(s.len());
-        self.0.update(s.as_bytes());
+        self.update(s.as_bytes());
     }
     fn opt(&mut self, s: Option<&str>) {
         match s {
@@ -98,7 +101,7 @@ impl Hasher {
         for (name, d) in items {
             self.len(1);
             self.str(name);
-            self.0.update(d.0);
+            self.update(d.0);
         }
         self.len(0);
     }
@@ -113,7 +116,7 @@ impl Hasher {
             self.str(&t.seed);
             self.str(&t.name);
             self.str(&t.path);
-            self.0.update(t.sha256.0);
+            self.update(t.sha256.0);
         }
         self.len(0);
         for (id, outs) in &s.outputs {
