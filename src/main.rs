@@ -156,16 +156,7 @@ fn main() -> ExitCode {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            // The parsed DAG is kept in the state dir, keyed by the JSON's bytes: an
-            // unchanged DAG is not parsed again.
-            let dag = match runtime::load_dag(&file, &args.config(&dir).state_dir) {
-                Ok((d, _)) => d,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(exit::USAGE);
-                }
-            };
-            run::run(&args, &dag, &dir)
+            run::run_dag(&args, &file, &dir)
         }
     }
 }

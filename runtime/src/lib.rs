@@ -54,7 +54,7 @@ pub use run_config::*;
 pub use scheduler::{ActionRecord, NoObserver, Observer, ScheduleConfig, ScheduleOutcome, Scheduler, Status, StopReason};
 pub use selection::{Selection, SelectionError};
 pub use plan_lock::{LockError, PlanLock};
-pub use run::{RunError, StatePaths, lock, run};
+pub use run::{OpenState, RunError, StatePaths, lock, run, run_in};
 pub use run_report::RunReport;
 pub use run_summary::RunSummary;
 pub use state_lock::StateLockError;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use compiler::dag::{FORMAT_VERSION, Source, StagedDag};
@@ -80,18 +81,63 @@ impl StatePaths {
     }
 }
 
+/// The state dir of a run, locked, with its cache (for the local agent) opening on
+/// another thread: reading the action log of a large cache overlaps whatever the caller
+/// does next (`planc run-dag` reads the DAG).
+pub struct OpenState {
+    paths: StatePaths,
+    store: Option<JoinHandle<Result<DiskStore, StoreError>>>,
+    _lock: StateLock,
+}
+
+impl OpenState {
+    /// Locks `config`'s state dir and starts opening its cache.
+    pub fn open(config: &RunConfig) -> Result<OpenState, RunError> {
+        // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in
+        // the action's own work dir.
+        let root = std::path::absolute(&config.state_dir)
+            .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
+        let paths = StatePaths { root };
+        let lock = StateLock::acquire(&paths.root, config.state_lock)?;
+        let store = (config.agent == AgentKind::Local).then(|| {
+            let cache = paths.cache();
+            std::thread::spawn(move || DiskStore::open(&cache))
+        });
+        Ok(OpenState { paths, store, _lock: lock })
+    }
+
+    /// The opened cache.
+    fn store(&mut self) -> Result<DiskStore, RunError> {
+        let opening = self.store.take().expect("the local agent's cache is opened once");
+        Ok(opening.join().expect("opening the cache panicked")?)
+    }
+}
+
+impl Drop for OpenState {
+    /// A run that stops before using the cache still waits for it to open: the log may
+    /// be being repaired, which only the lock's holder may do.
+    fn drop(&mut self) {
+        if let Some(h) = self.store.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// Runs `dag` as `config` says. Errors are for runs that could not start or finish
 /// their bookkeeping; failed actions are in the report.
 pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
-    // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in the
-    // action's own work dir.
-    let root = std::path::absolute(&config.state_dir)
-        .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
-    let paths = StatePaths { root };
-    let _lock = StateLock::acquire(&paths.root, config.state_lock)?;
+    run_in(OpenState::open(config)?, dag, config)
+}
+
+/// `run` on a state dir already opened (`OpenState::open` with the same `config`).
+pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
+    if dag.format_version != FORMAT_VERSION {
+        return Err(RunError::Format(dag.format_version));
+    }
+    let paths = StatePaths { root: state.paths.root.clone() };
     let selection = Selection::new(dag, &config.targets)?;
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -152,7 +198,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
             (report, None)
         }
         AgentKind::Local => {
-            let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
+            let store: Arc<dyn ContentStore> = Arc::new(state.store()?);
             let executor = ActionExecutor {
                 dag,
                 config: ExecutorConfig {
