@@ -135,7 +135,11 @@ pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
     match runtime::load_dag(&json, &config.state_dir) {
         Ok((dag, _)) => {
             drop(json);
-            exit_code(runtime::run_in(state, &dag, &config), &config)
+            let code = exit_code(runtime::run_in(state, &dag, &config), &config);
+            // The process ends next: freeing a large DAG's strings one by one would only
+            // delay the exit (milliseconds on 20,000 actions).
+            std::mem::forget(dag);
+            code
         }
         Err(e) => unreadable(&e),
     }
