@@ -188,14 +188,14 @@ pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Resu
     let mut progress = Progress::new(dag, total, config.progress);
     let interrupted = move || handle_signals && Signals::interrupted();
 
-    let (mut report, summary) = match config.agent {
+    let (mut report, summary, store) = match config.agent {
         AgentKind::Dry => {
             let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
             let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
             let report = RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
-            (report, None)
+            (report, None, None)
         }
         AgentKind::Local => {
             let store: Arc<dyn ContentStore> = Arc::new(state.store()?);
@@ -223,7 +223,7 @@ pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Resu
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
-            std::thread::scope(|scope| {
+            let (report, summary) = std::thread::scope(|scope| {
                 let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
                 let out = scheduler.run(&mut agent, &mut progress, &interrupted);
                 progress.clear();
@@ -255,14 +255,21 @@ pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Resu
                     finish(dag, &*store, &mut report, &paths);
                 }
                 (report, Some(summary))
-            })
+            });
+            drop(executor);
+            (report, summary, Some(store))
         }
     };
+    // Closing the cache (its last commit, then freeing its index: milliseconds on a
+    // large cache) overlaps writing the reports; it is done before the run returns.
+    let closing = store.map(|s| std::thread::spawn(move || drop(s)));
     // A no-op whose reports are already those in the state dir rewrites only the
     // makespan; otherwise the summary and each report are written on their own thread.
-    ReportWriter { dir: &paths.root, dag, report: &report, summary: summary.as_ref() }
-        .write()
-        .map_err(|(path, source)| RunError::Io { path, source })?;
+    let written = ReportWriter { dir: &paths.root, dag, report: &report, summary: summary.as_ref() }.write();
+    if let Some(h) = closing {
+        h.join().expect("closing the cache panicked");
+    }
+    written.map_err(|(path, source)| RunError::Io { path, source })?;
     if config.progress != ProgressMode::Quiet {
         eprint!("{}", report.summary_table(dag));
         for p in &report.problems {
