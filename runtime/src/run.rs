@@ -106,10 +106,13 @@ impl OpenState {
         Ok(OpenState { paths, store, _lock: lock })
     }
 
-    /// The opened cache.
+    /// The opened cache (opened now when `open` was given a config without the local
+    /// agent).
     fn store(&mut self) -> Result<DiskStore, RunError> {
-        let opening = self.store.take().expect("the local agent's cache is opened once");
-        Ok(opening.join().expect("opening the cache panicked")?)
+        match self.store.take() {
+            Some(opening) => Ok(opening.join().expect("opening the cache panicked")?),
+            None => Ok(DiskStore::open(&self.paths.cache())?),
+        }
     }
 }
 
