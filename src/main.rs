@@ -152,21 +152,11 @@ fn main() -> ExitCode {
         }
         Command::Import(ImportCommand::Debian(args)) => import::run(&args),
         Command::RunDag { file, args } => {
-            let dag = match std::fs::read(&file)
-                .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-            {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: cannot read the DAG `{}`: {e}", file.display());
-                    return ExitCode::from(exit::USAGE);
-                }
-            };
             let dir = match file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            run::run(&args, &dag, &dir)
+            run::run_dag(&args, &file, &dir)
         }
     }
 }

@@ -109,10 +109,52 @@ impl RunArgs {
 /// Runs `dag` (compiled from the plan in `plan_dir`).
 pub fn run(args: &RunArgs, dag: &StagedDag, plan_dir: &Path) -> ExitCode {
     let config = args.config(plan_dir);
+    install_signals();
+    exit_code(runtime::run(dag, &config), &config)
+}
+
+/// Runs the DAG in the JSON file `file` (`planc run-dag`; paths relative to `dir`). The
+/// state dir is locked and its cache opened while the DAG is read; the DAG comes from
+/// the state dir's snapshot when the file's bytes are those it was taken of.
+pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
+    let config = args.config(dir);
+    let unreadable = |e: &dyn std::fmt::Display| {
+        eprintln!("error: cannot read the DAG `{}`: {e}", file.display());
+        ExitCode::from(crate::exit::USAGE)
+    };
+    // Read before the state dir is made: a mistyped path creates nothing.
+    let json = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => return unreadable(&e),
+    };
+    install_signals();
+    let state = match runtime::OpenState::open(&config) {
+        Ok(s) => s,
+        Err(e) => return exit_code(Err(e), &config),
+    };
+    match runtime::load_dag(&json, &config.state_dir) {
+        Ok((dag, _)) => {
+            drop(json);
+            let code = exit_code(runtime::run_in(state, &dag, &config), &config);
+            // The process ends next: freeing a large DAG's strings one by one would only
+            // delay the exit (milliseconds on 20,000 actions).
+            std::mem::forget(dag);
+            code
+        }
+        Err(e) => unreadable(&e),
+    }
+}
+
+fn install_signals() {
     if let Err(e) = Signals::install() {
         eprintln!("warning: cannot install signal handlers: {e}");
     }
-    match runtime::run(dag, &config) {
+}
+
+/// 0 when the run succeeded, 130 after an interrupt, 1 after a failure, 2 when it could
+/// not start.
+fn exit_code(result: Result<runtime::RunReport, runtime::RunError>, config: &RunConfig) -> ExitCode {
+    match result {
         Ok(report) => {
             if config.agent == AgentKind::Dry {
                 println!("makespan {:.1}s with {} workers", report.makespan.as_secs_f64(), config.jobs);

@@ -238,6 +238,8 @@ impl ActionExecutor<'_> {
     pub fn consumed(&self, action: usize, results: &crate::agent::Results) -> Result<Vec<(usize, OutputDigest)>, String> {
         let a = &self.dag.actions[action];
         let mut out = Vec::new();
+        // (producer, name) of what is in `out`: an archive's action has hundreds of inputs.
+        let mut taken: std::collections::HashSet<(usize, &str)> = Default::default();
         for input in self.dag.inputs_of(action) {
             if let Producer::Action { action: p, output } = &input.from {
                 let digest = results[*p]
@@ -246,7 +248,8 @@ impl ActionExecutor<'_> {
                     .ok_or_else(|| {
                         format!("`{}` needs output `{output}` of `{}`, which did not produce it", a.id, self.dag.actions[*p].id)
                     })?;
-                if !out.iter().any(|(q, o): &(usize, OutputDigest)| *q == *p && *o.name == **output) {
+                if !taken.contains(&(*p, &**output)) {
+                    taken.insert((*p, &*input.name));
                     out.push((*p, OutputDigest { name: input.name.to_string(), digest: digest.digest }));
                 }
             }

@@ -69,10 +69,14 @@ impl ActionKey {
         inputs: &[ConsumedDigest],
         checks: Checks,
     ) -> ActionKey {
+        ActionKey::with_inputs(ActionKey::definition(action, source, seeds, checks), inputs)
+    }
+
+    /// The definition hash alone: it does not depend on other actions, so it can be
+    /// computed ahead of the scheduler (`LocalAgent` does, on its spare core).
+    pub fn definition(action: &Action, source: Option<Digest>, seeds: &[ConsumedDigest], checks: Checks) -> Digest {
         let mut seeds = seeds.to_vec();
         seeds.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut inputs = inputs.to_vec();
-        inputs.sort_by(|a, b| (&a.name, a.digest).cmp(&(&b.name, b.digest)));
         let def = Definition {
             schema: "planc-action-1",
             package: &action.package,
@@ -90,7 +94,13 @@ impl ActionKey {
             source,
             seeds: &seeds,
         };
-        let definition = Digest::of_json(&def);
+        Digest::of_json(&def)
+    }
+
+    /// The key of an action with `definition` consuming `inputs` (in any order).
+    pub fn with_inputs(definition: Digest, inputs: &[ConsumedDigest]) -> ActionKey {
+        let mut inputs = inputs.to_vec();
+        inputs.sort_by(|a, b| (&a.name, a.digest).cmp(&(&b.name, b.digest)));
         let key = Digest::of_json(&Key { definition, inputs: &inputs });
         ActionKey { definition, key }
     }

@@ -149,6 +149,10 @@ fn decode_body(body: &[u8]) -> Option<LogRecord> {
 }
 
 /// Decodes a whole log file. An empty file is an empty log.
+///
+/// The records' bounds are found first (their lengths alone); then the two halves are
+/// checked and decoded on two threads: hashing every byte is most of the work, and a
+/// large cache's log is megabytes.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, NotALog> {
     if bytes.is_empty() {
         return Ok(Decoded { records: vec![], good_len: 0 });
@@ -156,21 +160,63 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, NotALog> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(NotALog);
     }
+    let spans = spans(bytes);
+    let (first, second) = spans.split_at(spans.len() / 2);
+    let (mut records, rest) = std::thread::scope(|s| {
+        let rest = (second.len() > PARALLEL_MIN).then(|| s.spawn(|| decode_spans(bytes, second)));
+        let mut records = decode_spans(bytes, first);
+        let rest = match rest {
+            Some(h) => h.join().expect("decoding the log panicked"),
+            // Too small to be worth a thread, or nothing to do: decoded in line unless
+            // the first half already stopped.
+            None if records.len() == first.len() => decode_spans(bytes, second),
+            None => vec![],
+        };
+        records.reserve(rest.len());
+        (records, rest)
+    });
+    // The second half counts only when the first was intact.
+    if records.len() == first.len() {
+        records.extend(rest);
+    }
+    let good_len = match spans.get(records.len()) {
+        Some(&(first_bad, _)) => first_bad,
+        None => spans.last().map_or(MAGIC.len(), |&(_, end)| end),
+    };
+    Ok(Decoded { records, good_len })
+}
+
+/// Records in a half below this many are decoded on the calling thread.
+const PARALLEL_MIN: usize = 4096;
+
+/// The `(start, end)` of each record that fits in `bytes`, in order, from the magic on;
+/// the first that ends past the end of the file ends the list.
+fn spans(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut at = MAGIC.len();
-    let mut records = Vec::new();
     while let Some(len) = bytes.get(at..at + 4) {
         let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
         let Some(end) = at.checked_add(4 + len + 8).filter(|&e| e <= bytes.len()) else { break };
-        let body = &bytes[at + 4..at + 4 + len];
+        out.push((at, end));
+        at = end;
+    }
+    out
+}
+
+/// The records of `spans`, up to the first whose hash does not match or that does not
+/// decode.
+fn decode_spans(bytes: &[u8], spans: &[(usize, usize)]) -> Vec<LogRecord> {
+    let mut records = Vec::with_capacity(spans.len());
+    for &(start, end) in spans {
+        let body = &bytes[start + 4..end - 8];
         let hash = u64::from_le_bytes(bytes[end - 8..end].try_into().expect("8 bytes"));
         if hash != fnv1a(body) {
             break;
         }
         let Some(record) = decode_body(body) else { break };
         records.push(record);
-        at = end;
     }
-    Ok(Decoded { records, good_len: at })
+    records
 }
 
 #[cfg(test)]

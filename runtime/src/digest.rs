@@ -31,21 +31,33 @@ impl Digest {
         Ok(Digest(hasher.finalize().into()))
     }
 
-    /// The digest of `value`'s JSON serialization, hashed as it is written (no buffer).
+    /// The digest of `value`'s JSON serialization. Written to a buffer reused by the
+    /// thread, then hashed at once: fed to sha256 piece by piece as serde_json writes it,
+    /// the many small updates cost more than the hashing (a key per action).
     pub fn of_json(value: &impl Serialize) -> Digest {
-        struct Hashing(Sha256);
-        impl io::Write for Hashing {
-            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-                self.0.update(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let mut h = Hashing(Sha256::new());
-        serde_json::to_writer(&mut h, value).expect("serializes to JSON");
-        Digest(h.0.finalize().into())
+        BUFFER.with(|b| {
+            // A reentrant call (a `Serialize` that hashes JSON itself) gets its own buffer.
+            let mut own = Vec::new();
+            let mut borrowed = b.try_borrow_mut();
+            let buf = borrowed.as_deref_mut().unwrap_or(&mut own);
+            buf.clear();
+            serde_json::to_writer(&mut *buf, value).expect("serializes to JSON");
+            Digest::of(buf)
+        })
+    }
+
+    /// The 64 lower-case hex digits, without formatting machinery.
+    fn hex_bytes(&self) -> [u8; 64] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        out
     }
 
     pub fn of_file(path: &Path) -> io::Result<Digest> {
@@ -91,13 +103,7 @@ pub type DigestSet = std::collections::HashSet<Digest, std::hash::BuildHasherDef
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 64];
-        for (i, b) in self.0.iter().enumerate() {
-            out[2 * i] = HEX[(b >> 4) as usize];
-            out[2 * i + 1] = HEX[(b & 15) as usize];
-        }
-        f.write_str(std::str::from_utf8(&out).expect("hex is ascii"))
+        f.write_str(std::str::from_utf8(&self.hex_bytes()).expect("hex is ascii"))
     }
 }
 
@@ -134,7 +140,8 @@ impl FromStr for Digest {
 
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // `serialize_str`, not `collect_str`: the same string without a `fmt` adapter.
+        s.serialize_str(std::str::from_utf8(&self.hex_bytes()).expect("hex is ascii"))
     }
 }
 

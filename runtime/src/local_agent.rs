@@ -5,14 +5,15 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use compiler::dag::{Producer, Source};
+use compiler::dag::{Action, Producer, Source};
 
 use crate::action_executor::{ActionExecutor, Job};
-use crate::action_key::{ActionKey, ConsumedDigest};
+use crate::action_key::{ActionKey, Checks, ConsumedDigest};
 use crate::agent::{Agent, Completion, Prepared, Results};
 use crate::digest::Digest;
 use crate::run_config::CacheMode;
@@ -49,6 +50,31 @@ pub struct LocalAgent<'s> {
     pub inputs: Vec<ActionInputs>,
     cascade: Vec<u32>,
     rebuilt: Vec<bool>,
+    /// Definition hashes of the actions without source or seeds, filled from the last
+    /// action backwards by `ahead` while the scheduler works forwards.
+    definitions: Arc<Vec<OnceLock<Digest>>>,
+    ahead: Option<ScopedJoinHandle<'s, ()>>,
+    stop_ahead: Arc<AtomicBool>,
+}
+
+/// An action whose definition hash depends on nothing outside the DAG: no source to
+/// hash, no seed tools to look at.
+fn self_contained(a: &Action) -> bool {
+    a.source.is_none() && !a.inputs.iter().any(|i| matches!(i.from, Producer::Seed { .. }))
+}
+
+/// Computes the definition hash of each self-contained action from the last one
+/// backwards, until all are done or `stop` is set: on a fully cached run, hashing
+/// definitions is most of the scheduler's work, and this uses the other core.
+fn hash_definitions_ahead(actions: &[Action], checks: Checks, definitions: &[OnceLock<Digest>], stop: &AtomicBool) {
+    for (a, slot) in actions.iter().zip(definitions).rev() {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        if self_contained(a) {
+            slot.get_or_init(|| ActionKey::definition(a, None, &[], checks));
+        }
+    }
 }
 
 impl<'s> LocalAgent<'s> {
@@ -86,6 +112,16 @@ impl<'s> LocalAgent<'s> {
                     .expect("spawn a worker thread")
             })
             .collect();
+        let definitions: Arc<Vec<OnceLock<Digest>>> = Arc::new((0..n).map(|_| OnceLock::new()).collect());
+        let stop_ahead = Arc::new(AtomicBool::new(false));
+        let ahead = {
+            let (definitions, stop) = (Arc::clone(&definitions), Arc::clone(&stop_ahead));
+            let checks = executor.config.checks;
+            std::thread::Builder::new()
+                .name("planc-definitions".into())
+                .spawn_scoped(scope, move || hash_definitions_ahead(&executor.dag.actions, checks, &definitions, &stop))
+                .ok()
+        };
         LocalAgent {
             executor,
             policy,
@@ -100,6 +136,9 @@ impl<'s> LocalAgent<'s> {
             inputs: vec![ActionInputs::default(); n],
             cascade: vec![0; n],
             rebuilt: vec![false; n],
+            definitions,
+            ahead,
+            stop_ahead,
         }
     }
 
@@ -171,7 +210,13 @@ impl<'s> LocalAgent<'s> {
         let inputs = self.executor.consumed(action, results)?;
         let consumed: Vec<ConsumedDigest> =
             inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
-        let key = ActionKey::compute(a, source, &seeds, &consumed, self.executor.config.checks);
+        let checks = self.executor.config.checks;
+        let key = if source.is_none() && seeds.is_empty() {
+            let definition = *self.definitions[action].get_or_init(|| ActionKey::definition(a, None, &[], checks));
+            ActionKey::with_inputs(definition, &consumed)
+        } else {
+            ActionKey::compute(a, source, &seeds, &consumed, checks)
+        };
         self.inputs[action] = ActionInputs { key: Some(key), source };
         Ok(Job { action, attempt: 0, key, source_tar, inputs, tool_dirs, seed_archives })
     }
@@ -286,6 +331,10 @@ impl Agent for LocalAgent<'_> {
 
 impl Drop for LocalAgent<'_> {
     fn drop(&mut self) {
+        self.stop_ahead.store(true, Ordering::Relaxed);
+        if let Some(h) = self.ahead.take() {
+            let _ = h.join();
+        }
         self.jobs_tx = None;
         for w in self.workers.drain(..) {
             let _ = w.join();

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use compiler::dag::{FORMAT_VERSION, Source, StagedDag};
@@ -19,6 +20,7 @@ use crate::log_pool::LogPool;
 use crate::plan_lock::{LockError, PlanLock};
 use crate::process_runner::ProcessRunner;
 use crate::progress::Progress;
+use crate::report_stamp::ReportWriter;
 use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode};
 use crate::run_report::RunReport;
 use crate::run_summary::{RunSummary, SummaryTool};
@@ -81,19 +83,67 @@ impl StatePaths {
     }
 }
 
+/// The state dir of a run, locked, with its cache (for the local agent) opening on
+/// another thread: reading the action log of a large cache overlaps whatever the caller
+/// does next (`planc run-dag` reads the DAG).
+pub struct OpenState {
+    paths: StatePaths,
+    store: Option<JoinHandle<Result<DiskStore, StoreError>>>,
+    _lock: StateLock,
+}
+
+impl OpenState {
+    /// Locks `config`'s state dir and starts opening its cache.
+    pub fn open(config: &RunConfig) -> Result<OpenState, RunError> {
+        // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in
+        // the action's own work dir.
+        let root = std::path::absolute(&config.state_dir)
+            .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
+        let paths = StatePaths { root };
+        let lock = StateLock::acquire(&paths.root, config.state_lock)?;
+        let store = (config.agent == AgentKind::Local).then(|| {
+            let cache = paths.cache();
+            std::thread::spawn(move || DiskStore::open(&cache))
+        });
+        Ok(OpenState { paths, store, _lock: lock })
+    }
+
+    /// The opened cache (opened now when `open` was given a config without the local
+    /// agent).
+    fn store(&mut self) -> Result<DiskStore, RunError> {
+        match self.store.take() {
+            Some(opening) => Ok(opening.join().expect("opening the cache panicked")?),
+            None => Ok(DiskStore::open(&self.paths.cache())?),
+        }
+    }
+}
+
+impl Drop for OpenState {
+    /// A run that stops before using the cache still waits for it to open: the log may
+    /// be being repaired, which only the lock's holder may do.
+    fn drop(&mut self) {
+        if let Some(h) = self.store.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// Runs `dag` as `config` says. Errors are for runs that could not start or finish
 /// their bookkeeping; failed actions are in the report.
 pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
+    run_in(OpenState::open(config)?, dag, config)
+}
+
+/// `run` on a state dir already opened (`OpenState::open` with the same `config`).
+pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
+    if dag.format_version != FORMAT_VERSION {
+        return Err(RunError::Format(dag.format_version));
+    }
     dag.check_references().map_err(RunError::Malformed)?;
-    // Absolute: `${out}` and `${sysroot}` name paths under it, and commands run in the
-    // action's own work dir.
-    let root = std::path::absolute(&config.state_dir)
-        .map_err(|source| RunError::Io { path: config.state_dir.clone(), source })?;
-    let paths = StatePaths { root };
-    let _lock = StateLock::acquire(&paths.root, config.state_lock)?;
+    let paths = StatePaths { root: state.paths.root.clone() };
     let selection = Selection::new(dag, &config.targets)?;
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -144,18 +194,17 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     let mut progress = Progress::new(dag, total, config.progress);
     let interrupted = move || handle_signals && Signals::interrupted();
 
-    let summary_path = paths.root.join("summary.json");
-    let (mut report, summary) = match config.agent {
+    let (mut report, summary, store) = match config.agent {
         AgentKind::Dry => {
             let durations = estimate.iter().map(|&ms| Duration::from_millis(ms)).collect();
             let mut agent = DryAgent::new(dag, config.jobs.max(1), durations);
             let out = scheduler.run(&mut agent, &mut progress, &interrupted);
             progress.clear();
             let report = RunReport { records: out.records, makespan: out.makespan, stopped: out.stopped, state_dir: paths.root.clone(), problems: vec![], verified: vec![] };
-            (report, None)
+            (report, None, None)
         }
         AgentKind::Local => {
-            let store: Arc<dyn ContentStore> = Arc::new(DiskStore::open(&paths.cache())?);
+            let store: Arc<dyn ContentStore> = Arc::new(state.store()?);
             let executor = ActionExecutor {
                 dag,
                 config: ExecutorConfig {
@@ -180,7 +229,7 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
-            std::thread::scope(|scope| {
+            let (report, summary) = std::thread::scope(|scope| {
                 let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
                 let out = scheduler.run(&mut agent, &mut progress, &interrupted);
                 progress.clear();
@@ -212,18 +261,21 @@ pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
                     finish(dag, &*store, &mut report, &paths);
                 }
                 (report, Some(summary))
-            })
+            });
+            drop(executor);
+            (report, summary, Some(store))
         }
     };
-    // The summary beside the reports, each on its own thread.
-    std::thread::scope(|s| {
-        let summary = summary.as_ref().map(|sum| s.spawn(|| sum.write(&summary_path)));
-        report.write_files(dag).map_err(io(&paths.root))?;
-        match summary.map(|h| h.join().expect("summary writer panicked")) {
-            Some(Err(e)) => Err(io(&summary_path)(e)),
-            _ => Ok(()),
-        }
-    })?;
+    // Closing the cache (its last commit, then freeing its index: milliseconds on a
+    // large cache) overlaps writing the reports; it is done before the run returns.
+    let closing = store.map(|s| std::thread::spawn(move || drop(s)));
+    // A no-op whose reports are already those in the state dir rewrites only the
+    // makespan; otherwise the summary and each report are written on their own thread.
+    let written = ReportWriter { dir: &paths.root, dag, report: &report, summary: summary.as_ref() }.write();
+    if let Some(h) = closing {
+        h.join().expect("closing the cache panicked");
+    }
+    written.map_err(|(path, source)| RunError::Io { path, source })?;
     if config.progress != ProgressMode::Quiet {
         eprint!("{}", report.summary_table(dag));
         for p in &report.problems {

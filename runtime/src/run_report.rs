@@ -11,6 +11,11 @@ use serde::Serialize;
 use crate::scheduler::{ActionRecord, Status, StopReason};
 use crate::workspace::safe_name;
 
+/// The full report, in the state dir.
+pub const REPORT_JSON: &str = "report.json";
+/// Every file `write_files` writes.
+pub const REPORT_FILES: [&str; 4] = [REPORT_JSON, "build-state.csv", "dag.dot", "trace.json"];
+
 pub struct RunReport {
     pub records: Vec<ActionRecord>,
     pub makespan: Duration,
@@ -84,16 +89,12 @@ impl RunReport {
                 s.spawn(|| write("dag.dot", self.dot(dag).as_bytes())),
                 s.spawn(|| write("trace.json", &self.trace(dag))),
             ];
-            let json = write("report.json", &self.json(dag));
+            let json = write(REPORT_JSON, &self.json(dag));
             others.into_iter().map(|h| h.join().expect("report writer panicked")).chain([json]).collect()
         })
     }
 
     pub fn json(&self, dag: &StagedDag) -> Vec<u8> {
-        let mut counts = std::collections::BTreeMap::new();
-        for s in [Status::Built, Status::Cached, Status::Failed, Status::Blocked, Status::Skipped] {
-            counts.insert(s.as_str(), self.count(s));
-        }
         let actions = dag
             .actions
             .iter()
@@ -116,7 +117,21 @@ impl RunReport {
                 outputs: r.outputs.iter().flatten().map(|o| (o.name.as_str(), o.digest)).collect(),
             })
             .collect();
-        let report = JsonReport {
+        serde_json::to_vec_pretty(&self.json_report(dag, actions)).expect("report serializes")
+    }
+
+    /// `report.json` without its actions: up to the `actions` key, the same bytes as
+    /// `json` (the makespan and counts come before it).
+    pub fn json_header(&self, dag: &StagedDag) -> Vec<u8> {
+        serde_json::to_vec_pretty(&self.json_report(dag, vec![])).expect("report serializes")
+    }
+
+    fn json_report<'a>(&'a self, dag: &'a StagedDag, actions: Vec<JsonAction<'a>>) -> JsonReport<'a> {
+        let mut counts = std::collections::BTreeMap::new();
+        for s in [Status::Built, Status::Cached, Status::Failed, Status::Blocked, Status::Skipped] {
+            counts.insert(s.as_str(), self.count(s));
+        }
+        JsonReport {
             plan: &dag.plan,
             makespan_ms: self.makespan.as_millis() as u64,
             stopped: self.stop_message(),
@@ -124,8 +139,7 @@ impl RunReport {
             actions,
             problems: &self.problems,
             verified: &self.verified,
-        };
-        serde_json::to_vec_pretty(&report).expect("report serializes")
+        }
     }
 
     pub fn csv(&self, dag: &StagedDag) -> String {

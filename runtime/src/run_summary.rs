@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 
+/// Its file name in the state dir.
+pub const SUMMARY_FILE: &str = "summary.json";
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub format: u32,

@@ -8,4 +8,5 @@ mod docs;
 mod incremental;
 mod no_panic;
 mod plan;
+mod run_dag;
 mod support;

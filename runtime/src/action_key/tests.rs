@@ -67,3 +67,18 @@ fn keys_are_stable() {
     assert_eq!(k.definition.to_string(), "71d0e8c6a1dc69e0f77b83ae4e7af8c0aa61cc909eb740636ad348f5384c03e7");
     assert_eq!(k.key.to_string(), "cb0b7e6743598664c6b3ef984d9acc090fe6cff28a8437fa15941f3a9a0d9afe");
 }
+
+/// `LocalAgent` hashes definitions ahead of the scheduler and adds the inputs later:
+/// the two steps must give exactly `compute`'s key.
+#[test]
+fn definition_then_inputs_is_compute() {
+    let a = action();
+    let inputs = [input("r", "y"), input("q", "x")];
+    for checks in [Checks::Skipped, Checks::Run] {
+        for (source, seeds) in [(None, vec![]), (Some(Digest::of(b"src")), vec![input("host", "h")])] {
+            let whole = ActionKey::compute(&a, source, &seeds, &inputs, checks);
+            let def = ActionKey::definition(&a, source, &seeds, checks);
+            assert_eq!(ActionKey::with_inputs(def, &inputs), whole);
+        }
+    }
+}

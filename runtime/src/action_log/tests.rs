@@ -63,3 +63,23 @@ fn another_format_is_refused() {
     assert_eq!(decode(b"{\"record\":{}}\n"), Err(NotALog));
     assert_eq!(decode(b"PLNCAL\0\x02"), Err(NotALog));
 }
+
+#[test]
+fn a_log_decoded_on_two_threads_stops_at_the_first_bad_record() {
+    let records: Vec<LogRecord> = (0..3 * PARALLEL_MIN).map(|i| entry((i % 150) as u8)).collect();
+    let (bytes, ends) = log(&records);
+    assert_eq!(decode(&bytes).unwrap(), Decoded { records: records.clone(), good_len: bytes.len() });
+    // A damaged record in either half keeps exactly the records before it.
+    for bad in [10, records.len() / 2 - 1, records.len() / 2, records.len() / 2 + 7, records.len() - 1] {
+        let mut damaged = bytes.clone();
+        damaged[ends[bad] - 9] ^= 0x40;
+        let start = if bad == 0 { MAGIC.len() } else { ends[bad - 1] };
+        let d = decode(&damaged).unwrap();
+        assert_eq!(d.good_len, start, "record {bad} damaged");
+        assert_eq!(d.records, records[..bad], "record {bad} damaged");
+    }
+    // A torn tail in the second half.
+    let d = decode(&bytes[..bytes.len() - 3]).unwrap();
+    assert_eq!(d.records.len(), records.len() - 1);
+    assert_eq!(d.good_len, ends[records.len() - 2]);
+}
