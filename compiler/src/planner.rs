@@ -566,9 +566,9 @@ impl<'a> Planner<'a> {
         self.block(pkg, stage).is_some() || self.tries_drops(pkg, stage)
     }
 
-    /// What makes P@s a reduced build: whether its stage block (or a suggested break being
-    /// tried) changes its dependencies or outputs, and each active profile without which they would differ. Final and
-    /// rebuild instances are full builds.
+    /// What makes P@s a reduced build: whether its stage block (or a suggested break
+    /// being tried) changes its dependencies or outputs, and each active profile without
+    /// which they would differ. Final and rebuild instances are full builds.
     fn reductions(&self, pkg: u32, stage: Stage) -> (bool, Vec<Box<str>>) {
         if stage >= self.final_stage {
             return (false, Vec::new());
@@ -841,7 +841,6 @@ impl<'a> Planner<'a> {
         inst.resolved = true;
     }
 
-    /// The instances an instance takes inputs from, ascending, each once.
     /// Every instance's producers, sorted, each once. An installation set's producers are
     /// found once however many instances share it (on an archive, two thirds of the ten
     /// million members are seeds' names and most sets are shared).
