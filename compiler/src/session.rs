@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, FileName};
 use crate::front::lower_file;
 use crate::index::name_index;
 use crate::outcome::PlanOutcome;
+use crate::merged::merged_plan;
 use crate::planner::{plan_check, plan_outcome};
 use crate::ir::{PlanRoot, SourceFile, Workspace};
 use crate::plan_files::{normalize, plan_files};
@@ -49,6 +50,9 @@ pub struct Session {
     workspace: Workspace,
     root: PlanRoot,
     threads: usize,
+    /// Whether the plan was ever merged for planning alongside the front end (see
+    /// `front_and_merge`).
+    merged_early: std::sync::atomic::AtomicBool,
 }
 
 /// The plan file a path names: the path itself, or `plan.kdl` inside a directory.
@@ -122,7 +126,7 @@ impl Session {
         }
         let workspace = Workspace::new(&db, Arc::new(files), Arc::default());
         let root = PlanRoot::new(&db, workspace, root_file, overlays, config.profiles.clone());
-        let mut session = Session { db, workspace, root, threads: config.threads.max(1) };
+        let mut session = Session { db, workspace, root, threads: config.threads.max(1), merged_early: Default::default() };
         crate::timing::pass("load and parse", || {
             session.prefetch(&session.plan_files_now());
             session.load_imports();
@@ -132,6 +136,25 @@ impl Session {
 
     fn plan_files_now(&self) -> Vec<SourceFile> {
         plan_files(&self.db, self.root).files.clone()
+    }
+
+    /// The front end's diagnostics, the files checked on several threads first. The
+    /// first time, the plan is also merged for planning on another thread meanwhile (a
+    /// cold check needs it whenever the front end finds no errors, the common case).
+    /// Later calls do not: after an edit the front end takes milliseconds, and waiting for
+    /// a merge that front-end errors make useless would slow an editor down.
+    fn front_and_merge(&self) -> Arc<Vec<Diagnostic>> {
+        if self.threads <= 1 || self.merged_early.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return self.front();
+        }
+        std::thread::scope(|scope| {
+            let db = self.db.clone();
+            let root = self.root;
+            scope.spawn(move || {
+                merged_plan(&db, root);
+            });
+            self.front()
+        })
     }
 
     /// The front end's diagnostics, the files checked on several threads first.
@@ -261,7 +284,7 @@ impl Session {
     /// errors (planning a plan with unresolved names would only repeat them). Planning
     /// here stops short of building the DAG; [`Session::planned`] builds it.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
-        let front = crate::timing::pass("check: front end", || self.front());
+        let front = crate::timing::pass("check: front end", || self.front_and_merge());
         if front.iter().any(Diagnostic::is_error) {
             return front.clone();
         }
@@ -272,7 +295,7 @@ impl Session {
     /// Every diagnostic, as [`Session::diagnostics`], and the planned campaign (`None`
     /// when the front end found errors), from one planning run.
     pub fn planned(&self) -> (Arc<Vec<Diagnostic>>, Option<Arc<PlanOutcome>>) {
-        let front = crate::timing::pass("check: front end", || self.front());
+        let front = crate::timing::pass("check: front end", || self.front_and_merge());
         match self.plan() {
             Some(outcome) => (with_planning(&front, &outcome.diagnostics), Some(outcome)),
             None => (front, None),
