@@ -149,8 +149,8 @@ pub fn run(args: &PlanCmdArgs) -> ExitCode {
 /// Layer of every action: one more than its deepest producer.
 fn layers(dag: &StagedDag) -> Vec<usize> {
     let mut layer = vec![0usize; dag.actions.len()];
-    for i in 0..dag.actions.len() {
-        layer[i] = dag.producers_of(i).iter().map(|&p| layer[p] + 1).max().unwrap_or(0);
+    for (i, producers) in dag.all_producers().iter().enumerate() {
+        layer[i] = producers.iter().map(|&p| layer[p] + 1).max().unwrap_or(0);
     }
     layer
 }
@@ -227,8 +227,8 @@ fn dot(dag: &StagedDag, keep: &[bool]) -> String {
         out.push_str("  }\n");
     }
     let redirected: std::collections::HashSet<(usize, usize)> = dag.redirects.iter().map(|r| (r.from, r.to)).collect();
-    for i in (0..dag.actions.len()).filter(|&i| keep[i]) {
-        for p in dag.producers_of(i) {
+    for (i, producers) in dag.all_producers().iter().enumerate().filter(|(i, _)| keep[*i]) {
+        for &p in producers {
             let style = if redirected.contains(&(i, p)) { " [color=red, label=\"redirected\"]" } else { "" };
             let _ = writeln!(out, "  a{p} -> a{i}{style};");
         }

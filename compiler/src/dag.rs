@@ -122,19 +122,20 @@ impl StagedDag {
     pub fn check_references(&self) -> Result<(), String> {
         let n = self.actions.len();
         let action = |i: usize, what: &str| if i < n { Ok(()) } else { Err(format!("{what} names action #{i}; the DAG has {n}")) };
+        // A shared set's latest producer is found once, not once per action taking it.
+        let set_latest: Vec<Option<(usize, &Input)>> = self.input_sets.iter().map(|set| latest_producer(set)).collect();
         for (i, a) in self.actions.iter().enumerate() {
             for &s in &a.input_sets {
                 if s >= self.input_sets.len() {
                     return Err(format!("`{}` takes input set #{s}; the DAG has {}", a.id, self.input_sets.len()));
                 }
             }
-            for input in a.inputs.iter().chain(a.input_sets.iter().flat_map(|&s| &self.input_sets[s])) {
-                if let Producer::Action { action: p, .. } = input.from
-                    && p >= i
-                {
-                    let producer = self.actions.get(p).map_or_else(|| format!("#{p}"), |x| format!("`{}`", x.id));
-                    return Err(format!("`{}` takes `{}` from {producer}, which does not come before it", a.id, input.name));
-                }
+            let sets = a.input_sets.iter().filter_map(|&s| set_latest[s]);
+            if let Some((p, input)) = latest_producer(&a.inputs).into_iter().chain(sets).max_by_key(|(p, _)| *p)
+                && p >= i
+            {
+                let producer = self.actions.get(p).map_or_else(|| format!("#{p}"), |x| format!("`{}`", x.id));
+                return Err(format!("`{}` takes `{}` from {producer}, which does not come before it", a.id, input.name));
             }
         }
         for v in &self.verify {
@@ -166,22 +167,48 @@ impl StagedDag {
         all
     }
 
-    /// The actions `actions[action]` takes outputs of, ascending, each once.
-    pub fn producers_of(&self, action: usize) -> Vec<usize> {
-        let a = &self.actions[action];
-        let mut out: Vec<usize> = a
-            .inputs
+    /// Every action's producers (the actions it takes outputs of), ascending, each once.
+    /// A shared set's producers are found once, however many actions take it.
+    pub fn all_producers(&self) -> Vec<Vec<usize>> {
+        let by_set: Vec<Vec<usize>> = self.input_sets.iter().map(|set| producer_actions(set)).collect();
+        self.actions
             .iter()
-            .chain(a.input_sets.iter().flat_map(|&s| &self.input_sets[s]))
-            .filter_map(|i| match i.from {
-                Producer::Action { action, .. } => Some(action),
-                Producer::Seed { .. } => None,
+            .map(|a| {
+                let mut out = producer_actions(&a.inputs);
+                if !a.input_sets.is_empty() {
+                    out.extend(a.input_sets.iter().flat_map(|&s| &by_set[s]));
+                    out.sort_unstable();
+                    out.dedup();
+                }
+                out
             })
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+            .collect()
     }
+}
+
+/// The input with the latest producing action, and that action.
+fn latest_producer(inputs: &[Input]) -> Option<(usize, &Input)> {
+    inputs
+        .iter()
+        .filter_map(|input| match input.from {
+            Producer::Action { action, .. } => Some((action, input)),
+            Producer::Seed { .. } => None,
+        })
+        .max_by_key(|(p, _)| *p)
+}
+
+/// The actions that produce `inputs`, ascending, each once.
+fn producer_actions(inputs: &[Input]) -> Vec<usize> {
+    let mut out: Vec<usize> = inputs
+        .iter()
+        .filter_map(|i| match i.from {
+            Producer::Action { action, .. } => Some(action),
+            Producer::Seed { .. } => None,
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

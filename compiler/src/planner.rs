@@ -61,8 +61,7 @@ type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 /// errors.
 #[salsa::tracked]
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
-    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
-    let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
+    let (plan, profiles) = planner_inputs(db, root);
     let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).run();
     if first.suggestions.is_empty() {
         return Arc::new(first);
@@ -103,9 +102,14 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
 /// [`plan_outcome`]'s, without building the DAG or the suggested-breaks fixpoint.
 #[salsa::tracked]
 pub fn plan_check(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
-    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
-    let profiles: Vec<Box<str>> = root.profiles(db).iter().map(|p| p.as_str().into()).collect();
+    let (plan, profiles) = planner_inputs(db, root);
     Arc::new(Planner::new(plan, profiles, ExtraDrops::default()).check())
+}
+
+/// What a planner starts from: the merged plan and the global profiles.
+fn planner_inputs(db: &dyn Db, root: PlanRoot) -> (&MergedPlan, Vec<Box<str>>) {
+    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
+    (plan, root.profiles(db).iter().map(|p| p.as_str().into()).collect())
 }
 
 /// A cyclic component's report: the cycle shown (edges), and its suggested drops (index
@@ -167,8 +171,7 @@ impl NameRanks {
 /// What building the DAG's actions reads besides the planner.
 struct EmitContext {
     ranks: NameRanks,
-    /// By instance: its action's index.
-    action_index: Vec<usize>,
+    actions: ActionIndex,
     /// By seed: its name, shared by every input it produces.
     seed_names: Vec<Arc<str>>,
     /// Installation sets listed once in the DAG, by the address of the shared closure.
@@ -176,17 +179,22 @@ struct EmitContext {
     set_sizes: Vec<usize>,
 }
 
-/// The actions that produce `inputs`, ascending, each once.
-fn producer_actions<'i>(inputs: impl Iterator<Item = &'i dag::Input>) -> Vec<usize> {
-    let mut out: Vec<usize> = inputs
-        .filter_map(|i| match i.from {
-            dag::Producer::Action { action, .. } => Some(action),
-            dag::Producer::Seed { .. } => None,
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// By instance: the index of its action in the DAG, if it has one.
+struct ActionIndex(Vec<usize>);
+
+impl ActionIndex {
+    /// The actions of `order`, in that order, among `instances` instances.
+    fn of(order: &[InstId], instances: usize) -> ActionIndex {
+        let mut index = vec![usize::MAX; instances];
+        for (a, &i) in order.iter().enumerate() {
+            index[i as usize] = a;
+        }
+        ActionIndex(index)
+    }
+
+    fn get(&self, i: InstId) -> Option<usize> {
+        Some(self.0[i as usize]).filter(|&a| a != usize::MAX)
+    }
 }
 
 /// A memo key for a name: the address of its shared copy. Every name is shared from the
@@ -1638,8 +1646,8 @@ impl<'a> Planner<'a> {
         let (order, targets) = self.solve();
         match order {
             Some(order) if self.diagnostics.is_empty() => {
-                let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
-                self.images(&order, &action_of);
+                let actions = ActionIndex::of(&order, self.insts.len());
+                self.images(&actions);
                 self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                 self.diagnostics
             }
@@ -1784,7 +1792,7 @@ impl<'a> Planner<'a> {
         let mut keyed: Vec<((u32, usize, u32), InputView)> = views
             .map(|input| {
                 let key = match input.from {
-                    From::Inst(j) => (e.ranks.of(input.name), e.action_index[j as usize], e.ranks.of(input.output)),
+                    From::Inst(j) => (e.ranks.of(input.name), e.actions.0[j as usize], e.ranks.of(input.output)),
                     From::Seed(s) => (e.ranks.of(input.name), usize::MAX, e.ranks.seeds[s as usize]),
                 };
                 (key, input)
@@ -1881,17 +1889,10 @@ impl<'a> Planner<'a> {
 
     /// Builds the DAG from a topological order of the instances.
     fn emit(mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
-        let action_of: HashMap<InstId, usize> = order.iter().enumerate().map(|(a, &i)| (i, a)).collect();
-        // Actions are independent of one another: half of them are built on a second
-        // thread (an archive's DAG has millions of inputs to copy and sort).
-        let mut action_index = vec![usize::MAX; self.insts.len()];
-        for (a, &i) in order.iter().enumerate() {
-            action_index[i as usize] = a;
-        }
         let (shared, set_closures) = self.shared_sets(&order);
         let mut e = EmitContext {
             ranks: self.name_ranks(),
-            action_index,
+            actions: ActionIndex::of(&order, self.insts.len()),
             seed_names: self.plan.seeds.iter().map(|s| Arc::from(&*s.name)).collect(),
             shared,
             set_sizes: Vec::new(),
@@ -1901,6 +1902,8 @@ impl<'a> Planner<'a> {
             .map(|c| self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e))
             .collect();
         e.set_sizes = input_sets.iter().map(Vec::len).collect();
+        // Actions are independent of one another: half of them are built on a second
+        // thread (an archive's DAG has millions of inputs to copy and sort).
         let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &e)).collect() };
         let actions: Vec<dag::Action> = if order.len() >= PARALLEL_EMIT_MIN {
             let (first, second) = order.split_at(order.len() / 2);
@@ -1913,58 +1916,20 @@ impl<'a> Planner<'a> {
         } else {
             build(&order)
         };
-        // The producers of each shared set, once.
-        let set_producers: Vec<Vec<usize>> = input_sets.iter().map(|set| producer_actions(set.iter())).collect();
-        let mut per_stage = vec![0usize; self.stage_names.len()];
-        let mut depth = vec![0usize; order.len()];
-        // Botch's build fixpoint: what builds from the seed without meeting a cycle.
-        let mut from_seed = vec![false; order.len()];
-        let mut reduced_by: BTreeMap<String, usize> = BTreeMap::new();
-        for (a, action) in actions.iter().enumerate() {
-            let inst = &self.insts[order[a] as usize];
-            let own = producer_actions(action.inputs.iter());
-            let producers = || own.iter().chain(action.input_sets.iter().flat_map(|&s| &set_producers[s]));
-            depth[a] = producers().map(|&p| depth[p] + 1).max().unwrap_or(0);
-            if inst.stage == self.final_stage && !inst.cyclic {
-                from_seed[a] = producers().all(|&p| from_seed[p]);
-                stats.from_seed_direct += usize::from(producers().next().is_none());
-            }
-            let (block, profiles) = self.reductions(inst.pkg, inst.stage);
-            if block || !profiles.is_empty() {
-                stats.reduced += 1;
-                if block {
-                    *reduced_by.entry("stage block".into()).or_default() += 1;
-                }
-                for p in profiles {
-                    *reduced_by.entry(p.into()).or_default() += 1;
-                }
-            }
-            per_stage[self.insts[order[a] as usize].stage as usize] += 1;
-        }
+        let action_at = e.actions;
         let reasons: Vec<Reason> = order.iter().map(|&i| self.insts[i as usize].reason.clone()).collect();
         let mut redirects = Vec::new();
         let mut redirect_edges = Vec::new();
         for (k, (x, name, original, to)) in self.redirects.iter().enumerate() {
-            if let (Some(&from), Some(&to)) = (action_of.get(x), action_of.get(to)) {
+            if let (Some(from), Some(to)) = (action_at.get(*x), action_at.get(*to)) {
                 redirects.push(dag::Redirect { from, name: name.to_string(), original: self.inst_name(*original), to });
                 redirect_edges.push(self.redirect_edges[k]);
             }
         }
-        let targets: HashSet<InstId> = self.redirects.iter().map(|r| r.3).filter(|t| action_of.contains_key(t)).collect();
+        let targets: HashSet<InstId> = self.redirects.iter().map(|r| r.3).filter(|&t| action_at.get(t).is_some()).collect();
         stats.redirect_targets = targets.len();
-        let images = self.images(&order, &action_of);
-        let verify = self.verify_pairs(&action_of);
-        stats.instances = order.len();
-        stats.per_stage =
-            self.stage_names.iter().zip(&per_stage).filter(|(_, n)| **n > 0).map(|(s, n)| (s.to_string(), *n)).collect();
-        stats.redirects = redirects.len();
-        stats.tainted = order.iter().filter(|&&i| self.insts[i as usize].tainted).count();
-        stats.rebuilt = self.rebuilt.len();
-        stats.layers = depth.iter().max().map_or(0, |d| d + 1);
-        stats.from_seed = from_seed.iter().filter(|&&f| f).count();
-        stats.reduced_by = reduced_by.into_iter().collect();
-        stats.outputs = self.plan.packages.iter().map(|p| p.outputs.len()).sum();
-        stats.seeded = self.plan.seeds.iter().map(|s| s.provides.len()).sum();
+        let images = self.images(&action_at);
+        let verify = self.verify_pairs(&action_at);
         let dag = StagedDag {
             format_version: dag::FORMAT_VERSION,
             plan: self.plan.name.to_string(),
@@ -1987,6 +1952,7 @@ impl<'a> Planner<'a> {
             images,
             redirects,
         };
+        self.fill_stats(&mut stats, &order, &dag);
         self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let ok = self.diagnostics.is_empty();
         PlanOutcome {
@@ -2001,6 +1967,45 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The DAG's figures: instances per stage, layers, taint, reduced builds, and what
+    /// builds from the seed without meeting a cycle (botch's build fixpoint).
+    fn fill_stats(&self, stats: &mut PlanStats, order: &[InstId], dag: &StagedDag) {
+        let mut per_stage = vec![0usize; self.stage_names.len()];
+        let mut depth = vec![0usize; order.len()];
+        let mut from_seed = vec![false; order.len()];
+        let mut reduced_by: BTreeMap<String, usize> = BTreeMap::new();
+        for (a, producers) in dag.all_producers().iter().enumerate() {
+            let inst = &self.insts[order[a] as usize];
+            depth[a] = producers.iter().map(|&p| depth[p] + 1).max().unwrap_or(0);
+            if inst.stage == self.final_stage && !inst.cyclic {
+                from_seed[a] = producers.iter().all(|&p| from_seed[p]);
+                stats.from_seed_direct += usize::from(producers.is_empty());
+            }
+            let (block, profiles) = self.reductions(inst.pkg, inst.stage);
+            if block || !profiles.is_empty() {
+                stats.reduced += 1;
+                if block {
+                    *reduced_by.entry("stage block".into()).or_default() += 1;
+                }
+                for p in profiles {
+                    *reduced_by.entry(p.into()).or_default() += 1;
+                }
+            }
+            per_stage[inst.stage as usize] += 1;
+        }
+        stats.instances = order.len();
+        stats.per_stage =
+            self.stage_names.iter().zip(&per_stage).filter(|(_, n)| **n > 0).map(|(s, n)| (s.to_string(), *n)).collect();
+        stats.redirects = dag.redirects.len();
+        stats.tainted = order.iter().filter(|&&i| self.insts[i as usize].tainted).count();
+        stats.rebuilt = self.rebuilt.len();
+        stats.layers = depth.iter().max().map_or(0, |d| d + 1);
+        stats.from_seed = from_seed.iter().filter(|&&f| f).count();
+        stats.reduced_by = reduced_by.into_iter().collect();
+        stats.outputs = self.plan.packages.iter().map(|p| p.outputs.len()).sum();
+        stats.seeded = self.plan.seeds.iter().map(|s| s.provides.len()).sum();
+    }
+
     /// The instance an image takes a package from: the rebuild if there is one, else final.
     fn image_instance(&self, pkg: u32) -> Option<InstId> {
         self.rebuild_stage
@@ -2009,8 +2014,7 @@ impl<'a> Planner<'a> {
             .copied()
     }
 
-    fn images(&mut self, order: &[InstId], action_of: &HashMap<InstId, usize>) -> Vec<dag::Image> {
-        let _ = order;
+    fn images(&mut self, action_at: &ActionIndex) -> Vec<dag::Image> {
         let mut out = Vec::new();
         for image in &self.plan.images {
             let mut members: Vec<(InstId, Name)> = Vec::new();
@@ -2054,7 +2058,7 @@ impl<'a> Planner<'a> {
                     self.diagnostics.push(d);
                     continue;
                 }
-                let Some(&action) = action_of.get(&i) else { continue };
+                let Some(action) = action_at.get(i) else { continue };
                 refs.push(dag::OutputRef { action, output: o.to_string() });
                 let stage = inst.stage;
                 let name = self.inst_name(i);
@@ -2077,13 +2081,13 @@ impl<'a> Planner<'a> {
         out
     }
 
-    fn verify_pairs(&self, action_of: &HashMap<InstId, usize>) -> Vec<dag::Verify> {
+    fn verify_pairs(&self, action_at: &ActionIndex) -> Vec<dag::Verify> {
         let mut out = Vec::new();
         for verify in &self.plan.verifies {
             for package in &verify.item.packages {
                 let Some(p) = self.plan.package(&package.text) else { continue };
                 let find = |stage: &str| {
-                    self.stage_of(stage).and_then(|s| self.index.get(&(p as u32, s))).and_then(|i| action_of.get(i)).copied()
+                    self.stage_of(stage).and_then(|s| self.index.get(&(p as u32, s))).and_then(|&i| action_at.get(i))
                 };
                 if let (Some(left), Some(right)) = (find(&verify.item.left.text), find(&verify.item.right.text)) {
                     out.push(dag::Verify { left, right });

@@ -176,8 +176,8 @@ impl RunReport {
             };
             let _ = writeln!(out, "  n{i} [label=\"{}\\n{}\", fillcolor={color}];", a.id.replace('"', "'"), r.status.as_str());
         }
-        for i in 0..dag.actions.len() {
-            for action in dag.producers_of(i) {
+        for (i, producers) in dag.all_producers().iter().enumerate() {
+            for action in producers {
                 let _ = writeln!(out, "  n{action} -> n{i};");
             }
         }

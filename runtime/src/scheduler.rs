@@ -145,17 +145,16 @@ impl<'a> Scheduler<'a> {
         config: ScheduleConfig,
     ) -> Result<Scheduler<'a>, ScheduleError> {
         let n = dag.actions.len();
-        let mut producers = vec![Vec::new(); n];
+        let producers = dag.all_producers();
         let mut dependents = vec![Vec::new(); n];
         for (i, a) in dag.actions.iter().enumerate() {
-            for p in dag.producers_of(i) {
+            for &p in &producers[i] {
                 if p >= i {
                     return Err(ScheduleError::NotTopological {
                         action: a.id.clone(),
                         producer: dag.actions.get(p).map_or_else(|| format!("#{p}"), |x| x.id.clone()),
                     });
                 }
-                producers[i].push(p);
                 dependents[p].push(i);
             }
         }

@@ -55,9 +55,10 @@ impl Selection {
         }
         // Producers come first in the DAG: one backward sweep closes over inputs.
         let mut needed = roots;
+        let producers = dag.all_producers();
         for i in (0..n).rev() {
             if needed[i] {
-                for action in dag.producers_of(i) {
+                for &action in &producers[i] {
                     needed[action] = true;
                 }
             }
