@@ -163,18 +163,10 @@ impl Session {
         if self.threads > 1 && files.len() >= 2 {
             // Every file's check reads the name index: build it once, before the threads.
             crate::timing::pass("check: name index", || name_index(&self.db, self.root));
-            let chunk = files.len().div_ceil(self.threads);
-            std::thread::scope(|scope| {
-                for part in files.chunks(chunk) {
-                    let db = self.db.clone();
-                    let root = self.root;
-                    scope.spawn(move || {
-                        for &file in part {
-                            check_file(&db, root, file);
-                            seeds_used(&db, root, file);
-                        }
-                    });
-                }
+            let root = self.root;
+            self.on_threads(&files, |db, file| {
+                check_file(db, root, file);
+                seeds_used(db, root, file);
             });
         }
         plan_diagnostics(&self.db, self.root).clone()
@@ -182,16 +174,24 @@ impl Session {
 
     /// Lowers files on several threads so that the sequential import walk finds them done.
     fn prefetch(&self, files: &[SourceFile]) {
-        if self.threads <= 1 || files.len() < 2 {
-            return;
+        if self.threads > 1 && files.len() >= 2 {
+            self.on_threads(files, |db, file| {
+                lower_file(db, file);
+            });
         }
+    }
+
+    /// Runs `query` on every file, the files split evenly over the session's threads;
+    /// salsa memoizes what it computes, so the callers then find the results done.
+    fn on_threads(&self, files: &[SourceFile], query: impl Fn(&Database, SourceFile) + Sync) {
         let chunk = files.len().div_ceil(self.threads);
         std::thread::scope(|scope| {
             for part in files.chunks(chunk) {
                 let db = self.db.clone();
+                let query = &query;
                 scope.spawn(move || {
                     for &file in part {
-                        lower_file(&db, file);
+                        query(&db, file);
                     }
                 });
             }
@@ -296,7 +296,7 @@ impl Session {
     /// when the front end found errors), from one planning run.
     pub fn planned(&self) -> (Arc<Vec<Diagnostic>>, Option<Arc<PlanOutcome>>) {
         let front = crate::timing::pass("check: front end", || self.front_and_merge());
-        match self.plan() {
+        match self.plan_after(&front) {
             Some(outcome) => (with_planning(&front, &outcome.diagnostics), Some(outcome)),
             None => (front, None),
         }
@@ -304,7 +304,11 @@ impl Session {
 
     /// The planned campaign, or `None` when the front end found errors.
     pub fn plan(&self) -> Option<Arc<PlanOutcome>> {
-        let front = self.front();
+        self.plan_after(&self.front())
+    }
+
+    /// The planned campaign, given the front end's diagnostics (`None` with errors).
+    fn plan_after(&self, front: &[Diagnostic]) -> Option<Arc<PlanOutcome>> {
         if front.iter().any(Diagnostic::is_error) {
             return None;
         }
