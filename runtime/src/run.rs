@@ -131,18 +131,25 @@ impl Drop for OpenState {
 /// Runs `dag` as `config` says. Errors are for runs that could not start or finish
 /// their bookkeeping; failed actions are in the report.
 pub fn run(dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
-    if dag.format_version != FORMAT_VERSION {
-        return Err(RunError::Format(dag.format_version));
-    }
-    run_in(OpenState::open(config)?, dag, config)
+    check_dag(dag)?;
+    run_checked(OpenState::open(config)?, dag, config)
 }
 
 /// `run` on a state dir already opened (`OpenState::open` with the same `config`).
-pub fn run_in(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
+pub fn run_in(state: OpenState, dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
+    check_dag(dag)?;
+    run_checked(state, dag, config)
+}
+
+/// A DAG this runtime reads, every index of it valid.
+fn check_dag(dag: &StagedDag) -> Result<(), RunError> {
     if dag.format_version != FORMAT_VERSION {
         return Err(RunError::Format(dag.format_version));
     }
-    dag.check_references().map_err(RunError::Malformed)?;
+    dag.check_references().map_err(RunError::Malformed)
+}
+
+fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Result<RunReport, RunError> {
     let paths = StatePaths { root: state.paths.root.clone() };
     let selection = Selection::new(dag, &config.targets)?;
     let io = |path: &Path| {
