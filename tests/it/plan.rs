@@ -47,12 +47,18 @@ fn debian_cycle() {
     plan_case("0003_debian_cycle");
 }
 
+/// A scratch directory holding `0004_unbreakable_cycle.kdl` as its `plan.kdl`.
+fn unbreakable_plan(name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    dir
+}
+
 /// A cycle no stage block breaks: planning fails with the suggested breaks, which
 /// `--suggest-breaks` writes as an overlay; with that overlay the plan plans.
 #[test]
 fn unbreakable_cycle_and_its_suggested_overlay() {
-    let dir = scratch_dir("plan-unbreakable");
-    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let dir = unbreakable_plan("plan-unbreakable");
     let failed = run(planc(&dir).args(["plan", "plan.kdl", "--suggest-breaks", "breaks.kdl"]));
     assert_eq!(failed.code, Some(1), "{}", failed.stderr);
     let overlay = std::fs::read_to_string(dir.join("breaks.kdl")).expect("the overlay is written");
@@ -74,8 +80,7 @@ fn unbreakable_cycle_and_its_suggested_overlay() {
 /// the written overlay.
 #[test]
 fn stats_report_with_and_without_the_suggested_overlay() {
-    let dir = scratch_dir("plan-stats");
-    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let dir = unbreakable_plan("plan-stats");
     let failed = run(planc(&dir).args(["plan", "plan.kdl", "--format", "stats", "--suggest-breaks", "breaks.kdl"]));
     assert_eq!(failed.code, Some(1), "{}", failed.stderr);
     let planned = run(planc(&dir).args(["plan", "plan.kdl", "--format", "stats", "--overlay", "breaks.kdl"]));
@@ -96,8 +101,7 @@ fn stats_report_with_and_without_the_suggested_overlay() {
 /// breaks with an empty overlay.
 #[test]
 fn suggest_breaks_does_not_overwrite_a_plan_file() {
-    let dir = scratch_dir("plan-suggest-overwrite");
-    std::fs::copy(folder().join("0004_unbreakable_cycle.kdl"), dir.join("plan.kdl")).expect("copy plan");
+    let dir = unbreakable_plan("plan-suggest-overwrite");
     let first = run(planc(&dir).args(["plan", "plan.kdl", "--suggest-breaks", "breaks.kdl"]));
     assert_eq!(first.code, Some(1), "{}", first.stderr);
     let breaks = std::fs::read_to_string(dir.join("breaks.kdl")).expect("the overlay is written");
