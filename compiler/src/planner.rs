@@ -119,6 +119,20 @@ type ComponentReport = (Vec<EdgeId>, Vec<(usize, String)>);
 /// From this many actions on, the DAG is built on two threads.
 const PARALLEL_EMIT_MIN: usize = 4096;
 
+/// From this many instances waiting at once on, their producers are chosen on several
+/// threads (`Planner::choose_pending`).
+const PARALLEL_CHOICE_MIN: usize = 4096;
+
+/// What one dependency entry in effect resolves to: the first kept alternative that
+/// resolves (its name, producer and output), or the best reason none did (with the
+/// alternative it concerns).
+struct DepChoice<'a> {
+    dep: &'a Dep,
+    /// The alternatives its restrictions keep, by index.
+    kept: Vec<usize>,
+    result: Result<(Name, Choice, Name), Option<(usize, Miss)>>,
+}
+
 /// Rounds of re-planning with suggested breaks applied.
 const MAX_SUGGESTION_ROUNDS: usize = 8;
 
@@ -314,6 +328,12 @@ struct Planner<'a> {
     suggestions: Vec<SuggestedBreak>,
     scc_sizes: Vec<(String, Vec<usize>)>,
     exact: bool,
+    /// By instance: producers chosen ahead on several threads, taken when it is resolved.
+    chosen: Vec<Option<Vec<DepChoice<'a>>>>,
+    /// From how many instances waiting at once on their producers are chosen ahead...
+    choose_ahead_min: usize,
+    /// ...and on how many threads.
+    threads: usize,
 }
 
 /// Sorted, without repeats.
@@ -436,6 +456,9 @@ impl<'a> Planner<'a> {
             suggestions: Vec::new(),
             scc_sizes: Vec::new(),
             exact: true,
+            chosen: Vec::new(),
+            choose_ahead_min: PARALLEL_CHOICE_MIN,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 
@@ -741,36 +764,81 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// What each dependency entry of P@s in effect resolves to, before instances are
+    /// made: reads the planner only, so that many instances' can be found at once.
+    fn dep_choices(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], overrides: &[(u32, Stage, Stage)]) -> Vec<DepChoice<'a>> {
+        let mut kept_alternatives = Vec::new();
+        let deps = self.active_deps(pkg, stage, profiles, &mut kept_alternatives);
+        deps.into_iter()
+            .map(|(dep, kept)| {
+                let kept = kept_alternatives[kept].to_vec();
+                let mut first_miss: Option<(usize, Miss)> = None;
+                for &i in &kept {
+                    let alt = &dep.dep().alternatives[i];
+                    match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), overrides) {
+                        Ok((choice, output, name)) => return DepChoice { dep, kept, result: Ok((name, choice, output)) },
+                        Err(miss) => {
+                            if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
+                                first_miss = Some((i, miss));
+                            }
+                        }
+                    }
+                }
+                DepChoice { dep, kept, result: Err(first_miss) }
+            })
+            .collect()
+    }
+
+    /// [`Planner::dep_choices`] of every instance waiting to be resolved, on several
+    /// threads, for [`Planner::resolve`] to take. Only worth it for many instances: an
+    /// archive's final instances, all waiting at the start.
+    fn choose_pending(&mut self) {
+        let threads = self.threads;
+        let pending: Vec<InstId> = self.pending.iter().copied().filter(|&i| !self.insts[i as usize].resolved).collect();
+        if threads < 2 || pending.len() < self.choose_ahead_min.max(1) {
+            return;
+        }
+        let this = &*self;
+        let choose = |part: &[InstId]| -> Vec<(InstId, Vec<DepChoice<'a>>)> {
+            part.iter()
+                .map(|&i| {
+                    let inst = &this.insts[i as usize];
+                    (i, this.dep_choices(inst.pkg, inst.stage, &inst.profiles, &inst.overrides))
+                })
+                .collect()
+        };
+        let chunk = pending.len().div_ceil(threads);
+        let chosen: Vec<Vec<(InstId, Vec<DepChoice<'a>>)>> = std::thread::scope(|scope| {
+            let later: Vec<_> = pending.chunks(chunk).skip(1).map(|part| scope.spawn(move || choose(part))).collect();
+            let mut all = vec![choose(pending.chunks(chunk).next().unwrap_or_default())];
+            all.extend(later.into_iter().map(|h| h.join().expect("choosing producers does not panic")));
+            all
+        });
+        self.chosen.resize_with(self.insts.len(), || None);
+        for (i, choices) in chosen.into_iter().flatten() {
+            self.chosen[i as usize] = Some(choices);
+        }
+    }
+
     /// Resolves every dependency of one instance, with installation sets.
     fn resolve(&mut self, id: InstId) {
         let (pkg, stage) = (self.insts[id as usize].pkg, self.insts[id as usize].stage);
         // Taken for the duration (nothing below reads this instance's own), then restored.
         let profiles = std::mem::take(&mut self.insts[id as usize].profiles);
         let overrides = std::mem::take(&mut self.insts[id as usize].overrides);
-        let mut kept_alternatives = Vec::new();
         let mut closures = Vec::new();
-        let deps = self.active_deps(pkg, stage, &profiles, &mut kept_alternatives);
+        let choices = match self.chosen.get_mut(id as usize).and_then(Option::take) {
+            Some(choices) => choices,
+            None => self.dep_choices(pkg, stage, &profiles, &overrides),
+        };
         let me = self.inst_name(id);
         let mut inputs: Vec<Input> = Vec::new();
         let mut entries = Vec::new();
-        for (dep_index, (dep, kept)) in deps.into_iter().enumerate() {
-            let kept = &kept_alternatives[kept];
-            let mut first_miss: Option<(usize, Miss)> = None;
-            let mut resolved = None;
-            for &i in kept {
-                let alt = &dep.dep().alternatives[i];
-                match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), &overrides) {
-                    Ok((choice, output, name)) => {
-                        resolved = Some((name, (choice, output)));
-                        break;
-                    }
-                    Err(miss) => {
-                        if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
-                            first_miss = Some((i, miss));
-                        }
-                    }
-                }
-            }
+        for (dep_index, DepChoice { dep, kept, result }) in choices.into_iter().enumerate() {
+            let (resolved, first_miss) = match result {
+                Ok((name, choice, output)) => (Some((name, (choice, output))), None),
+                Err(miss) => (None, miss),
+            };
             match resolved {
                 Some((name, (choice, output))) => {
                     let from = self.materialize(choice, &me, &name);
@@ -1678,7 +1746,11 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        crate::timing::pass("plan: resolve", || self.resolve_pending());
+        crate::timing::pass("plan: resolve", || {
+            crate::timing::pass("plan: choose producers ahead", || self.choose_pending());
+            self.resolve_pending();
+            self.chosen = Vec::new();
+        });
         let ok = crate::timing::pass("plan: break cycles", || {
             let mut ok = true;
             for stage in (1..=self.final_stage).rev() {

@@ -527,6 +527,22 @@ proptest! {
         prop_assert_eq!(redirected.len(), brute_force_min_fas(n, &edges));
     }
 
+    /// Choosing producers ahead on several threads (as an archive's planning does) plans
+    /// exactly as resolving one instance at a time.
+    #[test]
+    fn producers_chosen_ahead_plan_the_same(plan in random_plan(7)) {
+        let order: Vec<usize> = (0..plan.deps.len()).collect();
+        let dir = TempDir::new();
+        std::fs::write(dir.0.join("plan.kdl"), plan.text(&order)).unwrap();
+        let session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        let merged = crate::merged::merged_plan(session.db(), session.root());
+        let planner = || super::Planner::new(merged, Vec::new(), super::ExtraDrops::default());
+        let one_at_a_time = planner().run();
+        let mut ahead = planner();
+        (ahead.choose_ahead_min, ahead.threads) = (1, 2);
+        prop_assert_eq!(one_at_a_time, ahead.run());
+    }
+
     /// Declaration order and the split into files never change the DAG.
     #[test]
     fn shuffled_declarations_give_identical_json(plan in random_plan(7), seed in any::<u64>()) {
