@@ -124,13 +124,18 @@ const PARALLEL_EMIT_MIN: usize = 4096;
 const PARALLEL_CHOICE_MIN: usize = 4096;
 
 /// What one dependency entry in effect resolves to: the first kept alternative that
-/// resolves (its name, producer and output), or the best reason none did (with the
-/// alternative it concerns).
+/// resolves (its name, producer and output), or why none did.
 struct DepChoice<'a> {
     dep: &'a Dep,
+    result: Result<(Name, Choice, Name), Unresolved>,
+}
+
+/// A dependency entry none of whose alternatives resolved.
+struct Unresolved {
     /// The alternatives its restrictions keep, by index.
     kept: Vec<usize>,
-    result: Result<(Name, Choice, Name), Option<(usize, Miss)>>,
+    /// The best reason one did not resolve, with the alternative it concerns.
+    miss: Option<(usize, Miss)>,
 }
 
 /// Rounds of re-planning with suggested breaks applied.
@@ -771,12 +776,12 @@ impl<'a> Planner<'a> {
         let deps = self.active_deps(pkg, stage, profiles, &mut kept_alternatives);
         deps.into_iter()
             .map(|(dep, kept)| {
-                let kept = kept_alternatives[kept].to_vec();
+                let kept = &kept_alternatives[kept];
                 let mut first_miss: Option<(usize, Miss)> = None;
-                for &i in &kept {
+                for &i in kept {
                     let alt = &dep.dep().alternatives[i];
                     match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), overrides) {
-                        Ok((choice, output, name)) => return DepChoice { dep, kept, result: Ok((name, choice, output)) },
+                        Ok((choice, output, name)) => return DepChoice { dep, result: Ok((name, choice, output)) },
                         Err(miss) => {
                             if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
                                 first_miss = Some((i, miss));
@@ -784,7 +789,7 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                DepChoice { dep, kept, result: Err(first_miss) }
+                DepChoice { dep, result: Err(Unresolved { kept: kept.to_vec(), miss: first_miss }) }
             })
             .collect()
     }
@@ -834,13 +839,9 @@ impl<'a> Planner<'a> {
         let me = self.inst_name(id);
         let mut inputs: Vec<Input> = Vec::new();
         let mut entries = Vec::new();
-        for (dep_index, DepChoice { dep, kept, result }) in choices.into_iter().enumerate() {
-            let (resolved, first_miss) = match result {
-                Ok((name, choice, output)) => (Some((name, (choice, output))), None),
-                Err(miss) => (None, miss),
-            };
-            match resolved {
-                Some((name, (choice, output))) => {
+        for (dep_index, DepChoice { dep, result }) in choices.into_iter().enumerate() {
+            match result {
+                Ok((name, choice, output)) => {
                     let from = self.materialize(choice, &me, &name);
                     inputs.push(Input { name: name.clone(), output: output.clone(), from, dep: dep_index as u32, closure: false });
                     let closure = if overrides.is_empty() {
@@ -873,7 +874,7 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                None => {
+                Err(Unresolved { kept, miss: first_miss }) => {
                     let own = kept.iter().copied().find(|&i| self.is_own_output(pkg, &dep.dep().alternatives[i].name));
                     match own {
                         // Needing itself with nothing below: a cycle of one.
