@@ -157,7 +157,9 @@ fn decompress_verified(digest: &Digest, compressed: &[u8]) -> Option<Vec<u8>> {
 /// The on-disk store. See the module doc for the layout and the commit protocol.
 pub struct DiskStore {
     shared: Arc<Shared>,
-    committer: Option<JoinHandle<()>>,
+    /// Started by the first write: a run that writes nothing (a no-op) has no thread to
+    /// start and stop.
+    committer: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct Shared {
@@ -225,14 +227,25 @@ impl DiskStore {
             done: Condvar::new(),
             tmp_counter: AtomicU64::new(0),
         });
-        let committer = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("planc-cache-commit".into())
-                .spawn(move || commit_loop(&shared))
-                .map_err(io_err(root))?
-        };
-        Ok(DiskStore { shared, committer: Some(committer) })
+        Ok(DiskStore { shared, committer: Mutex::new(None) })
+    }
+
+    /// Starts the committer thread unless it runs already; called after each submit.
+    /// A thread that cannot start is the store's error, so `flush` does not wait for it.
+    fn start_committer(&self) -> Result<(), StoreError> {
+        let mut committer = self.committer.lock().expect("committer handle poisoned");
+        if committer.is_none() {
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new().name("planc-cache-commit".into()).spawn(move || commit_loop(&shared));
+            match spawned {
+                Ok(handle) => *committer = Some(handle),
+                Err(e) => {
+                    self.lock().error = Some(format!("cannot start the committer: {e}"));
+                    return Err(io_err(&self.shared.root)(e));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
@@ -260,7 +273,8 @@ impl DiskStore {
         st.pending_blobs.insert(*digest, tmp);
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     fn has_blob(&self, digest: &Digest) -> bool {
@@ -281,7 +295,8 @@ impl DiskStore {
         st.pending_lines.push(LogRecord::Blob(*digest, compressed.to_vec()));
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     /// Stores compressed bytes in the log when small, else as a file.
@@ -302,7 +317,8 @@ impl DiskStore {
         st.pending_lines.push(line);
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     /// Every blob file present (for `cache gc`).
@@ -612,7 +628,7 @@ impl Drop for DiskStore {
         let _ = self.flush();
         self.lock().shutdown = true;
         self.shared.wake.notify_one();
-        if let Some(h) = self.committer.take() {
+        if let Some(h) = self.committer.get_mut().ok().and_then(Option::take) {
             let _ = h.join();
         }
     }
