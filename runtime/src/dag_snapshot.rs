@@ -73,19 +73,22 @@ fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<
     let remembered = StatMemo::read(&memo_path).filter(|m| m.stamp == stamp).map(|m| m.digest);
     let snapshot_path = state_dir.join(SNAPSHOT_FILE);
     let snapshot = std::fs::read(&snapshot_path).ok();
-    // Unless the memo knows it, the JSON is read and hashed while the snapshot decodes:
-    // on two cores, the cost of the slower of the two.
-    let (json, decoded) = std::thread::scope(|s| {
-        let hashing = s.spawn(|| match remembered {
-            Some(digest) => Ok((None, digest)),
-            None => read_all(&mut file).map(|bytes| {
-                let digest = Digest::of(&bytes);
-                (Some(bytes), digest)
-            }),
-        });
-        let decoded = snapshot.as_deref().and_then(decode_any);
-        (hashing.join().expect("hashing the DAG panicked"), decoded)
-    });
+    let decode = || snapshot.as_deref().and_then(decode_any);
+    let (json, decoded) = match remembered {
+        Some(digest) => (Ok((None, digest)), decode()),
+        // The JSON is read and hashed while the snapshot decodes: on two cores, the
+        // cost of the slower of the two.
+        None => std::thread::scope(|s| {
+            let hashing = s.spawn(|| {
+                read_all(&mut file).map(|bytes| {
+                    let digest = Digest::of(&bytes);
+                    (Some(bytes), digest)
+                })
+            });
+            let decoded = decode();
+            (hashing.join().expect("hashing the DAG panicked"), decoded)
+        }),
+    };
     drop(snapshot);
     let (bytes, digest) = json?;
     let remember = |digest| {
