@@ -70,7 +70,7 @@ pub fn load_dag(file: File, state_dir: &Path) -> Result<(StagedDag, DagOrigin), 
 fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<(StagedDag, DagOrigin), DagFileError> {
     let stamp = FileStamp::of(&file.metadata()?);
     let memo_path = state_dir.join(MEMO_FILE);
-    let remembered = StatMemo::read(&memo_path).filter(|m| m.stamp == stamp).map(|m| m.digest);
+    let remembered = stamp.and_then(|stamp| StatMemo::read(&memo_path).filter(|m| m.stamp == stamp)).map(|m| m.digest);
     let snapshot_path = state_dir.join(SNAPSHOT_FILE);
     let snapshot = std::fs::read(&snapshot_path).ok();
     let decode = || snapshot.as_deref().and_then(decode_any);
@@ -92,7 +92,10 @@ fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<
     drop(snapshot);
     let (bytes, digest) = json?;
     let remember = |digest| {
-        if remembered != Some(digest) && stamp.settled(started) {
+        if let Some(stamp) = stamp
+            && remembered != Some(digest)
+            && stamp.settled(started)
+        {
             StatMemo { stamp, digest }.write(&memo_path);
         }
     };

@@ -9,7 +9,8 @@
 //! "racy clean" problem), so a memo is only recorded for a file whose mtime and ctime are
 //! at least `SETTLED` older than the moment, before the file was looked at, the hash was
 //! started: a later write then stamps a later time. A file modified more recently is
-//! hashed again next run, until it has settled.
+//! hashed again next run, until it has settled. Only regular files have a stamp: what
+//! a pipe or a device yields is not described by its stat, so it is hashed every run.
 //!
 //! The memo is only a cache, and it never enters an action key: one that is missing,
 //! damaged (its sha256 differs) or of another stamp is ignored and the file hashed.
@@ -47,14 +48,16 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    pub fn of(meta: &Metadata) -> FileStamp {
-        FileStamp {
+    /// The stamp of a regular file; `None` for anything else (a pipe's or a device's
+    /// content is not what its stat describes).
+    pub fn of(meta: &Metadata) -> Option<FileStamp> {
+        meta.is_file().then(|| FileStamp {
             dev: meta.dev(),
             ino: meta.ino(),
             size: meta.size(),
             mtime: (meta.mtime(), meta.mtime_nsec()),
             ctime: (meta.ctime(), meta.ctime_nsec()),
-        }
+        })
     }
 
     /// Whether the file last changed `SETTLED` or more before `started`, the moment

@@ -6,7 +6,7 @@ use super::*;
 use crate::test_dir::TestDir;
 
 fn memo_of(path: &Path) -> StatMemo {
-    StatMemo { stamp: FileStamp::of(&std::fs::metadata(path).unwrap()), digest: Digest([7; 32]) }
+    StatMemo { stamp: FileStamp::of(&std::fs::metadata(path).unwrap()).unwrap(), digest: Digest([7; 32]) }
 }
 
 #[test]
@@ -39,13 +39,13 @@ fn a_file_settles_only_once_it_is_older_than_the_margin() {
     let dir = TestDir::new("memo-settled");
     let file = dir.path().join("dag.json");
     std::fs::write(&file, b"{}").unwrap();
-    let stamp = FileStamp::of(&std::fs::metadata(&file).unwrap());
+    let stamp = FileStamp::of(&std::fs::metadata(&file).unwrap()).unwrap();
     assert!(!stamp.settled(SystemTime::now()));
     assert!(stamp.settled(SystemTime::now() + SETTLED + Duration::from_secs(1)));
     // An old mtime does not settle a file whose ctime (its last write) is recent.
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     std::fs::File::options().write(true).open(&file).unwrap().set_modified(old).unwrap();
-    assert!(!FileStamp::of(&std::fs::metadata(&file).unwrap()).settled(SystemTime::now()));
+    assert!(!FileStamp::of(&std::fs::metadata(&file).unwrap()).unwrap().settled(SystemTime::now()));
 }
 
 #[test]
@@ -54,12 +54,19 @@ fn every_write_changes_the_stamp() {
     let file = dir.path().join("dag.json");
     std::fs::write(&file, b"abc").unwrap();
     let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
-    let before = FileStamp::of(&std::fs::metadata(&file).unwrap());
+    let before = FileStamp::of(&std::fs::metadata(&file).unwrap()).unwrap();
     // Within the same second, same size, mtime put back: the ctime still moves.
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&file, b"abd").unwrap();
     std::fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
-    let after = FileStamp::of(&std::fs::metadata(&file).unwrap());
+    let after = FileStamp::of(&std::fs::metadata(&file).unwrap()).unwrap();
     assert_eq!((after.size, after.mtime), (before.size, before.mtime));
     assert_ne!(after, before);
+}
+
+#[test]
+fn only_a_regular_file_has_a_stamp() {
+    let dir = TestDir::new("memo-regular");
+    assert_eq!(FileStamp::of(&std::fs::metadata(dir.path()).unwrap()), None);
+    assert_eq!(FileStamp::of(&std::fs::metadata("/dev/null").unwrap()), None);
 }
