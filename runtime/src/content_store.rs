@@ -109,11 +109,12 @@ impl From<JsonLogLine> for LogRecord {
 /// Entries indexed by key and by action id.
 #[derive(Default)]
 struct Index {
-    by_key: DigestMap<ActionEntry>,
+    /// Each entry with its place in the log (`entries` lists them in that order): one
+    /// map, not a second one of places beside it.
+    by_key: DigestMap<(u64, ActionEntry)>,
     /// Hashed by FxHash: SipHash of 20,000 action ids was a visible part of opening.
     latest: FxHashMap<String, Digest>,
     order: u64,
-    seq: DigestMap<u64>,
 }
 
 impl Index {
@@ -121,26 +122,32 @@ impl Index {
         match record {
             LogRecord::Entry(e) => {
                 self.order += 1;
-                self.seq.insert(e.key, self.order);
                 self.latest.insert(e.action.clone(), e.key);
-                self.by_key.insert(e.key, e);
+                self.by_key.insert(e.key, (self.order, e));
             }
             LogRecord::Blob(..) => {}
             LogRecord::Forget(key) => {
-                if let Some(e) = self.by_key.remove(&key) {
-                    if self.latest.get(&e.action) == Some(&key) {
-                        self.latest.remove(&e.action);
-                    }
-                    self.seq.remove(&key);
+                if let Some((_, e)) = self.by_key.remove(&key)
+                    && self.latest.get(&e.action) == Some(&key)
+                {
+                    self.latest.remove(&e.action);
                 }
             }
         }
     }
 
+    fn get(&self, key: &Digest) -> Option<&ActionEntry> {
+        self.by_key.get(key).map(|(_, e)| e)
+    }
+
+    fn latest(&self, action: &str) -> Option<&ActionEntry> {
+        self.latest.get(action).and_then(|k| self.get(k))
+    }
+
     fn entries(&self) -> Vec<ActionEntry> {
-        let mut v: Vec<_> = self.by_key.values().cloned().collect();
-        v.sort_by_key(|e| self.seq[&e.key]);
-        v
+        let mut v: Vec<_> = self.by_key.values().collect();
+        v.sort_by_key(|(seq, _)| *seq);
+        v.into_iter().map(|(_, e)| e.clone()).collect()
     }
 }
 
@@ -206,7 +213,6 @@ impl DiskStore {
         // Sized once: growing them entry by entry rehashes a large log several times.
         let n = records.len();
         state.index.by_key.reserve(n);
-        state.index.seq.reserve(n);
         state.index.latest.reserve(n);
         state.committed.reserve(n);
         for record in records {
@@ -217,7 +223,7 @@ impl DiskStore {
                 r => state.index.apply(r),
             }
         }
-        for e in state.index.by_key.values() {
+        for (_, e) in state.index.by_key.values() {
             state.committed.extend(e.outputs.iter().map(|o| o.digest));
         }
         let shared = Arc::new(Shared {
@@ -586,12 +592,12 @@ impl ContentStore for DiskStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.lock().index.by_key.get(key).cloned()
+        self.lock().index.get(key).cloned()
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
         let st = self.lock();
-        st.index.latest.get(action).and_then(|k| st.index.by_key.get(k)).cloned()
+        st.index.latest(action).cloned()
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
@@ -687,12 +693,12 @@ impl ContentStore for MemoryStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.state.lock().unwrap().1.by_key.get(key).cloned()
+        self.state.lock().unwrap().1.get(key).cloned()
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
         let st = self.state.lock().unwrap();
-        st.1.latest.get(action).and_then(|k| st.1.by_key.get(k)).cloned()
+        st.1.latest(action).cloned()
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
