@@ -122,9 +122,9 @@ pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
         eprintln!("error: cannot read the DAG `{}`: {e}", file.display());
         ExitCode::from(crate::exit::USAGE)
     };
-    // Read before the state dir is made: a mistyped path creates nothing.
-    let json = match std::fs::read(file) {
-        Ok(b) => b,
+    // Opened before the state dir is made: a mistyped path creates nothing.
+    let json = match std::fs::File::open(file) {
+        Ok(f) => f,
         Err(e) => return unreadable(&e),
     };
     install_signals();
@@ -132,9 +132,8 @@ pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
         Ok(s) => s,
         Err(e) => return exit_code(Err(e), &config),
     };
-    match runtime::load_dag(&json, &config.state_dir) {
+    match runtime::load_dag(json, &config.state_dir) {
         Ok((dag, _)) => {
-            drop(json);
             let code = exit_code(runtime::run_in(state, &dag, &config), &config);
             // The process ends next: freeing a large DAG's strings one by one would only
             // delay the exit (milliseconds on 20,000 actions).

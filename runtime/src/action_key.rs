@@ -46,12 +46,6 @@ struct Definition<'a> {
 /// An output's name, version, runtime depends and provides.
 type OutputSpec<'a> = (&'a str, &'a Option<String>, &'a [String], &'a [String]);
 
-#[derive(Serialize)]
-struct Key<'a> {
-    definition: Digest,
-    inputs: &'a [ConsumedDigest],
-}
-
 /// Whether check commands are part of the build (`--tests`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checks {
@@ -99,11 +93,32 @@ impl ActionKey {
 
     /// The key of an action with `definition` consuming `inputs` (in any order).
     pub fn with_inputs(definition: Digest, inputs: &[ConsumedDigest]) -> ActionKey {
-        let mut inputs = inputs.to_vec();
+        let mut inputs: Vec<&ConsumedDigest> = inputs.iter().collect();
         inputs.sort_by(|a, b| (&a.name, a.digest).cmp(&(&b.name, b.digest)));
-        let key = Digest::of_json(&Key { definition, inputs: &inputs });
+        let key = Digest::of_written(|out| key_json(&definition, &inputs, out));
         ActionKey { definition, key }
     }
+}
+
+/// The key document, `{"definition": D, "inputs": [{"name": N, "digest": D}, …]}`, as
+/// serde_json writes it compactly (a test checks they agree byte for byte), written
+/// directly: through serde, escaping every hex digit of every digest was most of the
+/// cost of a fully cached run's keys.
+fn key_json(definition: &Digest, inputs: &[&ConsumedDigest], out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"definition\":\"");
+    out.extend_from_slice(&definition.hex_bytes());
+    out.extend_from_slice(b"\",\"inputs\":[");
+    for (i, input) in inputs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        serde_json::to_writer(&mut *out, &input.name).expect("a string serializes");
+        out.extend_from_slice(b",\"digest\":\"");
+        out.extend_from_slice(&input.digest.hex_bytes());
+        out.extend_from_slice(b"\"}");
+    }
+    out.extend_from_slice(b"]}");
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::action_log::{self, LogRecord, NotALog};
@@ -108,10 +109,12 @@ impl From<JsonLogLine> for LogRecord {
 /// Entries indexed by key and by action id.
 #[derive(Default)]
 struct Index {
-    by_key: DigestMap<ActionEntry>,
-    latest: HashMap<String, Digest>,
+    /// Each entry with its place in the log (`entries` lists them in that order): one
+    /// map, not a second one of places beside it.
+    by_key: DigestMap<(u64, ActionEntry)>,
+    /// Hashed by FxHash: SipHash of 20,000 action ids was a visible part of opening.
+    latest: FxHashMap<String, Digest>,
     order: u64,
-    seq: DigestMap<u64>,
 }
 
 impl Index {
@@ -119,26 +122,32 @@ impl Index {
         match record {
             LogRecord::Entry(e) => {
                 self.order += 1;
-                self.seq.insert(e.key, self.order);
                 self.latest.insert(e.action.clone(), e.key);
-                self.by_key.insert(e.key, e);
+                self.by_key.insert(e.key, (self.order, e));
             }
             LogRecord::Blob(..) => {}
             LogRecord::Forget(key) => {
-                if let Some(e) = self.by_key.remove(&key) {
-                    if self.latest.get(&e.action) == Some(&key) {
-                        self.latest.remove(&e.action);
-                    }
-                    self.seq.remove(&key);
+                if let Some((_, e)) = self.by_key.remove(&key)
+                    && self.latest.get(&e.action) == Some(&key)
+                {
+                    self.latest.remove(&e.action);
                 }
             }
         }
     }
 
+    fn get(&self, key: &Digest) -> Option<&ActionEntry> {
+        self.by_key.get(key).map(|(_, e)| e)
+    }
+
+    fn latest(&self, action: &str) -> Option<&ActionEntry> {
+        self.latest.get(action).and_then(|k| self.get(k))
+    }
+
     fn entries(&self) -> Vec<ActionEntry> {
-        let mut v: Vec<_> = self.by_key.values().cloned().collect();
-        v.sort_by_key(|e| self.seq[&e.key]);
-        v
+        let mut v: Vec<_> = self.by_key.values().collect();
+        v.sort_by_key(|(seq, _)| *seq);
+        v.into_iter().map(|(_, e)| e.clone()).collect()
     }
 }
 
@@ -155,7 +164,9 @@ fn decompress_verified(digest: &Digest, compressed: &[u8]) -> Option<Vec<u8>> {
 /// The on-disk store. See the module doc for the layout and the commit protocol.
 pub struct DiskStore {
     shared: Arc<Shared>,
-    committer: Option<JoinHandle<()>>,
+    /// Started by the first write: a run that writes nothing (a no-op) has no thread to
+    /// start and stop.
+    committer: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct Shared {
@@ -202,7 +213,6 @@ impl DiskStore {
         // Sized once: growing them entry by entry rehashes a large log several times.
         let n = records.len();
         state.index.by_key.reserve(n);
-        state.index.seq.reserve(n);
         state.index.latest.reserve(n);
         state.committed.reserve(n);
         for record in records {
@@ -213,7 +223,7 @@ impl DiskStore {
                 r => state.index.apply(r),
             }
         }
-        for e in state.index.by_key.values() {
+        for (_, e) in state.index.by_key.values() {
             state.committed.extend(e.outputs.iter().map(|o| o.digest));
         }
         let shared = Arc::new(Shared {
@@ -223,14 +233,25 @@ impl DiskStore {
             done: Condvar::new(),
             tmp_counter: AtomicU64::new(0),
         });
-        let committer = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("planc-cache-commit".into())
-                .spawn(move || commit_loop(&shared))
-                .map_err(io_err(root))?
-        };
-        Ok(DiskStore { shared, committer: Some(committer) })
+        Ok(DiskStore { shared, committer: Mutex::new(None) })
+    }
+
+    /// Starts the committer thread unless it runs already; called after each submit.
+    /// A thread that cannot start is the store's error, so `flush` does not wait for it.
+    fn start_committer(&self) -> Result<(), StoreError> {
+        let mut committer = self.committer.lock().expect("committer handle poisoned");
+        if committer.is_none() {
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new().name("planc-cache-commit".into()).spawn(move || commit_loop(&shared));
+            match spawned {
+                Ok(handle) => *committer = Some(handle),
+                Err(e) => {
+                    self.lock().error = Some(format!("cannot start the committer: {e}"));
+                    return Err(io_err(&self.shared.root)(e));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
@@ -258,7 +279,8 @@ impl DiskStore {
         st.pending_blobs.insert(*digest, tmp);
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     fn has_blob(&self, digest: &Digest) -> bool {
@@ -279,7 +301,8 @@ impl DiskStore {
         st.pending_lines.push(LogRecord::Blob(*digest, compressed.to_vec()));
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     /// Stores compressed bytes in the log when small, else as a file.
@@ -300,7 +323,8 @@ impl DiskStore {
         st.pending_lines.push(line);
         st.submitted += 1;
         self.shared.wake.notify_one();
-        Ok(())
+        drop(st);
+        self.start_committer()
     }
 
     /// Every blob file present (for `cache gc`).
@@ -568,12 +592,12 @@ impl ContentStore for DiskStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.lock().index.by_key.get(key).cloned()
+        self.lock().index.get(key).cloned()
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
         let st = self.lock();
-        st.index.latest.get(action).and_then(|k| st.index.by_key.get(k)).cloned()
+        st.index.latest(action).cloned()
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
@@ -610,7 +634,7 @@ impl Drop for DiskStore {
         let _ = self.flush();
         self.lock().shutdown = true;
         self.shared.wake.notify_one();
-        if let Some(h) = self.committer.take() {
+        if let Some(h) = self.committer.get_mut().ok().and_then(Option::take) {
             let _ = h.join();
         }
     }
@@ -669,12 +693,12 @@ impl ContentStore for MemoryStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.state.lock().unwrap().1.by_key.get(key).cloned()
+        self.state.lock().unwrap().1.get(key).cloned()
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
         let st = self.state.lock().unwrap();
-        st.1.latest.get(action).and_then(|k| st.1.by_key.get(k)).cloned()
+        st.1.latest(action).cloned()
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {

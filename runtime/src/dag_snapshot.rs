@@ -7,6 +7,8 @@
 //! only a cache: one that is missing, of another format version, for other bytes,
 //! damaged (its body's sha256 differs) or that does not decode is ignored, the JSON is
 //! parsed and the snapshot rewritten. Bump the version with any change to `StagedDag`.
+//! The JSON's sha256 itself is remembered by `StatMemo` (`STATE/dag.stat`) for a file
+//! whose stat is unchanged, so an unchanged DAG is not read at all.
 //!
 //! Format version 2 (version 1 had no shared input sets): the 8-byte magic `PLNCDAG`
 //! `\x02`, the sha256 of the JSON (32 bytes), the body's length (u64), the body, and the
@@ -17,14 +19,18 @@
 //! then their items, enums as a tag byte then the variant's fields.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use compiler::dag::{
     Action, Archive, Image, Input, Output, OutputRef, Producer, Redirect, Seed, Source, StagedDag, Verify,
 };
 
 use crate::digest::Digest;
+use crate::stat_memo::{FileStamp, MEMO_FILE, StatMemo};
 
 /// The snapshot's file name in the state dir.
 pub const SNAPSHOT_FILE: &str = "dag.bin";
@@ -42,29 +48,82 @@ pub enum DagOrigin {
     Parsed,
 }
 
-/// The DAG in the JSON `bytes`, from the snapshot in `state_dir` when it was taken of
+/// Why the DAG file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DagFileError {
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// The DAG in the JSON `file`, from the snapshot in `state_dir` when it was taken of
 /// the same bytes; otherwise parses the JSON and rewrites the snapshot (best effort: a
-/// state dir that cannot be written only costs the next run a parse).
-pub fn load_dag(bytes: &[u8], state_dir: &Path) -> Result<(StagedDag, DagOrigin), serde_json::Error> {
+/// state dir that cannot be written only costs the next run a parse). The file's sha256
+/// comes from the state dir's `StatMemo` when the file's stamp is the one it recorded:
+/// then the JSON is not even read.
+pub fn load_dag(file: File, state_dir: &Path) -> Result<(StagedDag, DagOrigin), DagFileError> {
+    load_dag_at(file, state_dir, SystemTime::now())
+}
+
+/// `load_dag` for a run that started at `started` (before `file` was stamped).
+fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<(StagedDag, DagOrigin), DagFileError> {
+    let stamp = FileStamp::of(&file.metadata()?);
+    let memo_path = state_dir.join(MEMO_FILE);
+    let remembered = stamp.and_then(|stamp| StatMemo::read(&memo_path).filter(|m| m.stamp == stamp)).map(|m| m.digest);
     let snapshot_path = state_dir.join(SNAPSHOT_FILE);
     let snapshot = std::fs::read(&snapshot_path).ok();
-    // The JSON is hashed while the snapshot decodes: on two cores, the cost of the
-    // slower of the two.
-    let (digest, decoded) = std::thread::scope(|s| {
-        let hashing = s.spawn(|| Digest::of(bytes));
-        let decoded = snapshot.as_deref().and_then(decode_any);
-        (hashing.join().expect("hashing the DAG panicked"), decoded)
-    });
+    let decode = || snapshot.as_deref().and_then(decode_any);
+    let (json, decoded) = match remembered {
+        Some(digest) => (Ok((None, digest)), decode()),
+        // The JSON is read and hashed while the snapshot decodes: on two cores, the
+        // cost of the slower of the two.
+        None => std::thread::scope(|s| {
+            let hashing = s.spawn(|| {
+                read_all(&mut file).map(|bytes| {
+                    let digest = Digest::of(&bytes);
+                    (Some(bytes), digest)
+                })
+            });
+            let decoded = decode();
+            (hashing.join().expect("hashing the DAG panicked"), decoded)
+        }),
+    };
     drop(snapshot);
+    let (bytes, digest) = json?;
+    let remember = |digest| {
+        if let Some(stamp) = stamp
+            && remembered != Some(digest)
+            && stamp.settled(started)
+        {
+            StatMemo { stamp, digest }.write(&memo_path);
+        }
+    };
     if let Some((of, dag)) = decoded
         && of == digest
     {
+        remember(digest);
         return Ok((dag, DagOrigin::Snapshot));
     }
-    let dag: StagedDag = serde_json::from_slice(bytes)?;
+    let (bytes, digest) = match bytes {
+        Some(b) => (b, digest),
+        None => {
+            let b = read_all(&mut file)?;
+            let d = Digest::of(&b);
+            (b, d)
+        }
+    };
+    let dag: StagedDag = serde_json::from_slice(&bytes)?;
     let _ = std::fs::create_dir_all(state_dir)
         .and_then(|()| crate::atomic_file::write_atomic(&snapshot_path, &encode(&dag, &digest)));
+    remember(digest);
     Ok((dag, DagOrigin::Parsed))
+}
+
+fn read_all(file: &mut File) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The snapshot file of `dag`, parsed from JSON whose sha256 is `json`.

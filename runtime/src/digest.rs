@@ -31,26 +31,31 @@ impl Digest {
         Ok(Digest(hasher.finalize().into()))
     }
 
-    /// The digest of `value`'s JSON serialization. Written to a buffer reused by the
-    /// thread, then hashed at once: fed to sha256 piece by piece as serde_json writes it,
-    /// the many small updates cost more than the hashing (a key per action).
+    /// The digest of `value`'s JSON serialization.
     pub fn of_json(value: &impl Serialize) -> Digest {
+        Digest::of_written(|buf| serde_json::to_writer(buf, value).expect("serializes to JSON"))
+    }
+
+    /// The digest of what `write` appends to an empty buffer. The buffer is reused by
+    /// the thread, then hashed at once: fed to sha256 piece by piece as it is written,
+    /// the many small updates cost more than the hashing (a key per action).
+    pub fn of_written(write: impl FnOnce(&mut Vec<u8>)) -> Digest {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         BUFFER.with(|b| {
-            // A reentrant call (a `Serialize` that hashes JSON itself) gets its own buffer.
+            // A reentrant call (a writer that hashes itself) gets its own buffer.
             let mut own = Vec::new();
             let mut borrowed = b.try_borrow_mut();
             let buf = borrowed.as_deref_mut().unwrap_or(&mut own);
             buf.clear();
-            serde_json::to_writer(&mut *buf, value).expect("serializes to JSON");
+            write(buf);
             Digest::of(buf)
         })
     }
 
     /// The 64 lower-case hex digits, without formatting machinery.
-    fn hex_bytes(&self) -> [u8; 64] {
+    pub(crate) fn hex_bytes(&self) -> [u8; 64] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 64];
         for (i, b) in self.0.iter().enumerate() {

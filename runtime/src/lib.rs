@@ -34,6 +34,7 @@ mod digest;
 mod process_runner;
 mod sandbox;
 mod signals;
+mod stat_memo;
 #[cfg(test)]
 mod test_dir;
 mod tree_archive;
@@ -48,7 +49,8 @@ pub use signals::Signals;
 pub use tree_archive::TreeArchive;
 pub use agent::{Agent, Completion, Failure, FailureKind, JobResult, Prepared};
 pub use dag_builder::DagBuilder;
-pub use dag_snapshot::{DagOrigin, SNAPSHOT_FILE, load_dag};
+pub use dag_snapshot::{DagFileError, DagOrigin, SNAPSHOT_FILE, load_dag};
+pub use stat_memo::MEMO_FILE;
 pub use dry_agent::{DryAgent, Scripted};
 pub use run_config::*;
 pub use scheduler::{ActionRecord, NoObserver, Observer, ScheduleConfig, ScheduleOutcome, Scheduler, Status, StopReason};

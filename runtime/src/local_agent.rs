@@ -43,7 +43,7 @@ pub struct LocalAgent<'s> {
     tools_root: PathBuf,
     jobs_tx: Option<Sender<Job>>,
     done_rx: Receiver<Completion>,
-    workers: Vec<ScopedJoinHandle<'s, ()>>,
+    workers: Workers<'s>,
     pending: HashMap<usize, Job>,
     seeds: HashMap<String, Result<SeedTools, String>>,
     /// Per action: its key, and how deep in a cascade of input-only rebuilds it is.
@@ -55,6 +55,21 @@ pub struct LocalAgent<'s> {
     definitions: Arc<Vec<OnceLock<Digest>>>,
     ahead: Option<ScopedJoinHandle<'s, ()>>,
     stop_ahead: Arc<AtomicBool>,
+}
+
+/// The worker threads, started by the first job: a fully cached run (a no-op) starts
+/// and stops none, and on a busy machine each thread to wake costs a time slice.
+struct Workers<'s> {
+    spawn: Option<Box<dyn FnOnce() -> Vec<ScopedJoinHandle<'s, ()>> + 's>>,
+    running: Vec<ScopedJoinHandle<'s, ()>>,
+}
+
+impl Workers<'_> {
+    fn start(&mut self) {
+        if let Some(spawn) = self.spawn.take() {
+            self.running = spawn();
+        }
+    }
 }
 
 /// An action whose definition hash depends on nothing outside the DAG: no source to
@@ -91,27 +106,30 @@ impl<'s> LocalAgent<'s> {
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         let (done_tx, done_rx) = mpsc::channel();
         let started = Instant::now();
-        let workers = (0..slots.max(1))
-            .map(|worker| {
-                let jobs_rx = Arc::clone(&jobs_rx);
-                let done_tx = done_tx.clone();
-                std::thread::Builder::new()
-                    .name(format!("planc-worker-{worker}"))
-                    .spawn_scoped(scope, move || {
-                        loop {
-                            let job = { jobs_rx.lock().unwrap().recv() };
-                            let Ok(job) = job else { return };
-                            let start = started.elapsed();
-                            let result = executor.execute(&job);
-                            let end = started.elapsed();
-                            if done_tx.send(Completion { action: job.action, worker, start, end, result }).is_err() {
-                                return;
+        let spawn: Box<dyn FnOnce() -> _> = Box::new(move || {
+            (0..slots.max(1))
+                .map(|worker| {
+                    let jobs_rx = Arc::clone(&jobs_rx);
+                    let done_tx = done_tx.clone();
+                    std::thread::Builder::new()
+                        .name(format!("planc-worker-{worker}"))
+                        .spawn_scoped(scope, move || {
+                            loop {
+                                let job = { jobs_rx.lock().unwrap().recv() };
+                                let Ok(job) = job else { return };
+                                let start = started.elapsed();
+                                let result = executor.execute(&job);
+                                let end = started.elapsed();
+                                if done_tx.send(Completion { action: job.action, worker, start, end, result }).is_err() {
+                                    return;
+                                }
                             }
-                        }
-                    })
-                    .expect("spawn a worker thread")
-            })
-            .collect();
+                        })
+                        .expect("spawn a worker thread")
+                })
+                .collect()
+        });
+        let workers = Workers { spawn: Some(spawn), running: Vec::new() };
         let definitions: Arc<Vec<OnceLock<Digest>>> = Arc::new((0..n).map(|_| OnceLock::new()).collect());
         let stop_ahead = Arc::new(AtomicBool::new(false));
         let ahead = {
@@ -298,6 +316,7 @@ impl Agent for LocalAgent<'_> {
             None => panic!("start of an unprepared action"),
         };
         job.attempt = attempt;
+        self.workers.start();
         self.jobs_tx.as_ref().expect("agent running").send(job).expect("workers alive");
     }
 
@@ -336,7 +355,7 @@ impl Drop for LocalAgent<'_> {
             let _ = h.join();
         }
         self.jobs_tx = None;
-        for w in self.workers.drain(..) {
+        for w in self.workers.running.drain(..) {
             let _ = w.join();
         }
     }

@@ -82,3 +82,24 @@ fn definition_then_inputs_is_compute() {
         }
     }
 }
+
+/// The key document as serde_json writes it: what `key_json` must match byte for byte,
+/// or every cache entry would miss.
+#[derive(Serialize)]
+struct Key<'a> {
+    definition: Digest,
+    inputs: &'a [&'a ConsumedDigest],
+}
+
+#[test]
+fn the_key_document_is_serde_jsons() {
+    let names = ["plain", "with \"quotes\" and \\", "tab\tnew\nline\u{1}\u{7f}", "ünïcödé 𝄞", ""];
+    let inputs: Vec<ConsumedDigest> = names.iter().enumerate().map(|(i, n)| input(n, &i.to_string())).collect();
+    let definition = Digest::of(b"definition");
+    for n in 0..=inputs.len() {
+        let refs: Vec<&ConsumedDigest> = inputs[..n].iter().collect();
+        let mut ours = Vec::new();
+        key_json(&definition, &refs, &mut ours);
+        assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&Key { definition, inputs: &refs }).unwrap());
+    }
+}

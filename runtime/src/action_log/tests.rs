@@ -83,3 +83,26 @@ fn a_log_decoded_on_two_threads_stops_at_the_first_bad_record() {
     assert_eq!(d.records.len(), records.len() - 1);
     assert_eq!(d.good_len, ends[records.len() - 2]);
 }
+
+#[test]
+fn four_interleaved_hashes_are_four_hashes() {
+    let data: Vec<u8> = (0..600u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    for lens in [[0, 0, 0, 0], [1, 0, 5, 3], [150, 90, 150, 151], [600, 17, 333, 64]] {
+        let bodies: [&[u8]; 4] = std::array::from_fn(|k| &data[k..k + lens[k].min(data.len() - k)]);
+        assert_eq!(fnv1a_x4(bodies), bodies.map(fnv1a), "lengths {lens:?}");
+    }
+}
+
+#[test]
+fn a_damaged_record_anywhere_in_a_group_of_four_ends_the_log_there() {
+    let records: Vec<LogRecord> = (1..=9).map(entry).collect();
+    let (bytes, ends) = log(&records);
+    for n in 0..records.len() {
+        let start = if n == 0 { MAGIC.len() } else { ends[n - 1] };
+        let mut damaged = bytes.clone();
+        damaged[(start + ends[n]) / 2] ^= 0x40;
+        let d = decode(&damaged).unwrap();
+        assert_eq!(d.records, records[..n], "record {n} damaged");
+        assert_eq!(d.good_len, start);
+    }
+}

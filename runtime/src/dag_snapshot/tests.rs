@@ -43,8 +43,13 @@ fn rich_dag() -> StagedDag {
 }
 
 /// `load_dag` of the file at `json`.
-fn load(json: &Path, state: &Path) -> Result<(StagedDag, DagOrigin), serde_json::Error> {
-    load_dag(&std::fs::read(json).unwrap(), state)
+fn load(json: &Path, state: &Path) -> Result<(StagedDag, DagOrigin), DagFileError> {
+    load_dag(File::open(json).unwrap(), state)
+}
+
+/// `load_dag` as if the run started long after `json` was last written.
+fn load_later(json: &Path, state: &Path) -> (StagedDag, DagOrigin) {
+    load_dag_at(File::open(json).unwrap(), state, SystemTime::now() + Duration::from_secs(60)).unwrap()
 }
 
 fn write_json(path: &Path, dag: &StagedDag) {
@@ -142,4 +147,57 @@ fn invalid_json_is_an_error_even_beside_a_snapshot() {
     load(&json, &state).unwrap();
     std::fs::write(&json, b"{not json").unwrap();
     assert!(load(&json, &state).is_err());
+}
+
+#[test]
+fn a_file_written_just_now_is_hashed_every_run() {
+    let dir = TestDir::new("snapshot-fresh");
+    let json = dir.path().join("dag.json");
+    let state = dir.path().join(".planc");
+    let dag = rich_dag();
+    write_json(&json, &dag);
+    assert_eq!(load(&json, &state).unwrap(), (dag.clone(), DagOrigin::Parsed));
+    assert_eq!(load(&json, &state).unwrap(), (dag, DagOrigin::Snapshot));
+    // Its last write may share a timestamp with the next one: nothing is remembered.
+    assert!(!state.join(MEMO_FILE).exists());
+}
+
+#[test]
+fn a_settled_file_is_remembered_and_the_memo_is_trusted_for_its_stamp() {
+    let dir = TestDir::new("snapshot-memo");
+    let json = dir.path().join("dag.json");
+    let state = dir.path().join(".planc");
+    let dag = rich_dag();
+    write_json(&json, &dag);
+    assert_eq!(load_later(&json, &state), (dag.clone(), DagOrigin::Parsed));
+    let memo = StatMemo::read(&state.join(MEMO_FILE)).expect("a memo");
+    assert_eq!(memo.digest, Digest::of(&std::fs::read(&json).unwrap()));
+    assert_eq!(load_later(&json, &state), (dag.clone(), DagOrigin::Snapshot));
+    // The file is not hashed while its stamp is the memo's: a memo naming other bytes
+    // sends the run to the parser, which remembers the right digest again.
+    StatMemo { digest: Digest([1; 32]), ..memo }.write(&state.join(MEMO_FILE));
+    assert_eq!(load_later(&json, &state), (dag.clone(), DagOrigin::Parsed));
+    assert_eq!(StatMemo::read(&state.join(MEMO_FILE)), Some(memo));
+    assert_eq!(load_later(&json, &state), (dag, DagOrigin::Snapshot));
+}
+
+#[test]
+fn a_same_second_same_size_rewrite_of_a_remembered_file_is_parsed() {
+    let dir = TestDir::new("snapshot-memo-edit");
+    let json = dir.path().join("dag.json");
+    let state = dir.path().join(".planc");
+    let mut dag = rich_dag();
+    write_json(&json, &dag);
+    let meta = std::fs::metadata(&json).unwrap();
+    assert_eq!(load_later(&json, &state), (dag.clone(), DagOrigin::Parsed));
+    assert!(state.join(MEMO_FILE).is_file());
+    // One digit changes, in place, mtime put back: only the ctime tells.
+    std::thread::sleep(Duration::from_millis(20));
+    dag.actions[0].build[0] = "echo b > ${out}/a".into();
+    write_json(&json, &dag);
+    std::fs::File::options().write(true).open(&json).unwrap().set_modified(meta.modified().unwrap()).unwrap();
+    let now = std::fs::metadata(&json).unwrap();
+    assert_eq!((now.len(), now.modified().unwrap()), (meta.len(), meta.modified().unwrap()));
+    assert_eq!(load_later(&json, &state), (dag.clone(), DagOrigin::Parsed));
+    assert_eq!(load_later(&json, &state), (dag, DagOrigin::Snapshot));
 }
