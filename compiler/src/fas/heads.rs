@@ -83,9 +83,19 @@ pub(super) fn fewest_heads_order(
     let restricted = c.restricted(|e| t.is[e.to as usize]);
     let mut order = Order::new(t.topo().expect("the targets leave the component acyclic"));
     if c.len() <= exact_limit {
-        reinsert(&restricted, &mut order, &mut Witnesses::new(&restricted), &mut Budget::new(u64::MAX));
+        reinsert(
+            &restricted,
+            &mut order,
+            &mut Witnesses::new(&restricted),
+            &mut Budget::new(u64::MAX),
+        );
         order = exact_order(&restricted, &order);
-        reinsert(&restricted, &mut order, &mut Witnesses::new(&restricted), &mut Budget::new(u64::MAX));
+        reinsert(
+            &restricted,
+            &mut order,
+            &mut Witnesses::new(&restricted),
+            &mut Budget::new(u64::MAX),
+        );
     } else {
         improve(&restricted, &mut order, budget_units, &mut run.edges);
     }
@@ -125,8 +135,19 @@ impl<'c> Targets<'c> {
                 eligible[e.to as usize] = true;
             }
         }
-        let degree = (0..n as u32).map(|v| product(c.incoming(v).len() as u32, c.outgoing(v).len() as u32)).collect();
-        Targets { c, paid: paid.to_vec(), is: paid.to_vec(), eligible, degree, mark: vec![0; n], epoch: 0, stack: Vec::new() }
+        let degree = (0..n as u32)
+            .map(|v| product(c.incoming(v).len() as u32, c.outgoing(v).len() as u32))
+            .collect();
+        Targets {
+            c,
+            paid: paid.to_vec(),
+            is: paid.to_vec(),
+            eligible,
+            degree,
+            mark: vec![0; n],
+            epoch: 0,
+            stack: Vec::new(),
+        }
     }
 
     fn set(&mut self, list: &[u32]) {
@@ -188,7 +209,11 @@ impl<'c> Targets<'c> {
         self.stack.push(v);
         let mut work = 0u64;
         while let Some(u) = self.stack.pop() {
-            let edges = if forward { self.c.outgoing(u) } else { self.c.incoming(u) };
+            let edges = if forward {
+                self.c.outgoing(u)
+            } else {
+                self.c.incoming(u)
+            };
             for &e in edges {
                 work += 1;
                 if !self.live(e) {
@@ -217,7 +242,10 @@ impl<'c> Targets<'c> {
                 indegree[self.c.edges[e as usize].to as usize] += 1;
             }
         }
-        let mut ready: Vec<u32> = (0..n as u32).rev().filter(|&v| indegree[v as usize] == 0).collect();
+        let mut ready: Vec<u32> = (0..n as u32)
+            .rev()
+            .filter(|&v| indegree[v as usize] == 0)
+            .collect();
         let mut nodes = Vec::with_capacity(n);
         while let Some(v) = ready.pop() {
             nodes.push(v);
@@ -244,14 +272,21 @@ impl<'c> Targets<'c> {
         let mut is = self.paid.clone();
         let mut alive = vec![true; n];
         let (mut into, mut out, mut removable_into) = (vec![0u32; n], vec![0u32; n], vec![0u32; n]);
-        for e in c.edges.iter().filter(|e| !(is[e.to as usize] && e.cost.is_some())) {
+        for e in c
+            .edges
+            .iter()
+            .filter(|e| !(is[e.to as usize] && e.cost.is_some()))
+        {
             into[e.to as usize] += 1;
             out[e.from as usize] += 1;
             if e.cost.is_some() {
                 removable_into[e.to as usize] += 1;
             }
         }
-        let mut queue: Vec<u32> = (0..n as u32).rev().filter(|&v| into[v as usize] == 0 || out[v as usize] == 0).collect();
+        let mut queue: Vec<u32> = (0..n as u32)
+            .rev()
+            .filter(|&v| into[v as usize] == 0 || out[v as usize] == 0)
+            .collect();
         let mut chosen = Vec::new();
         loop {
             while let Some(v) = queue.pop() {
@@ -287,7 +322,12 @@ impl<'c> Targets<'c> {
             }
             let best = (0..n as u32)
                 .filter(|&v| alive[v as usize] && removable_into[v as usize] > 0)
-                .max_by_key(|&v| (score(removable_into[v as usize], out[v as usize]), Reverse(v)));
+                .max_by_key(|&v| {
+                    (
+                        score(removable_into[v as usize], out[v as usize]),
+                        Reverse(v),
+                    )
+                });
             let Some(v) = best else { break };
             is[v as usize] = true;
             chosen.push(v);
@@ -339,11 +379,11 @@ impl<'c> Targets<'c> {
         loop {
             let mut swapped = false;
             let mut sets: Vec<Option<Vec<u64>>> = Vec::with_capacity(list.len());
-            for i in 0..list.len() {
+            for &t in list.iter() {
                 if budget.exhausted() {
                     return swaps;
                 }
-                sets.push(Some(self.cycles_through(list[i], budget)));
+                sets.push(Some(self.cycles_through(t, budget)));
             }
             let mut i = 0;
             while i < list.len() {
@@ -422,7 +462,9 @@ impl<'c> Targets<'c> {
     /// they need removed, then by the first found; `None` when that would take more than
     /// [`MAX_EXACT_SUBSETS`] tries. Leaves `is` unspecified.
     fn exact(&mut self, known: usize) -> Option<Vec<u32>> {
-        let candidates: Vec<u32> = (0..self.c.len() as u32).filter(|&v| self.eligible[v as usize]).collect();
+        let candidates: Vec<u32> = (0..self.c.len() as u32)
+            .filter(|&v| self.eligible[v as usize])
+            .collect();
         let m = candidates.len();
         if m >= 32 {
             return None;
@@ -440,12 +482,20 @@ impl<'c> Targets<'c> {
             let mut best: Option<(u64, Vec<u32>)> = None;
             let mut mask: u64 = (1u64 << k) - 1;
             while mask < (1u64 << m) {
-                let list: Vec<u32> = (0..m).filter(|&i| mask & (1 << i) != 0).map(|i| candidates[i]).collect();
+                let list: Vec<u32> = (0..m)
+                    .filter(|&i| mask & (1 << i) != 0)
+                    .map(|i| candidates[i])
+                    .collect();
                 self.set(&list);
                 if let Some(nodes) = self.topo() {
                     let restricted = self.c.restricted(|e| self.is[e.to as usize]);
                     let mut order = Order::new(nodes);
-                    reinsert(&restricted, &mut order, &mut Witnesses::new(&restricted), &mut Budget::new(u64::MAX));
+                    reinsert(
+                        &restricted,
+                        &mut order,
+                        &mut Witnesses::new(&restricted),
+                        &mut Budget::new(u64::MAX),
+                    );
                     let cost = order.removable_back_cost(&restricted);
                     if best.as_ref().is_none_or(|(b, _)| cost < *b) {
                         best = Some((cost, list));
