@@ -6,8 +6,9 @@
 //! loses its removable in-edges, so a cycle entering it through an unremovable edge
 //! stays. The heuristic is the classic one (as botch's): trim nodes on no cycle (no live
 //! in- or out-edge), take the node with the highest degree score, repeat; then drop
-//! targets whose removal keeps the component acyclic, and exchange two targets for one
-//! while the work budget lasts. Components of at most `exact_limit` nodes are solved
+//! targets whose removal keeps the component acyclic, exchange two targets for one
+//! while the work budget lasts, and exchange a target for one with fewer edges into it
+//! to remove. Components of at most `exact_limit` nodes are solved
 //! exactly by trying target sets by increasing size. Given the targets, the edges to
 //! remove are a feedback arc set in which only the edges into targets are removable,
 //! solved by the usual passes from a topological order of the kept edges.
@@ -31,6 +32,8 @@ pub(super) struct HeadsRun {
     pub(super) targets: u64,
     /// Pairs of targets exchanged for one.
     pub(super) swaps: u64,
+    /// Targets exchanged for one with fewer edges into it to remove.
+    pub(super) lightened: u64,
     /// Whether the target count is proven minimal.
     pub(super) exact: bool,
     /// Work units spent choosing targets.
@@ -39,6 +42,14 @@ pub(super) struct HeadsRun {
     /// The edge pass, on the edges into the targets.
     pub(super) edges: HeuristicRun,
 }
+
+/// Candidates tried for each pair of targets by [`Targets::swap_pass`]: past the
+/// first few by degree, a pair is rarely exchanged, and trying them all used up the budget
+/// on bullseye's large component before the pass could reach its last pairs.
+const SWAP_CANDIDATES: usize = 8;
+
+/// Candidates tried for each target by [`Targets::lighten`].
+const LIGHTEN_CANDIDATES: usize = 16;
 
 /// Target sets tried at most by the exact search, whatever the component's size.
 const MAX_EXACT_SUBSETS: u64 = 1 << 16;
@@ -75,9 +86,13 @@ pub(super) fn fewest_heads_order(
         t.set(&list);
     } else {
         run.swaps = t.swap_pass(&mut list, &mut budget);
+        // Its own budget, so that the exchanges above cannot starve it.
+        let mut lighten_budget = Budget::new(budget_units);
+        run.lightened = t.lighten(&mut list, &mut lighten_budget);
+        run.work += lighten_budget.spent();
     }
     run.targets = list.len() as u64;
-    run.work = budget.spent();
+    run.work += budget.spent();
     run.budget_exhausted = budget.exhausted();
 
     let restricted = c.restricted(|e| t.is[e.to as usize]);
@@ -372,7 +387,7 @@ impl<'c> Targets<'c> {
     /// Exchanges two targets `a`, `b` for one node `s` while that keeps the component
     /// acyclic and the budget lasts. `s` must be on a cycle through `a` once `a` is no
     /// target, and on one through `b`: the pairs whose sets of such nodes meet are tried,
-    /// each with the nodes in both sets, in order of degree. Every new cycle would pass
+    /// each with the first [`SWAP_CANDIDATES`] nodes in both sets by degree. Every new cycle would pass
     /// through `a` or `b`, so a try is two searches. Returns the number of exchanges.
     fn swap_pass(&mut self, list: &mut Vec<u32>, budget: &mut Budget) -> u64 {
         let mut swaps = 0;
@@ -411,7 +426,7 @@ impl<'c> Targets<'c> {
                     candidates.sort_by_key(|&v| (Reverse(self.degree[v as usize]), v));
                     let (a, b) = (list[i], list[j]);
                     let mut done = None;
-                    for s in candidates {
+                    for s in candidates.into_iter().take(SWAP_CANDIDATES) {
                         if budget.exhausted() {
                             break;
                         }
@@ -446,6 +461,82 @@ impl<'c> Targets<'c> {
             }
             self.drop_redundant(list, budget);
         }
+    }
+
+    /// The removable edges into target `v` that may close a cycle: those from nodes `v`
+    /// reaches along kept edges. Every edge into `v` that has to be removed is one.
+    fn load(&mut self, v: u32, budget: &mut Budget) -> u64 {
+        let reached = self.reach(v, true, budget);
+        let c = self.c;
+        let load = c
+            .incoming(v)
+            .iter()
+            .map(|&e| &c.edges[e as usize])
+            .filter(|e| {
+                e.cost.is_some() && reached[e.from as usize / 64] & (1 << (e.from % 64)) != 0
+            })
+            .count();
+        budget.spend(c.incoming(v).len() as u64);
+        load as u64
+    }
+
+    /// Exchanges targets for one with a lower [`Targets::load`] where that keeps the
+    /// component acyclic: fewer edges to remove for as many targets. For each target,
+    /// the candidates are nodes on a cycle through it with fewer removable in-edges than
+    /// its load, fewest first, at most [`LIGHTEN_CANDIDATES`]. Returns the exchanges.
+    fn lighten(&mut self, list: &mut [u32], budget: &mut Budget) -> u64 {
+        let c = self.c;
+        let mut exchanges = 0;
+        for i in 0..list.len() {
+            if budget.exhausted() {
+                break;
+            }
+            let t = list[i];
+            let load = self.load(t, budget);
+            let through = self.cycles_through(t, budget);
+            let mut candidates: Vec<(u64, u32)> = Vec::new();
+            for (w, &bits) in through.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let v = (w * 64) as u32 + bits.trailing_zeros();
+                    bits &= bits - 1;
+                    if self.eligible[v as usize] && !self.is[v as usize] {
+                        let removable = c
+                            .incoming(v)
+                            .iter()
+                            .filter(|&&e| c.edges[e as usize].cost.is_some())
+                            .count() as u64;
+                        if removable < load {
+                            candidates.push((removable, v));
+                        }
+                    }
+                }
+            }
+            candidates.sort_unstable();
+            let mut best: Option<(u64, u32)> = None;
+            for &(_, s) in candidates.iter().take(LIGHTEN_CANDIDATES) {
+                if budget.exhausted() {
+                    break;
+                }
+                self.is[t as usize] = false;
+                self.is[s as usize] = true;
+                if !self.on_cycle(t, budget) {
+                    let l = self.load(s, budget);
+                    if l < best.map_or(load, |b| b.0) {
+                        best = Some((l, s));
+                    }
+                }
+                self.is[t as usize] = true;
+                self.is[s as usize] = false;
+            }
+            if let Some((_, s)) = best {
+                self.is[t as usize] = false;
+                self.is[s as usize] = true;
+                list[i] = s;
+                exchanges += 1;
+            }
+        }
+        exchanges
     }
 
     /// The nodes on a cycle through target `v` once `v` is no target (a bitset).
