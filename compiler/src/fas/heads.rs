@@ -487,11 +487,11 @@ impl<'c> Targets<'c> {
     fn lighten(&mut self, list: &mut [u32], budget: &mut Budget) -> u64 {
         let c = self.c;
         let mut exchanges = 0;
-        for i in 0..list.len() {
+        for slot in list.iter_mut() {
             if budget.exhausted() {
                 break;
             }
-            let t = list[i];
+            let t = *slot;
             let load = self.load(t, budget);
             let through = self.cycles_through(t, budget);
             let mut candidates: Vec<(u64, u32)> = Vec::new();
@@ -532,7 +532,7 @@ impl<'c> Targets<'c> {
             if let Some((_, s)) = best {
                 self.is[t as usize] = false;
                 self.is[s as usize] = true;
-                list[i] = s;
+                *slot = s;
                 exchanges += 1;
             }
         }
