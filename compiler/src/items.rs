@@ -30,7 +30,24 @@ pub struct FileItems {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// `plan "NAME" { stages …; rebuild-tainted #true; stage "S" { profiles … } }`
+/// What cycle breaking minimizes in each cyclic component (`plan { cycle-breaking "…" }`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CycleBreaking {
+    /// `"fewest-redirects"`: the number of redirected edges.
+    #[default]
+    FewestRedirects,
+    /// `"fewest-builds"`: the number of earlier instances redirected edges lead to (each
+    /// one more build), then the redirected edges into them.
+    FewestBuilds,
+}
+
+impl CycleBreaking {
+    /// Every value with its spelling in a plan.
+    pub const ALL: [(CycleBreaking, &'static str); 2] =
+        [(CycleBreaking::FewestRedirects, "fewest-redirects"), (CycleBreaking::FewestBuilds, "fewest-builds")];
+}
+
+/// `plan "NAME" { stages …; rebuild-tainted #true; cycle-breaking "…"; stage "S" { profiles … } }`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanDecl {
     pub name: Name,
@@ -39,6 +56,8 @@ pub struct PlanDecl {
     /// Declared stages in order (without `stage0` and `final`).
     pub stages: Vec<Name>,
     pub rebuild_tainted: bool,
+    /// `cycle-breaking "…"`: what cycle breaking minimizes.
+    pub cycle_breaking: CycleBreaking,
     /// Extra profiles active in every instance at a stage.
     pub stage_profiles: Vec<StageProfiles>,
 }

@@ -26,7 +26,7 @@ pub(crate) fn lower_document(doc: &Document, text: &str, file: &FileName) -> Fil
 }
 
 const TOP_LEVEL: &[&str] = &["plan", "import", "seed", "template", "package", "extend", "image", "verify"];
-const PLAN_CHILDREN: &[&str] = &["stages", "rebuild-tainted", "stage"];
+const PLAN_CHILDREN: &[&str] = &["stages", "rebuild-tainted", "cycle-breaking", "stage"];
 const SEED_CHILDREN: &[&str] = &["from-host", "archive", "provides", "output"];
 const BODY_CHILDREN: &[&str] = &[
     "source",
@@ -310,6 +310,7 @@ impl<'a> Lower<'a> {
             span: node.span,
             stages: Vec::new(),
             rebuild_tainted: false,
+            cycle_breaking: CycleBreaking::default(),
             stage_profiles: Vec::new(),
         };
         for child in self.children(node) {
@@ -338,6 +339,25 @@ impl<'a> Lower<'a> {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     decl.rebuild_tainted = self.bool_arg(child);
+                }
+                "cycle-breaking" => {
+                    self.check_props(child, &[]);
+                    self.no_children(child);
+                    if let Some(value) = self.one_string(child, "`fewest-redirects` or `fewest-builds`") {
+                        match CycleBreaking::ALL.iter().find(|(_, name)| *name == &*value.text) {
+                            Some(&(c, _)) => decl.cycle_breaking = c,
+                            None => {
+                                let valid: Vec<String> = CycleBreaking::ALL.iter().map(|(_, n)| format!("`{n}`")).collect();
+                                self.error(
+                                    DiagnosticKind::InvalidValue {
+                                        what: "`cycle-breaking`".into(),
+                                        reason: format!("`{}` is not one of {}", value.text, valid.join(", ")),
+                                    },
+                                    value.span,
+                                );
+                            }
+                        }
+                    }
                 }
                 "stage" => {
                     self.check_props(child, &[]);

@@ -98,6 +98,7 @@ pub(crate) struct MergedPlan {
     pub stages: Vec<Box<str>>,
     pub stage_profiles: HashMap<Box<str>, Vec<Box<str>>>,
     pub rebuild_tainted: bool,
+    pub cycle_breaking: items::CycleBreaking,
     pub packages: Vec<PackageDef>,
     pub seeds: Vec<SeedDef>,
     pub images: Vec<Located<items::Image>>,
@@ -229,6 +230,7 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
         plan.name = decl.name.text.clone();
         plan.stages = decl.stages.iter().map(|s| s.text.clone()).collect();
         plan.rebuild_tainted = decl.rebuild_tainted;
+        plan.cycle_breaking = decl.cycle_breaking;
         for sp in &decl.stage_profiles {
             plan.stage_profiles.entry(sp.stage.text.clone()).or_default().extend(sp.profiles.iter().map(|p| p.text.clone()));
         }

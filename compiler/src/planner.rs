@@ -22,7 +22,8 @@ use crate::db::Db;
 use crate::dependency::Alternative;
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::diagnostic_kind::DiagnosticKind;
-use crate::fas::{self, ArcGraph, EdgeId, FasConfig, FasResult};
+use crate::fas::{self, ArcGraph, EdgeId, FasConfig, FasResult, Objective};
+use crate::items::CycleBreaking;
 use crate::ir::PlanRoot;
 use crate::items::Pin;
 use crate::merged::{merged_plan, Dep, MergedPlan, OutputDef, PackageDef};
@@ -1402,7 +1403,15 @@ impl<'a> Planner<'a> {
             edge_info.push((x, y, target));
         }
         self.scc_sizes.push((self.stage_name(stage).to_string(), sccs));
-        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set(&g, &FasConfig::default())) {
+        // With `fewest-builds`, a node's heads are the builds redirects add: minimize those.
+        let cfg = FasConfig {
+            objective: match self.plan.cycle_breaking {
+                CycleBreaking::FewestRedirects => Objective::FewestEdges,
+                CycleBreaking::FewestBuilds => Objective::FewestHeads,
+            },
+            ..FasConfig::default()
+        };
+        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set(&g, &cfg)) {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
                 let mut by_consumer: BTreeMap<InstId, Vec<(u32, Stage, Stage, InstId)>> = BTreeMap::new();

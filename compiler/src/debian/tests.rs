@@ -884,7 +884,7 @@ fn small_archive_maps_to_seed_packages_and_unsatisfiable() {
     assert_eq!(report.output_conflicts, 0);
 
     let plan = std::fs::read_to_string(out.join("plan.kdl")).unwrap();
-    assert!(plan.contains("plan \"deb \\\"x\\\\y\\\"\" {\n    stages \"stage1\"\n    stage \"stage1\" { profiles \"nocheck\" \"nodoc\" }\n}\n"));
+    assert!(plan.contains("plan \"deb \\\"x\\\\y\\\"\" {\n    stages \"stage1\"\n    cycle-breaking \"fewest-builds\"\n    stage \"stage1\" { profiles \"nocheck\" \"nodoc\" }\n}\n"));
     assert!(plan.ends_with(
         "import \"./seed.kdl\"\nimport \"./packages/a.kdl\"\nimport \"./packages/h.kdl\"\nimport \"./packages/x.kdl\"\n"
     ));

@@ -195,7 +195,8 @@ fn root_file(name: &str, imports: &[&str]) -> String {
     let mut text = String::from(HEADER);
     text.push_str("plan ");
     quote(&mut text, name);
-    text.push_str(" {\n    stages \"stage1\"\n    stage \"stage1\" { profiles");
+    // An archive pays for each source built at stage1, not for each redirected edge.
+    text.push_str(" {\n    stages \"stage1\"\n    cycle-breaking \"fewest-builds\"\n    stage \"stage1\" { profiles");
     for profile in STAGE1_PROFILES.iter().filter(|p| **p != "stage1") {
         text.push(' ');
         quote(&mut text, profile);

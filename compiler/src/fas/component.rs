@@ -15,6 +15,7 @@ pub(super) struct LocalEdge {
 /// The nodes of one strongly connected component (local node `i` is `nodes[i]`, so local
 /// order is global order) and the edges between them, self-loops left out: the driver
 /// handles those.
+#[derive(Clone)]
 pub(super) struct Component {
     pub(super) nodes: Vec<u32>,
     pub(super) edges: Vec<LocalEdge>,
@@ -83,5 +84,16 @@ impl Component {
     /// The largest removal cost in the component (0 when none is removable).
     pub(super) fn max_cost(&self) -> u32 {
         self.edges.iter().filter_map(|e| e.cost).max().unwrap_or(0)
+    }
+
+    /// The same component where only the edges `removable` accepts may be removed.
+    pub(super) fn restricted(&self, removable: impl Fn(&LocalEdge) -> bool) -> Component {
+        let mut c = self.clone();
+        for e in &mut c.edges {
+            if !removable(e) {
+                e.cost = None;
+            }
+        }
+        c
     }
 }

@@ -19,6 +19,22 @@ pub struct FasConfig {
     /// million, lets a 5,000-node component with 48,000 edges reach its local optimum
     /// (about 12 million units, 150 ms).
     pub improve_budget: u64,
+    /// What "minimum" means.
+    pub objective: Objective,
+}
+
+/// What [`super::min_feedback_arc_set`] minimizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Objective {
+    /// The summed cost of the removed edges.
+    #[default]
+    FewestEdges,
+    /// The number of distinct heads of removed edges (for a planner: the earlier
+    /// instances redirected edges lead to, each one more build), and then, among the
+    /// edges into those heads, the summed cost of the ones removed. A feedback vertex set
+    /// in disguise: choosing a head lets every removable edge into it go; unremovable
+    /// edges stay whatever the choice.
+    FewestHeads,
 }
 
 impl FasConfig {
@@ -33,6 +49,7 @@ impl Default for FasConfig {
         FasConfig {
             exact_limit: 16,
             improve_budget: 20_000_000,
+            objective: Objective::FewestEdges,
         }
     }
 }

@@ -54,11 +54,19 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
     if budget_units == 0 {
         return (order, run);
     }
+    improve(c, &mut order, budget_units, &mut run);
+    (order, run)
+}
+
+/// The improvement loop of [`heuristic_order`] from a valid `order` (no unremovable edge
+/// pointing backwards), counted into `run`; ends with a minimal removal.
+pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: &mut HeuristicRun) {
+    let cost_of = |o: &Order| o.removable_back_cost(c);
     let mut budget = Budget::new(budget_units);
     let mut witnesses = Witnesses::new(c);
     while !budget.exhausted() {
         loop {
-            let (saved, moves) = sift_round(c, &mut order, &mut budget);
+            let (saved, moves) = sift_round(c, order, &mut budget);
             run.sift_moves += moves;
             if saved == 0 || budget.exhausted() {
                 break;
@@ -67,7 +75,7 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         if budget.exhausted() {
             break;
         }
-        let windows = window_pass(c, &mut order, &mut budget);
+        let windows = window_pass(c, order, &mut budget);
         run.windows += windows;
         if windows > 0 {
             continue;
@@ -75,7 +83,7 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         if budget.exhausted() {
             break;
         }
-        let (_, put_back) = reinsert(c, &mut order, &mut witnesses, &mut budget);
+        let (_, put_back) = reinsert(c, order, &mut witnesses, &mut budget);
         run.put_back += put_back;
         if put_back > 0 {
             continue;
@@ -83,7 +91,7 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         if budget.exhausted() {
             break;
         }
-        let swaps = swap_pass(c, &mut order, &witnesses, &mut budget);
+        let swaps = swap_pass(c, order, &witnesses, &mut budget);
         run.swaps += swaps;
         if swaps == 0 {
             break;
@@ -94,10 +102,9 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
     if run.budget_exhausted {
         // Whatever the budget, every removal left must be needed.
         let mut unlimited = Budget::new(u64::MAX);
-        let (_, put_back) = reinsert(c, &mut order, &mut witnesses, &mut unlimited);
+        let (_, put_back) = reinsert(c, order, &mut witnesses, &mut unlimited);
         run.put_back += put_back;
         run.work += unlimited.spent();
     }
-    run.final_cost = cost_of(&order);
-    (order, run)
+    run.final_cost = cost_of(order);
 }

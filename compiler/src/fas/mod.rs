@@ -6,8 +6,10 @@
 //! returns the edges to remove, or a cycle of unremovable edges when no removal helps.
 //! It works per strongly connected component ([`sccs`]), never removing an edge between
 //! two: components of up to [`FasConfig::exact_limit`] nodes are solved exactly,
-//! larger ones by a greedy ordering and local improvement. [`cycle_through`] explains
-//! which cycle a removed edge breaks.
+//! larger ones by a greedy ordering and local improvement. With
+//! [`Objective::FewestHeads`] it first minimizes the number of distinct heads of removed
+//! edges (a feedback vertex set over the heads, `heads`), then the edges into them.
+//! [`cycle_through`] explains which cycle a removed edge breaks.
 //!
 //! Every solver produces a linear ordering of a component's nodes (`order`) and
 //! removes its back edges, so a result is acyclic by construction; it is checked anyway
@@ -17,7 +19,8 @@
 //! Codemap: `graph` (input), `scc`, `cycle` (shortest cycles), `solve` (the driver and
 //! the result), `component` (one SCC renumbered), `exact` (subset DP), `greedy`
 //! (Eades–Lin–Smyth), `heuristic` (the improvement loop) with its passes `sift`,
-//! `window`, `swap`, `reinsert`, and their helpers `search`, `budget`.
+//! `window`, `swap`, `reinsert`, and their helpers `search`, `budget`; `heads` (the
+//! fewest-heads objective).
 
 mod budget;
 mod component;
@@ -26,6 +29,7 @@ mod cycle;
 mod exact;
 mod graph;
 mod greedy;
+mod heads;
 mod heuristic;
 mod order;
 mod reinsert;
@@ -39,7 +43,7 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-pub use config::FasConfig;
+pub use config::{FasConfig, Objective};
 pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};

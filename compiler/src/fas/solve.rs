@@ -3,10 +3,11 @@
 
 use super::budget::Budget;
 use super::component::Component;
-use super::config::FasConfig;
+use super::config::{FasConfig, Objective};
 use super::cycle::unbreakable_cycle;
 use super::exact::exact_order;
 use super::graph::{Adjacency, ArcGraph, EdgeId};
+use super::heads::fewest_heads_order;
 use super::heuristic::heuristic_order;
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
@@ -58,6 +59,13 @@ pub struct FasStats {
     pub work: u64,
     /// Whether some component used its whole improvement budget.
     pub budget_exhausted: bool,
+    /// With [`Objective::FewestHeads`]: the heads of removed edges chosen (summed over
+    /// the components)...
+    pub targets: u64,
+    /// ...by the greedy choice, before exchanging two of them for one...
+    pub greedy_targets: u64,
+    /// ...and the exchanges made.
+    pub target_swaps: u64,
     /// Whether the solution failed its final check and a safe fallback was returned
     /// instead (a bug if it ever happens).
     pub fallback: bool,
@@ -111,7 +119,26 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
         stats.cyclic_sccs += 1;
         stats.largest_scc = stats.largest_scc.max(nodes.len());
         let c = Component::new(g, &adj, nodes, &comp_of, i as u32, &mut local);
-        let order = if c.len() <= cfg.effective_exact_limit() {
+        let order = if cfg.objective == Objective::FewestHeads {
+            let paid: Vec<bool> = c.nodes.iter().map(|&v| self_loops[v as usize]).collect();
+            let (order, run) = fewest_heads_order(&c, &paid, cfg.effective_exact_limit(), cfg.improve_budget);
+            if run.exact {
+                stats.exact_sccs += 1;
+            } else {
+                stats.heuristic_sccs += 1;
+            }
+            exact &= run.exact;
+            stats.targets += run.targets;
+            stats.greedy_targets += run.greedy_targets;
+            stats.target_swaps += run.swaps;
+            stats.work += run.work + run.edges.work;
+            stats.budget_exhausted |= run.budget_exhausted || run.edges.budget_exhausted;
+            stats.sift_moves += run.edges.sift_moves;
+            stats.windows += run.edges.windows;
+            stats.swaps += run.edges.swaps;
+            stats.put_back += run.edges.put_back;
+            order
+        } else if c.len() <= cfg.effective_exact_limit() {
             stats.exact_sccs += 1;
             let (known, _) = heuristic_order(&c, cfg.improve_budget);
             let mut order = exact_order(&c, &known);

@@ -13,8 +13,8 @@ use super::solve::{fallback_removal, is_acyclic_removal};
 use super::swap::swap_pass;
 use super::window::window_pass;
 use super::{
-    ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, cycle_through,
-    min_feedback_arc_set, sccs,
+    ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, Objective,
+    cycle_through, min_feedback_arc_set, sccs,
 };
 
 type Spec = (u32, u32, Option<u32>);
@@ -651,7 +651,7 @@ proptest! {
     fn heuristic_is_valid_and_no_better_than_exact(g in arb_graph(12, 40, 8)) {
         let exact = min_feedback_arc_set(&g, &FasConfig::default());
         let heur = min_feedback_arc_set(&g, &heuristic());
-        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0 });
+        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0, ..FasConfig::default() });
         match (exact, heur, greedy) {
             (
                 FasResult::Acyclic { cost: best, .. },
@@ -743,7 +743,7 @@ proptest! {
     #[test]
     fn heuristic_on_larger_graphs(g in arb_breakable(300, 4)) {
         let (removed, cost, _) = solve_with(&g, &heuristic());
-        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0 });
+        let greedy = min_feedback_arc_set(&g, &FasConfig { exact_limit: 0, improve_budget: 0, ..FasConfig::default() });
         let FasResult::Acyclic { cost: greedy_cost, .. } = greedy else { panic!("{greedy:?}") };
         prop_assert!(cost <= greedy_cost);
         for &e in &removed {
@@ -754,7 +754,7 @@ proptest! {
 
     #[test]
     fn tiny_budgets_stay_acyclic_and_minimal(g in arb_breakable(60, 3), budget in 0u64..400) {
-        let cfg = FasConfig { exact_limit: 0, improve_budget: budget };
+        let cfg = FasConfig { exact_limit: 0, improve_budget: budget, ..FasConfig::default() };
         if let FasResult::Acyclic { removed, cost, stats, .. } = min_feedback_arc_set(&g, &cfg) {
             prop_assert!(!stats.fallback);
             if budget > 0 {
@@ -845,6 +845,7 @@ fn heuristic_is_close_to_optimal_on_small_graphs() {
             &FasConfig {
                 exact_limit: 0,
                 improve_budget: 0,
+                ..FasConfig::default()
             },
         ) {
             FasResult::Acyclic { cost, .. } => cost,
@@ -856,4 +857,158 @@ fn heuristic_is_close_to_optimal_on_small_graphs() {
         "heuristic {heur} against optimum {exact}"
     );
     assert!(heur < greedy, "heuristic {heur} against greedy {greedy}");
+}
+
+// The fewest-heads objective.
+
+fn fewest_heads() -> FasConfig {
+    FasConfig {
+        objective: Objective::FewestHeads,
+        ..FasConfig::default()
+    }
+}
+
+fn fewest_heads_heuristic() -> FasConfig {
+    FasConfig {
+        exact_limit: 0,
+        ..fewest_heads()
+    }
+}
+
+/// The distinct heads of `removed`.
+fn heads(g: &ArcGraph, removed: &[EdgeId]) -> usize {
+    let mut heads: Vec<u32> = removed.iter().map(|&e| g.endpoints(e).1).collect();
+    heads.sort_unstable();
+    heads.dedup();
+    heads.len()
+}
+
+/// The fewest heads by trying every node subset: a subset works when removing every
+/// removable edge into it leaves the graph acyclic. `None` when none does.
+fn brute_force_heads(g: &ArcGraph) -> Option<usize> {
+    let n = g.node_count();
+    assert!(n <= 12, "brute force over {n} nodes");
+    let mut best = None;
+    let mut kept = Vec::new();
+    for mask in 0u32..1 << n {
+        let size = mask.count_ones() as usize;
+        if best.is_some_and(|b| size >= b) {
+            continue;
+        }
+        kept.clear();
+        for e in g.edge_ids() {
+            let (a, b) = g.endpoints(e);
+            if mask & (1 << b) == 0 || g.cost(e).is_none() {
+                kept.push((a, b));
+            }
+        }
+        if mask_acyclic(n, &kept) {
+            best = Some(size);
+        }
+    }
+    best
+}
+
+/// Three two-cycles through `t`: the edges into `t` cost 2, the ones out of it 1.
+fn star() -> ArcGraph {
+    graph(
+        4,
+        &[
+            (1, 0, Some(2)),
+            (0, 1, Some(1)),
+            (2, 0, Some(2)),
+            (0, 2, Some(1)),
+            (3, 0, Some(2)),
+            (0, 3, Some(1)),
+        ],
+    )
+}
+
+#[test]
+fn fewest_heads_and_fewest_edges_disagree() {
+    let g = star();
+    // Fewest edges (by cost): the three cheap edges out of node 0, into three heads.
+    let (removed, cost, exact) = solve(&g);
+    assert_eq!((removed, cost, exact), (ids(&[1, 3, 5]), 3, true));
+    // Fewest heads: node 0 alone, all three edges into it, although they cost more.
+    let (removed, cost, exact) = solve_with(&g, &fewest_heads());
+    assert_eq!((removed.clone(), cost, exact), (ids(&[0, 2, 4]), 6, true));
+    assert_eq!(heads(&g, &removed), 1);
+    // The heuristic finds the same.
+    let (removed, _, _) = solve_with(&g, &fewest_heads_heuristic());
+    assert_eq!(removed, ids(&[0, 2, 4]));
+}
+
+#[test]
+fn fewest_heads_keeps_unremovable_edges() {
+    // As `star`, but 1 → 0 cannot go: node 0 does not break that cycle, node 1 must.
+    let mut g = star();
+    g = graph(
+        4,
+        &g.edge_ids()
+            .map(|e| {
+                let (a, b) = g.endpoints(e);
+                (a, b, if e.index() == 0 { None } else { g.cost(e) })
+            })
+            .collect::<Vec<_>>(),
+    );
+    for cfg in [fewest_heads(), fewest_heads_heuristic()] {
+        let (removed, _, _) = solve_with(&g, &cfg);
+        assert_eq!(removed, ids(&[1, 2, 4]), "{cfg:?}");
+        assert_eq!(heads(&g, &removed), 2);
+    }
+}
+
+#[test]
+fn fewest_heads_removes_only_needed_edges_into_its_heads() {
+    // Two two-cycles 0 ⇄ 1 and 2 ⇄ 3 joined by 1 → 2 and 3 → 0. Two heads are needed;
+    // heads 0 and 2 would take four edges (one, 3 → 0 or 1 → 2, needlessly), while the
+    // best pair of heads needs only two.
+    let g = graph(4, &[(1, 0, Some(1)), (0, 1, Some(1)), (3, 2, Some(1)), (2, 3, Some(1)), (1, 2, Some(1)), (3, 0, Some(1))]);
+    let (removed, cost, exact) = solve_with(&g, &fewest_heads());
+    assert_eq!((heads(&g, &removed), removed.len(), cost, exact), (2, 2, 2, true));
+    let (removed, _, _) = solve_with(&g, &fewest_heads_heuristic());
+    assert_eq!(heads(&g, &removed), 2);
+}
+
+#[test]
+fn fewest_heads_reports_unbreakable_cycles_alike() {
+    let g = graph(2, &[(0, 1, None), (1, 0, None)]);
+    assert!(matches!(min_feedback_arc_set(&g, &fewest_heads()), FasResult::Unbreakable { .. }));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn fewest_heads_matches_brute_force(g in arb_graph(9, 18, 6)) {
+        let brute = brute_force_heads(&g);
+        match (min_feedback_arc_set(&g, &fewest_heads()), brute) {
+            (FasResult::Acyclic { removed, cost, exact, stats }, Some(best)) => {
+                check_removal(&g, &removed, cost);
+                prop_assert_eq!(heads(&g, &removed), best);
+                prop_assert!(exact);
+                prop_assert!(!stats.fallback);
+                // The heuristic alone is valid and never better.
+                let (h_removed, _, _) = solve_with(&g, &fewest_heads_heuristic());
+                prop_assert!(heads(&g, &h_removed) >= best);
+            }
+            (FasResult::Unbreakable { .. }, None) => {}
+            (got, brute) => prop_assert!(false, "solver {:?} but brute force {:?}", got, brute),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn fewest_heads_on_larger_graphs(g in arb_breakable(300, 4)) {
+        let (removed, _, _) = solve_with(&g, &fewest_heads());
+        let (again, _, _) = solve_with(&g, &fewest_heads());
+        prop_assert_eq!(&removed, &again);
+        let (by_edges, _, _) = solve_with(&g, &FasConfig::default());
+        // Only a heuristic on both sides, but choosing heads first should not lose.
+        prop_assert!(heads(&g, &removed) <= heads(&g, &by_edges) + 1);
+    }
 }

@@ -1,7 +1,7 @@
 //! Lowering: items and their fields, and the schema's diagnostics.
 
 use crate::diagnostic::FileName;
-use crate::items::{FileItems, Pin, SourceRef};
+use crate::items::{CycleBreaking, FileItems, Pin, SourceRef};
 use crate::syntax;
 
 fn lower(text: &str) -> FileItems {
@@ -169,4 +169,27 @@ fn a_plan_without_a_name_still_declares_its_stages() {
     let items = lower(r#"plan 1 { stages "stage1"; }"#);
     assert_eq!(codes(&items), ["planc::wrong-type"]);
     assert!(items.plan.is_some());
+}
+
+#[test]
+fn cycle_breaking_values() {
+    let items = lower(r#"plan "p" { cycle-breaking "fewest-builds" }"#);
+    assert_eq!(codes(&items), Vec::<&str>::new());
+    assert_eq!(items.plan.as_ref().unwrap().cycle_breaking, CycleBreaking::FewestBuilds);
+    let items = lower(r#"plan "p" { cycle-breaking "fewest-redirects" }"#);
+    assert_eq!(items.plan.as_ref().unwrap().cycle_breaking, CycleBreaking::FewestRedirects);
+    let items = lower(r#"plan "p""#);
+    assert_eq!(items.plan.as_ref().unwrap().cycle_breaking, CycleBreaking::FewestRedirects);
+
+    let text = r#"plan "p" { cycle-breaking "fewest-sources" }"#;
+    let items = lower(text);
+    assert_eq!(codes(&items), ["planc::invalid-value"]);
+    let d = &items.diagnostics[0];
+    assert_eq!(&text[d.span.range()], "\"fewest-sources\"");
+    assert_eq!(
+        d.message(),
+        "invalid `cycle-breaking`: `fewest-sources` is not one of `fewest-redirects`, `fewest-builds`"
+    );
+    // The default stays.
+    assert_eq!(items.plan.as_ref().unwrap().cycle_breaking, CycleBreaking::FewestRedirects);
 }

@@ -570,3 +570,33 @@ proptest! {
         prop_assert_eq!(messages(&one), messages(&two));
     }
 }
+
+#[test]
+fn cycle_breaking_fewest_builds_redirects_to_fewer_instances() {
+    // t ⇄ a, t ⇄ b, t ⇄ c. Redirecting t's three needs to a, b, c at stage1 (reduced
+    // builds, so slightly cheaper) is as few redirects as redirecting a's, b's and c's
+    // needs to t@stage1, but it takes three stage1 builds to that one's one.
+    let text = r#"
+plan "p" { stages "stage1"; CYCLE_BREAKING }
+seed "base" { from-host "cc" }
+package "t" { build-depends "liba" "libb" "libc" "cc"; output "libt"; }
+package "a" { build-depends "libt" "cc"; output "liba"; stage "stage1" { drop "libt"; } }
+package "b" { build-depends "libt" "cc"; output "libb"; stage "stage1" { drop "libt"; } }
+package "c" { build-depends "libt" "cc"; output "libc"; stage "stage1" { drop "libt"; } }
+"#;
+    let redirected_to = |outcome: &PlanOutcome| {
+        let dag = outcome.dag.as_ref().unwrap_or_else(|| panic!("{:?}", outcome.diagnostics));
+        let mut to: Vec<&str> = dag.redirects.iter().map(|r| dag.actions[r.to].id.as_str()).collect();
+        to.sort_unstable();
+        to.dedup();
+        (dag.redirects.len(), to.join(" "))
+    };
+    for default in ["", r#"cycle-breaking "fewest-redirects""#] {
+        let outcome = plan_text(&text.replace("CYCLE_BREAKING", default));
+        assert_eq!(redirected_to(&outcome), (3, "a@stage1 b@stage1 c@stage1".to_string()));
+        assert_eq!(outcome.stats.redirect_targets, 3);
+    }
+    let outcome = plan_text(&text.replace("CYCLE_BREAKING", r#"cycle-breaking "fewest-builds""#));
+    assert_eq!(redirected_to(&outcome), (3, "t@stage1".to_string()));
+    assert_eq!(outcome.stats.redirect_targets, 1);
+}
