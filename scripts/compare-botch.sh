@@ -153,6 +153,9 @@ p_planned="$(sed -n 's/^planned: \([0-9]*\) sources, \([0-9]*\) with a stage1 in
 read -r p_sources p_stage1 <<<"$p_planned"
 p_breaks="$(sed -n 's|^// \([0-9]*\) dependencies in \([0-9]*\) packages.*|\1 \2|p' "$dir/breaks.kdl")"
 read -r p_edges p_edge_sources <<<"${p_breaks:-? ?}"
+# The overlay marks the drops that break no cycle (a dependency nothing produces at
+# stage1); botch's feedback arc set counts only cycle-breaking edges.
+p_unproduced="$(grep -c 'nothing produces it at' "$dir/breaks.kdl" || true)"
 p_unbreakable="$(grep -c '^planc::unbreakable-cycle' "$work/stats.err" || true)"
 p_errors_after="$(grep -c '^  × ' "$work/stats-overlay.err" || true)"
 stat_line() { sed -n "s/^$1: //p" "$work/stats-overlay.txt" | head -1; }
@@ -180,6 +183,7 @@ printf "$fmt" "SCCs after annotations/droppable lists" "$b_after" "$p_cycles"
 printf "$fmt" "cycles no declared annotation breaks" "- (ignores annotations)" "$p_unbreakable unbreakable-cycle errors"
 printf "$fmt" "sources built reduced (FVS / stage1)" "$b_fvs" "$p_targets redirect targets; reduced builds $p_reduced; $p_stage1 declare a stage1 instance"
 printf "$fmt" "edges to drop (FAS / suggested breaks)" "$b_fas_edges in $b_fas_sources sources" "$p_edges in $p_edge_sources sources"
+printf "$fmt" "  of which break cycles" "$b_fas_edges" "$(( p_edges - p_unproduced )) (the other $p_unproduced drop what nothing produces at stage1)"
 printf "$fmt" "errors left after applying the drops" "-" "$p_errors_after"
 printf "$fmt" "curated droppable lists (as planc drops)" "applied (weak + 6 per-source lists)" "$c_edges build-deps in $c_sources sources (stage1)"
 printf "$fmt" "edges to drop on top of the curated lists" "$b_fas_edges in $b_fas_sources sources" "$pc_edges in $pc_sources sources"

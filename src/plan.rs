@@ -269,7 +269,15 @@ fn stats(s: &PlanStats, suggestions: &[SuggestedBreak], unsatisfiable: &Option<(
     let by = if by.is_empty() { String::new() } else { format!(" (by {})", by.join(", ")) };
     let _ = writeln!(out, "reduced builds: {}{by}", s.reduced);
     let packages: std::collections::BTreeSet<&str> = suggestions.iter().map(|b| b.package.as_str()).collect();
-    let _ = writeln!(out, "suggested breaks: {} in {}", suggestions.len(), check::plural(packages.len(), "package"));
+    // Drops that break a cycle name it; the others drop a dependency nothing produces at
+    // that stage (botch's feedback arc set counts only the first kind).
+    let breaking = suggestions.iter().filter(|b| !b.cycle.is_empty()).count();
+    let kinds = if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(" ({breaking} break cycles, {} drop what nothing produces at their stage)", suggestions.len() - breaking)
+    };
+    let _ = writeln!(out, "suggested breaks: {} in {}{kinds}", suggestions.len(), check::plural(packages.len(), "package"));
     let _ = writeln!(out, "tainted: {}", s.tainted);
     let _ = writeln!(out, "rebuilt: {}", s.rebuilt);
     let _ = writeln!(out, "layers: {}", s.layers);

@@ -84,9 +84,10 @@ fn bullseye_imports_plans_and_plans_acyclic_with_its_suggested_breaks() {
     let s = &outcome.stats;
     let suggested_sources: std::collections::BTreeSet<&str> = first.suggestions.iter().map(|b| b.package.as_str()).collect();
     let stats = format!(
-        "suggested breaks without overlay: {} in {} sources\npackages: {}\noutputs: {} (seeded names {})\ninstances: {}\nper stage: {:?}\nfrom the seed without a cycle: {} (directly {})\nlargest cycles: {:?}\nredirects: {} to {} instances\nreduced builds: {} {:?}\ntainted: {}\nrebuilt: {}\nlayers: {}",
+        "suggested breaks without overlay: {} in {} sources, {} breaking cycles\npackages: {}\noutputs: {} (seeded names {})\ninstances: {}\nper stage: {:?}\nfrom the seed without a cycle: {} (directly {})\nlargest cycles: {:?}\nredirects: {} to {} instances\nreduced builds: {} {:?}\ntainted: {}\nrebuilt: {}\nlayers: {}",
         first.suggestions.len(),
         suggested_sources.len(),
+        first.suggestions.iter().filter(|b| !b.cycle.is_empty()).count(),
         s.packages,
         s.outputs,
         s.seeded,
