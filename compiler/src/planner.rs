@@ -334,12 +334,44 @@ struct Planner<'a> {
     suggestions: Vec<SuggestedBreak>,
     scc_sizes: Vec<(String, Vec<usize>)>,
     exact: bool,
+    /// By package: its place in the order that broke the last level's cycles, a start
+    /// for the level below ([`fas::min_feedback_arc_set_from`]).
+    level_ranks: HashMap<u32, u32>,
     /// By instance: producers chosen ahead on several threads, taken when it is resolved.
     chosen: Vec<Option<Vec<DepChoice<'a>>>>,
     /// From how many instances waiting at once on their producers are chosen ahead...
     choose_ahead_min: usize,
     /// ...and on how many threads.
     threads: usize,
+}
+
+/// Each node's package's place in a topological order of `g` without `removed` (ready
+/// nodes taken lowest first, so it is deterministic).
+fn level_ranks(g: &ArcGraph, removed: &[EdgeId], pkg_of: impl Fn(u32) -> u32) -> HashMap<u32, u32> {
+    let mut gone = vec![false; g.edge_count()];
+    for e in removed {
+        gone[e.index()] = true;
+    }
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); g.node_count()];
+    let mut indegree = vec![0u32; g.node_count()];
+    for e in g.edge_ids().filter(|e| !gone[e.index()]) {
+        let (a, b) = g.endpoints(e);
+        out[a as usize].push(b);
+        indegree[b as usize] += 1;
+    }
+    let mut ready: BinaryHeap<Reverse<u32>> = (0..g.node_count() as u32).filter(|&v| indegree[v as usize] == 0).map(Reverse).collect();
+    let mut ranks = HashMap::default();
+    while let Some(Reverse(v)) = ready.pop() {
+        let rank = ranks.len() as u32;
+        ranks.entry(pkg_of(v)).or_insert(rank);
+        for &w in &out[v as usize] {
+            indegree[w as usize] -= 1;
+            if indegree[w as usize] == 0 {
+                ready.push(Reverse(w));
+            }
+        }
+    }
+    ranks
 }
 
 /// Sorted, without repeats.
@@ -462,6 +494,7 @@ impl<'a> Planner<'a> {
             suggestions: Vec::new(),
             scc_sizes: Vec::new(),
             exact: true,
+            level_ranks: HashMap::default(),
             chosen: Vec::new(),
             choose_ahead_min: PARALLEL_CHOICE_MIN,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
@@ -1411,9 +1444,14 @@ impl<'a> Planner<'a> {
             },
             ..FasConfig::default()
         };
-        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set(&g, &cfg)) {
+        // The level above was solved on much the same packages (an instance at this stage
+        // is mostly the same build with a few dependencies fewer): its order is a start.
+        let hint: Vec<u32> =
+            nodes.iter().map(|&n| self.level_ranks.get(&self.insts[n as usize].pkg).copied().unwrap_or(u32::MAX)).collect();
+        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set_from(&g, &cfg, &hint)) {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
+                self.level_ranks = level_ranks(&g, &removed, |v| self.insts[nodes[v as usize] as usize].pkg);
                 let mut by_consumer: BTreeMap<InstId, Vec<(u32, Stage, Stage, InstId)>> = BTreeMap::new();
                 let graph_index = self.level_graphs.len();
                 self.level_graphs.push(crate::outcome::LevelGraph {

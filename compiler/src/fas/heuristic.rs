@@ -36,11 +36,23 @@ pub(super) struct HeuristicRun {
 /// step keeps the ordering valid, so stopping anywhere is safe; when the budget stops
 /// it, one more re-insertion pass, outside the budget, keeps the removal minimal.
 pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, HeuristicRun) {
+    heuristic_order_from(c, budget_units, None)
+}
+
+/// [`heuristic_order`], also trying the ordering by `ranks` (one per local node,
+/// `u32::MAX` for none; ties and unranked nodes in the forward greedy order) as the start
+/// when it is valid (no unremovable edge backwards) and cheaper than both greedy ones.
+pub(super) fn heuristic_order_from(c: &Component, budget_units: u64, ranks: Option<&[u32]>) -> (Order, HeuristicRun) {
     // No step points an unremovable edge backwards; if one did (a bug), the driver's
     // final check would catch it, so do not fail here.
     let cost_of = |o: &Order| o.removable_back_cost(c);
     let (forward, backward) = (greedy_order(c, false), greedy_order(c, true));
     let (forward_cost, backward_cost) = (cost_of(&forward), cost_of(&backward));
+    let hinted = ranks.map(|ranks| {
+        let mut nodes = forward.nodes.clone();
+        nodes.sort_by_key(|&v| (ranks[v as usize], forward.pos[v as usize]));
+        Order::new(nodes)
+    });
     let (mut order, greedy_cost) = if backward_cost < forward_cost {
         (backward, backward_cost)
     } else {
@@ -51,6 +63,14 @@ pub(super) fn heuristic_order(c: &Component, budget_units: u64) -> (Order, Heuri
         final_cost: greedy_cost,
         ..HeuristicRun::default()
     };
+    if let Some(hinted) = hinted
+        && c.edges.iter().enumerate().all(|(e, edge)| edge.cost.is_some() || !hinted.is_back(c, e as u32))
+    {
+        let cost = cost_of(&hinted);
+        if cost < run.final_cost {
+            (order, run.final_cost) = (hinted, cost);
+        }
+    }
     if budget_units == 0 {
         return (order, run);
     }

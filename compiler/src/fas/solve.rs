@@ -8,7 +8,7 @@ use super::cycle::unbreakable_cycle;
 use super::exact::exact_order;
 use super::graph::{Adjacency, ArcGraph, EdgeId};
 use super::heads::fewest_heads_order;
-use super::heuristic::heuristic_order;
+use super::heuristic::{heuristic_order, heuristic_order_from};
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
 use super::scc;
@@ -83,6 +83,16 @@ pub struct FasStats {
 /// redundant removals. The removal is minimal (putting back any removed edge closes a
 /// cycle) except with `improve_budget: 0`, which returns the plain greedy ordering's.
 pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
+    min_feedback_arc_set_from(g, cfg, &[])
+}
+
+/// [`min_feedback_arc_set`], the heuristic's large components (of the fewest-edges
+/// objective) also trying an ordering by `hint` as a start: `hint[v]` ranks node `v`
+/// (`u32::MAX`, or past the end of `hint`: no rank). A caller that solved a similar graph
+/// before passes that solution's order, and local improvement then starts close to its
+/// optimum instead of from the greedy ordering. Still deterministic: the result depends
+/// only on `g`, `cfg` and `hint`.
+pub fn min_feedback_arc_set_from(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) -> FasResult {
     let adj = Adjacency::outgoing(g);
     if let Some(cycle) = unbreakable_cycle(g, &adj) {
         return FasResult::Unbreakable { cycle };
@@ -152,7 +162,9 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
             order
         } else {
             stats.heuristic_sccs += 1;
-            let (order, run) = heuristic_order(&c, cfg.improve_budget);
+            let ranks: Vec<u32> = c.nodes.iter().map(|&v| hint.get(v as usize).copied().unwrap_or(u32::MAX)).collect();
+            let ranked = ranks.iter().any(|&r| r != u32::MAX);
+            let (order, run) = heuristic_order_from(&c, cfg.improve_budget, ranked.then_some(&ranks[..]));
             exact &= run.final_cost == 0;
             stats.greedy_cost += run.greedy_cost;
             stats.improved_cost += run.final_cost;

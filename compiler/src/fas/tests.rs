@@ -14,7 +14,7 @@ use super::swap::swap_pass;
 use super::window::window_pass;
 use super::{
     ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, Objective,
-    cycle_through, min_feedback_arc_set, sccs,
+    cycle_through, min_feedback_arc_set, min_feedback_arc_set_from, sccs,
 };
 
 type Spec = (u32, u32, Option<u32>);
@@ -40,6 +40,18 @@ fn solve_with(g: &ArcGraph, cfg: &FasConfig) -> (Vec<EdgeId>, u64, bool) {
             exact,
             stats,
         } => {
+            assert!(!stats.fallback, "fallback used");
+            check_removal(g, &removed, cost);
+            (removed, cost, exact)
+        }
+        FasResult::Unbreakable { cycle } => panic!("unexpected unbreakable cycle {cycle:?}"),
+    }
+}
+
+/// [`solve_with`] from a hinted start.
+fn solve_with_hint(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) -> (Vec<EdgeId>, u64, bool) {
+    match min_feedback_arc_set_from(g, cfg, hint) {
+        FasResult::Acyclic { removed, cost, exact, stats } => {
             assert!(!stats.fallback, "fallback used");
             check_removal(g, &removed, cost);
             (removed, cost, exact)
@@ -750,6 +762,40 @@ proptest! {
             let cycle = cycle_through(&g, e, &removed).expect("a removed edge breaks a cycle of its own");
             assert_cycle(&g, &cycle, Some(e));
         }
+    }
+
+    /// A start ranked by a solution's order is taken (without improvement the result
+    /// is then as cheap as that solution), and any ranks at all leave a valid removal.
+    #[test]
+    fn hinted_starts(g in arb_breakable(60, 3), noise in proptest::collection::vec(any::<u32>(), 60)) {
+        let FasResult::Acyclic { removed: known, cost: known_cost, .. } = min_feedback_arc_set(&g, &heuristic()) else { panic!() };
+        let mut gone = vec![false; g.edge_count()];
+        for e in &known {
+            gone[e.index()] = true;
+        }
+        let mut indegree = vec![0u32; g.node_count()];
+        for e in g.edge_ids().filter(|e| !gone[e.index()]) {
+            indegree[g.endpoints(e).1 as usize] += 1;
+        }
+        let mut ready: Vec<u32> = (0..g.node_count() as u32).filter(|&v| indegree[v as usize] == 0).collect();
+        let mut ranks = vec![u32::MAX; g.node_count()];
+        let mut next = 0;
+        while let Some(v) = ready.pop() {
+            ranks[v as usize] = next;
+            next += 1;
+            for e in g.edge_ids().filter(|e| !gone[e.index()] && g.endpoints(*e).0 == v) {
+                let w = g.endpoints(e).1 as usize;
+                indegree[w] -= 1;
+                if indegree[w] == 0 {
+                    ready.push(w as u32);
+                }
+            }
+        }
+        let no_improvement = FasConfig { exact_limit: 0, improve_budget: 0, ..FasConfig::default() };
+        let FasResult::Acyclic { removed, cost, .. } = min_feedback_arc_set_from(&g, &no_improvement, &ranks) else { panic!() };
+        prop_assert!(is_acyclic_removal(&g, &Adjacency::outgoing(&g), &removed));
+        prop_assert!(cost <= known_cost, "{} > {}", cost, known_cost);
+        let (_, _, _) = solve_with_hint(&g, &heuristic(), &noise);
     }
 
     #[test]
