@@ -629,14 +629,28 @@ impl ContentStore for DiskStore {
     }
 }
 
-impl Drop for DiskStore {
-    fn drop(&mut self) {
+impl DiskStore {
+    /// Commits what was written and stops the committer thread, as dropping the store
+    /// does, but leaves the index's memory (tens of thousands of entries, each freed one
+    /// by one on a drop) to the OS: for a process that exits next.
+    pub fn close_leaving_memory(mut self) {
+        self.close();
+        std::mem::forget(self);
+    }
+
+    fn close(&mut self) {
         let _ = self.flush();
         self.lock().shutdown = true;
         self.shared.wake.notify_one();
         if let Some(h) = self.committer.get_mut().ok().and_then(Option::take) {
             let _ = h.join();
         }
+    }
+}
+
+impl Drop for DiskStore {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

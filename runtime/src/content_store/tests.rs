@@ -55,6 +55,19 @@ fn disk_store_round_trip_and_reload() {
 }
 
 #[test]
+fn closing_without_freeing_commits_every_write() {
+    let t = TestDir::new("store-close");
+    let a = archive(&noise(7));
+    let s = DiskStore::open(t.path()).unwrap();
+    s.put(&a).unwrap();
+    s.record(entry("k1", "p@final", &a)).unwrap();
+    s.close_leaving_memory();
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.lookup(&Digest::of(b"k1")).unwrap().action, "p@final");
+    assert_eq!(s.get(&a.digest).unwrap(), a.tar);
+}
+
+#[test]
 fn corrupt_blob_is_detected_and_deleted() {
     let t = TestDir::new("store-corrupt");
     let a = archive(&noise(2));
