@@ -7,7 +7,7 @@ use std::time::Duration;
 use compiler::dag::StagedDag;
 use runtime::{
     AgentKind, CacheMode, Checks, FailurePolicy, Isolation, LockMode, ProgressMode, RunConfig, SignalMode,
-    Signals, StateLockMode,
+    Signals, StateLockMode, Teardown,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -102,6 +102,8 @@ impl RunArgs {
         if self.fifo {
             c.order = runtime::ReadyOrder::Fifo;
         }
+        // Both commands exit right after the run.
+        c.teardown = Teardown::Leave;
         c
     }
 }
@@ -158,7 +160,10 @@ fn exit_code(result: Result<runtime::RunReport, runtime::RunError>, config: &Run
             if config.agent == AgentKind::Dry {
                 println!("makespan {:.1}s with {} workers", report.makespan.as_secs_f64(), config.jobs);
             }
-            if report.success() {
+            let success = report.success();
+            // The process ends next: the OS reclaims the records at once.
+            std::mem::forget(report);
+            if success {
                 ExitCode::SUCCESS
             } else if Signals::interrupted() {
                 ExitCode::from(130)

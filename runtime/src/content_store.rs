@@ -78,6 +78,9 @@ pub trait ContentStore: Send + Sync {
     /// Stores already-compressed bytes after checking they decompress to `digest`.
     fn put_compressed(&self, digest: &Digest, compressed: &[u8]) -> Result<(), StoreError>;
     fn lookup(&self, key: &Digest) -> Option<ActionEntry>;
+    /// The outputs of `key`'s entry: all a cache hit needs, without copying the entry's
+    /// action id (20,000 strings on a large no-op).
+    fn cached_outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>>;
     /// The most recently recorded entry of an action id.
     fn latest(&self, action: &str) -> Option<ActionEntry>;
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError>;
@@ -595,6 +598,10 @@ impl ContentStore for DiskStore {
         self.lock().index.get(key).cloned()
     }
 
+    fn cached_outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>> {
+        self.lock().index.get(key).map(|e| e.outputs.clone())
+    }
+
     fn latest(&self, action: &str) -> Option<ActionEntry> {
         let st = self.lock();
         st.index.latest(action).cloned()
@@ -629,14 +636,28 @@ impl ContentStore for DiskStore {
     }
 }
 
-impl Drop for DiskStore {
-    fn drop(&mut self) {
+impl DiskStore {
+    /// Commits what was written and stops the committer thread, as dropping the store
+    /// does, but leaves the index's memory (tens of thousands of entries, each freed one
+    /// by one on a drop) to the OS: for a process that exits next.
+    pub fn close_leaving_memory(mut self) {
+        self.close();
+        std::mem::forget(self);
+    }
+
+    fn close(&mut self) {
         let _ = self.flush();
         self.lock().shutdown = true;
         self.shared.wake.notify_one();
         if let Some(h) = self.committer.get_mut().ok().and_then(Option::take) {
             let _ = h.join();
         }
+    }
+}
+
+impl Drop for DiskStore {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -694,6 +715,10 @@ impl ContentStore for MemoryStore {
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
         self.state.lock().unwrap().1.get(key).cloned()
+    }
+
+    fn cached_outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>> {
+        self.state.lock().unwrap().1.get(key).map(|e| e.outputs.clone())
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {

@@ -270,8 +270,8 @@ impl Agent for LocalAgent<'_> {
         let forced = self.policy.mode == CacheMode::Ignore || self.policy.rebuild.contains(&a.package);
         if !forced {
             let store = &self.executor.store;
-            if let Some(entry) = store.lookup(&job.key.key) {
-                return Prepared::Cached { outputs: entry.outputs, note: None };
+            if let Some(outputs) = store.cached_outputs(&job.key.key) {
+                return Prepared::Cached { outputs, note: None };
             }
             // Same definition, different inputs: a cascading rebuild.
             if let Some(latest) = store.latest(&a.id)

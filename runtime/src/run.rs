@@ -21,7 +21,7 @@ use crate::plan_lock::{LockError, PlanLock};
 use crate::process_runner::ProcessRunner;
 use crate::progress::Progress;
 use crate::report_stamp::ReportWriter;
-use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode};
+use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode, Teardown};
 use crate::run_report::RunReport;
 use crate::run_summary::{RunSummary, SummaryTool};
 use crate::sandbox::{SandboxError, SandboxSpec};
@@ -211,7 +211,7 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
             (report, None, None)
         }
         AgentKind::Local => {
-            let store: Arc<dyn ContentStore> = Arc::new(state.store()?);
+            let store = Arc::new(state.store()?);
             let executor = ActionExecutor {
                 dag,
                 config: ExecutorConfig {
@@ -224,7 +224,7 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                     isolation: config.isolation,
                     final_stages: final_stages(dag),
                 },
-                store: Arc::clone(&store),
+                store: Arc::clone(&store) as Arc<dyn ContentStore>,
                 runner: Arc::new(ProcessRunner::new(config.kill_grace)),
                 pool: WorkPool::open(&paths.work()),
                 logs: LogPool::new(&paths.logs()),
@@ -275,7 +275,8 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
     };
     // Closing the cache (its last commit, then freeing its index: milliseconds on a
     // large cache) overlaps writing the reports; it is done before the run returns.
-    let closing = store.map(|s| std::thread::spawn(move || drop(s)));
+    let teardown = config.teardown;
+    let closing = store.map(|s| std::thread::spawn(move || close_store(s, teardown)));
     // A no-op whose reports are already those in the state dir rewrites only the
     // makespan; otherwise the summary and each report are written on their own thread.
     let written = ReportWriter { dir: &paths.root, dag, report: &report, summary: summary.as_ref() }.write();
@@ -289,8 +290,19 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
             eprintln!("error: {p}");
         }
     }
+    if teardown == Teardown::Leave {
+        std::mem::forget(summary);
+    }
     report.records.shrink_to_fit();
     Ok(report)
+}
+
+/// Closes the cache: commits its writes and stops its thread; under `Teardown::Leave`
+/// without freeing its index.
+fn close_store(store: Arc<DiskStore>, teardown: Teardown) {
+    if let (Teardown::Leave, Ok(disk)) = (teardown, Arc::try_unwrap(store)) {
+        disk.close_leaving_memory();
+    }
 }
 
 /// Stages after which `DEB_STAGE` is not set.

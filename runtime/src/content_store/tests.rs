@@ -46,12 +46,28 @@ fn disk_store_round_trip_and_reload() {
     }
     let s = DiskStore::open(t.path()).unwrap();
     assert_eq!(s.lookup(&Digest::of(b"k1")).unwrap().action, "p@final");
+    assert_eq!(s.cached_outputs(&Digest::of(b"k1")), Some(entry("k1", "p@final", &a).outputs));
+    assert_eq!(s.cached_outputs(&Digest::of(b"k2")), None);
     assert_eq!(s.latest("p@final").unwrap().key, Digest::of(b"k1"));
     assert_eq!(s.get(&a.digest).unwrap(), a.tar);
     s.forget(&Digest::of(b"k1")).unwrap();
     drop(s);
     let s = DiskStore::open(t.path()).unwrap();
     assert!(s.lookup(&Digest::of(b"k1")).is_none());
+    assert!(s.cached_outputs(&Digest::of(b"k1")).is_none());
+}
+
+#[test]
+fn closing_without_freeing_commits_every_write() {
+    let t = TestDir::new("store-close");
+    let a = archive(&noise(7));
+    let s = DiskStore::open(t.path()).unwrap();
+    s.put(&a).unwrap();
+    s.record(entry("k1", "p@final", &a)).unwrap();
+    s.close_leaving_memory();
+    let s = DiskStore::open(t.path()).unwrap();
+    assert_eq!(s.lookup(&Digest::of(b"k1")).unwrap().action, "p@final");
+    assert_eq!(s.get(&a.digest).unwrap(), a.tar);
 }
 
 #[test]
@@ -168,4 +184,15 @@ fn memory_store_detects_corruption() {
     s.put(&a).unwrap();
     s.corrupt(&a.digest);
     assert!(matches!(s.get(&a.digest), Err(StoreError::Corrupt(_))));
+}
+
+#[test]
+fn memory_store_looks_up_outputs() {
+    let s = MemoryStore::new();
+    let a = archive("z");
+    let e = entry("k1", "p@final", &a);
+    s.record(e.clone()).unwrap();
+    assert_eq!(s.cached_outputs(&e.key), Some(e.outputs));
+    s.forget(&e.key).unwrap();
+    assert_eq!(s.cached_outputs(&e.key), None);
 }

@@ -88,6 +88,20 @@ fn a_repeated_no_op_rewrites_only_the_makespan() {
 }
 
 #[test]
+fn a_makespan_of_as_many_digits_is_written_in_place() {
+    use std::os::unix::fs::MetadataExt as _;
+    let t = TestDir::new("stamp-in-place");
+    let dag = dag();
+    let inode = || std::fs::metadata(t.path().join(REPORT_JSON)).unwrap().ino();
+    assert!(!write(t.path(), &dag, &report(t.path(), 120, vec![cached(1), cached(2)])));
+    let before = inode();
+    let second = report(t.path(), 345, vec![cached(1), cached(2)]);
+    assert!(write(t.path(), &dag, &second));
+    assert_reports_are(t.path(), &dag, &second);
+    assert_eq!(inode(), before, "same file, not a copy renamed over it");
+}
+
+#[test]
 fn a_changed_output_writes_everything() {
     let t = TestDir::new("stamp-changed");
     let dag = dag();
