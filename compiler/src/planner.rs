@@ -345,31 +345,13 @@ struct Planner<'a> {
     threads: usize,
 }
 
-/// Each node's package's place in a topological order of `g` without `removed` (ready
-/// nodes taken lowest first, so it is deterministic).
+/// Each node's package's place in [`fas::acyclic_order`] of `g` without `removed` (its
+/// first place, should a package have several nodes).
 fn level_ranks(g: &ArcGraph, removed: &[EdgeId], pkg_of: impl Fn(u32) -> u32) -> HashMap<u32, u32> {
-    let mut gone = vec![false; g.edge_count()];
-    for e in removed {
-        gone[e.index()] = true;
-    }
-    let mut out: Vec<Vec<u32>> = vec![Vec::new(); g.node_count()];
-    let mut indegree = vec![0u32; g.node_count()];
-    for e in g.edge_ids().filter(|e| !gone[e.index()]) {
-        let (a, b) = g.endpoints(e);
-        out[a as usize].push(b);
-        indegree[b as usize] += 1;
-    }
-    let mut ready: BinaryHeap<Reverse<u32>> = (0..g.node_count() as u32).filter(|&v| indegree[v as usize] == 0).map(Reverse).collect();
     let mut ranks = HashMap::default();
-    while let Some(Reverse(v)) = ready.pop() {
+    for v in fas::acyclic_order(g, removed).unwrap_or_default() {
         let rank = ranks.len() as u32;
         ranks.entry(pkg_of(v)).or_insert(rank);
-        for &w in &out[v as usize] {
-            indegree[w as usize] -= 1;
-            if indegree[w as usize] == 0 {
-                ready.push(Reverse(w));
-            }
-        }
     }
     ranks
 }

@@ -48,4 +48,4 @@ pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
 pub use scc::sccs;
-pub use solve::{FasResult, FasStats, min_feedback_arc_set, min_feedback_arc_set_from};
+pub use solve::{FasResult, FasStats, acyclic_order, min_feedback_arc_set, min_feedback_arc_set_from};

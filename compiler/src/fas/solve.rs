@@ -1,6 +1,9 @@
 //! The entry point: minimum-cost feedback arc set, component by component, checked
 //! before it is returned.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use super::budget::Budget;
 use super::component::Component;
 use super::config::{FasConfig, Objective};
@@ -208,11 +211,23 @@ pub fn min_feedback_arc_set_from(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) ->
 }
 
 /// Whether `removed` (ascending) holds only removable edges, each once, and leaves `g`
-/// acyclic (Kahn's algorithm over the rest).
+/// acyclic.
 pub(super) fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> bool {
     if removed.windows(2).any(|w| w[0] >= w[1]) || removed.iter().any(|&e| g.cost(e).is_none()) {
         return false;
     }
+    topological_order(g, adj, removed).is_some()
+}
+
+/// A topological order of `g` without the edges `removed`, or `None` when a cycle is
+/// left. Ready nodes are taken lowest first, so the order depends on `g` and `removed`
+/// alone: a caller can pass it on as [`min_feedback_arc_set_from`]'s hint.
+pub fn acyclic_order(g: &ArcGraph, removed: &[EdgeId]) -> Option<Vec<u32>> {
+    topological_order(g, &Adjacency::outgoing(g), removed)
+}
+
+/// [`acyclic_order`] with the adjacency at hand (Kahn's algorithm).
+fn topological_order(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeId]) -> Option<Vec<u32>> {
     let mut gone = vec![false; g.edge_count()];
     for &e in removed {
         gone[e.index()] = true;
@@ -224,23 +239,24 @@ pub(super) fn is_acyclic_removal(g: &ArcGraph, adj: &Adjacency, removed: &[EdgeI
             indegree[e.to as usize] += 1;
         }
     }
-    let mut ready: Vec<u32> = (0..g.node_count() as u32)
+    let mut ready: BinaryHeap<Reverse<u32>> = (0..g.node_count() as u32)
         .filter(|&v| indegree[v as usize] == 0)
+        .map(Reverse)
         .collect();
-    let mut done = 0;
-    while let Some(v) = ready.pop() {
-        done += 1;
+    let mut order = Vec::with_capacity(g.node_count());
+    while let Some(Reverse(v)) = ready.pop() {
+        order.push(v);
         for &i in adj.of(v) {
             if !gone[i as usize] {
                 let w = edges[i as usize].to as usize;
                 indegree[w] -= 1;
                 if indegree[w] == 0 {
-                    ready.push(w as u32);
+                    ready.push(Reverse(w as u32));
                 }
             }
         }
     }
-    done == g.node_count()
+    (order.len() == g.node_count()).then_some(order)
 }
 
 /// A removal that is acyclic by construction: in each component, the back edges of a

@@ -14,7 +14,7 @@ use super::swap::swap_pass;
 use super::window::window_pass;
 use super::{
     ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, Objective,
-    cycle_through, min_feedback_arc_set, min_feedback_arc_set_from, sccs,
+    acyclic_order, cycle_through, min_feedback_arc_set, min_feedback_arc_set_from, sccs,
 };
 
 type Spec = (u32, u32, Option<u32>);
@@ -769,27 +769,9 @@ proptest! {
     #[test]
     fn hinted_starts(g in arb_breakable(60, 3), noise in proptest::collection::vec(any::<u32>(), 60)) {
         let FasResult::Acyclic { removed: known, cost: known_cost, .. } = min_feedback_arc_set(&g, &heuristic()) else { panic!() };
-        let mut gone = vec![false; g.edge_count()];
-        for e in &known {
-            gone[e.index()] = true;
-        }
-        let mut indegree = vec![0u32; g.node_count()];
-        for e in g.edge_ids().filter(|e| !gone[e.index()]) {
-            indegree[g.endpoints(e).1 as usize] += 1;
-        }
-        let mut ready: Vec<u32> = (0..g.node_count() as u32).filter(|&v| indegree[v as usize] == 0).collect();
         let mut ranks = vec![u32::MAX; g.node_count()];
-        let mut next = 0;
-        while let Some(v) = ready.pop() {
-            ranks[v as usize] = next;
-            next += 1;
-            for e in g.edge_ids().filter(|e| !gone[e.index()] && g.endpoints(*e).0 == v) {
-                let w = g.endpoints(e).1 as usize;
-                indegree[w] -= 1;
-                if indegree[w] == 0 {
-                    ready.push(w as u32);
-                }
-            }
+        for (rank, v) in acyclic_order(&g, &known).expect("the heuristic's removal is acyclic").into_iter().enumerate() {
+            ranks[v as usize] = rank as u32;
         }
         let no_improvement = FasConfig { exact_limit: 0, improve_budget: 0, ..FasConfig::default() };
         let FasResult::Acyclic { removed, cost, .. } = min_feedback_arc_set_from(&g, &no_improvement, &ranks) else { panic!() };
