@@ -269,9 +269,8 @@ fn stats(s: &PlanStats, suggestions: &[SuggestedBreak], unsatisfiable: &Option<(
     let by = if by.is_empty() { String::new() } else { format!(" (by {})", by.join(", ")) };
     let _ = writeln!(out, "reduced builds: {}{by}", s.reduced);
     let packages: std::collections::BTreeSet<&str> = suggestions.iter().map(|b| b.package.as_str()).collect();
-    // Drops that break a cycle name it; the others drop a dependency nothing produces at
-    // that stage (botch's feedback arc set counts only the first kind).
-    let breaking = suggestions.iter().filter(|b| !b.cycle.is_empty()).count();
+    // botch's feedback arc set counts only the drops that break a cycle.
+    let breaking = suggestions.iter().filter(|b| b.breaks_a_cycle()).count();
     let kinds = if suggestions.is_empty() {
         String::new()
     } else {

@@ -108,8 +108,17 @@ pub struct SuggestedBreak {
     /// Where the dependency is written.
     pub file: FileName,
     pub span: Span,
-    /// `a@stage1 → b@stage1 → a@stage1`
+    /// `a@stage1 → b@stage1 → a@stage1`; empty for a drop of a dependency nothing
+    /// produces at that stage.
     pub cycle: Vec<String>,
+}
+
+impl SuggestedBreak {
+    /// Whether dropping it breaks a cycle (what botch's feedback arc set counts), rather
+    /// than a dependency nothing produces at its stage.
+    pub fn breaks_a_cycle(&self) -> bool {
+        !self.cycle.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

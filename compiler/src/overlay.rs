@@ -34,7 +34,7 @@ pub fn suggested_overlay(suggestions: &[SuggestedBreak]) -> String {
         for (stage, names) in stages {
             let _ = writeln!(out, "    stage {} {{", quote(stage));
             for (name, s) in names {
-                if s.cycle.is_empty() {
+                if !s.breaks_a_cycle() {
                     let _ = writeln!(out, "        // nothing produces it at {stage}");
                 } else {
                     let _ = writeln!(out, "        // breaks {}", s.cycle.join(" → "));
