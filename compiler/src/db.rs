@@ -2,9 +2,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::planner::PlanMemo;
+
 /// The compiler's database trait: every tracked function takes `&dyn Db`.
 #[salsa::db]
-pub trait Db: salsa::Database {}
+pub trait Db: salsa::Database {
+    /// What planning keeps between plans (see [`PlanMemo`]).
+    fn plan_memo(&self) -> &Mutex<PlanMemo>;
+}
 
 /// The one database implementation.
 #[salsa::db]
@@ -13,6 +18,7 @@ pub struct Database {
     storage: salsa::Storage<Self>,
     /// Names of the queries executed since logging was enabled (incrementality tests).
     log: Option<Arc<Mutex<Vec<String>>>>,
+    plan_memo: Arc<Mutex<PlanMemo>>,
 }
 
 impl Database {
@@ -31,7 +37,7 @@ impl Database {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log: Some(log) }
+        Database { storage, log: Some(log), plan_memo: Arc::default() }
     }
 
     /// The queries executed since the last call.
@@ -47,4 +53,8 @@ impl Database {
 impl salsa::Database for Database {}
 
 #[salsa::db]
-impl Db for Database {}
+impl Db for Database {
+    fn plan_memo(&self) -> &Mutex<PlanMemo> {
+        &self.plan_memo
+    }
+}

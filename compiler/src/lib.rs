@@ -32,7 +32,8 @@ pub mod debian;
 pub mod syntax;
 mod version;
 
-pub use db::Database;
+pub use db::{Database, Db};
+pub use planner::PlanMemo;
 pub use diagnostic::{Diagnostic, FileName, Label, Severity};
 pub use diagnostic_kind::DiagnosticKind;
 pub use ir::SourceFile;

@@ -63,7 +63,8 @@ type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 #[salsa::tracked]
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     let (plan, profiles) = planner_inputs(db, root);
-    let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).run();
+    let memo = db.plan_memo();
+    let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).with_memo(memo).run();
     if first.suggestions.is_empty() {
         return Arc::new(first);
     }
@@ -89,14 +90,39 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
         if drops.len() == before {
             break;
         }
-        let next = Planner::new(plan, profiles.clone(), drops.clone()).run();
+        let next = Planner::new(plan, profiles.clone(), drops.clone()).with_memo(memo).run();
         if next.suggestions.is_empty() {
             stats_with_breaks = next.dag.is_some().then_some(next.stats);
             break;
         }
         round = next.suggestions;
     }
+    end_generation(memo);
     Arc::new(PlanOutcome { suggestions: all, stats_with_breaks, ..first })
+}
+
+/// What planning keeps from one plan to the next in a session (the database holds it):
+/// results of pure functions, keyed by all they read, so a plan that uses them is the
+/// plan that computes everything afresh.
+#[derive(Default)]
+pub struct PlanMemo {
+    /// Cycle breaking's components: an edit outside a component leaves its solution.
+    fas: fas::FasMemo,
+}
+
+impl PlanMemo {
+    /// Components of cycle breaking answered from the memo and solved, so far.
+    pub fn fas_counts(&self) -> (u64, u64) {
+        self.fas.counts()
+    }
+}
+
+/// Ends one query's use of the memo: what the last two queries (say a check and a plan)
+/// did not use is forgotten.
+fn end_generation(memo: &std::sync::Mutex<PlanMemo>) {
+    if let Ok(mut memo) = memo.lock() {
+        memo.fas.end_generation(2);
+    }
 }
 
 /// Planning's diagnostics alone, for `planc check` and editors: the same as
@@ -104,7 +130,9 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
 #[salsa::tracked]
 pub fn plan_check(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
     let (plan, profiles) = planner_inputs(db, root);
-    Arc::new(Planner::new(plan, profiles, ExtraDrops::default()).check())
+    let diagnostics = Planner::new(plan, profiles, ExtraDrops::default()).with_memo(db.plan_memo()).check();
+    end_generation(db.plan_memo());
+    Arc::new(diagnostics)
 }
 
 /// What a planner starts from: the merged plan and the global profiles.
@@ -343,6 +371,8 @@ struct Planner<'a> {
     choose_ahead_min: usize,
     /// ...and on how many threads.
     threads: usize,
+    /// Kept between plans, when the planner runs for a database.
+    memo: Option<&'a std::sync::Mutex<PlanMemo>>,
 }
 
 /// Each node's package's place in [`fas::acyclic_order`] of `g` without `removed` (its
@@ -480,7 +510,13 @@ impl<'a> Planner<'a> {
             chosen: Vec::new(),
             choose_ahead_min: PARALLEL_CHOICE_MIN,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            memo: None,
         }
+    }
+
+    fn with_memo(mut self, memo: &'a std::sync::Mutex<PlanMemo>) -> Planner<'a> {
+        self.memo = Some(memo);
+        self
     }
 
     /// The shared copy of a name.
@@ -1430,7 +1466,12 @@ impl<'a> Planner<'a> {
         // is mostly the same build with a few dependencies fewer): its order is a start.
         let hint: Vec<u32> =
             nodes.iter().map(|&n| self.level_ranks.get(&self.insts[n as usize].pkg).copied().unwrap_or(u32::MAX)).collect();
-        match crate::timing::pass("plan: feedback arc set", || fas::min_feedback_arc_set_from(&g, &cfg, &hint)) {
+        let solved = crate::timing::pass("plan: feedback arc set", || {
+            // A poisoned memo (a panic elsewhere while it was held) is only not used.
+            let mut memo = self.memo.and_then(|m| m.lock().ok());
+            fas::min_feedback_arc_set_memo(&g, &cfg, &hint, memo.as_deref_mut().map(|m| &mut m.fas))
+        });
+        match solved {
             FasResult::Acyclic { removed, exact, .. } => {
                 self.exact &= exact;
                 self.level_ranks = level_ranks(&g, &removed, |v| self.insts[nodes[v as usize] as usize].pkg);

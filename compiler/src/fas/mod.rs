@@ -18,7 +18,7 @@
 //!
 //! Codemap: `graph` (input), `scc`, `cycle` (shortest cycles), `solve` (the driver and
 //! the result), `component` (one SCC renumbered), `exact` (subset DP), `greedy`
-//! (Eades–Lin–Smyth), `heuristic` (the improvement loop) with its passes `sift`,
+//! (Eades–Lin–Smyth), `memo` (solutions kept between solves), `heuristic` (the improvement loop) with its passes `sift`,
 //! `window`, `swap`, `reinsert`, and their helpers `search`, `budget`; `heads` (the
 //! fewest-heads objective).
 
@@ -31,6 +31,7 @@ mod graph;
 mod greedy;
 mod heads;
 mod heuristic;
+mod memo;
 mod order;
 mod reinsert;
 mod scc;
@@ -47,5 +48,6 @@ pub use config::{FasConfig, Objective};
 pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
+pub use memo::FasMemo;
 pub use scc::sccs;
-pub use solve::{FasResult, FasStats, acyclic_order, min_feedback_arc_set, min_feedback_arc_set_from};
+pub use solve::{FasResult, FasStats, acyclic_order, min_feedback_arc_set, min_feedback_arc_set_from, min_feedback_arc_set_memo};

@@ -12,6 +12,7 @@ use super::exact::exact_order;
 use super::graph::{Adjacency, ArcGraph, EdgeId};
 use super::heads::fewest_heads_order;
 use super::heuristic::{heuristic_order, heuristic_order_from};
+use super::memo::FasMemo;
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
 use super::scc;
@@ -96,6 +97,15 @@ pub fn min_feedback_arc_set(g: &ArcGraph, cfg: &FasConfig) -> FasResult {
 /// optimum instead of from the greedy ordering. Still deterministic: the result depends
 /// only on `g`, `cfg` and `hint`.
 pub fn min_feedback_arc_set_from(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) -> FasResult {
+    min_feedback_arc_set_memo(g, cfg, hint, None)
+}
+
+/// [`min_feedback_arc_set_from`], taking each component's solution from `memo` when a
+/// component with the same edges (and the same hint order) was solved before, and
+/// keeping the new ones there: a caller that solves much the same graph again (a planner
+/// after an edit) pays only for the components that changed. The result is the one
+/// without a memo: a component's solution depends only on what the key holds.
+pub fn min_feedback_arc_set_memo(g: &ArcGraph, cfg: &FasConfig, hint: &[u32], mut memo: Option<&mut FasMemo>) -> FasResult {
     let adj = Adjacency::outgoing(g);
     if let Some(cycle) = unbreakable_cycle(g, &adj) {
         return FasResult::Unbreakable { cycle };
@@ -132,59 +142,15 @@ pub fn min_feedback_arc_set_from(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) ->
         stats.cyclic_sccs += 1;
         stats.largest_scc = stats.largest_scc.max(nodes.len());
         let c = Component::new(g, &adj, nodes, &comp_of, i as u32, &mut local);
-        let order = if cfg.objective == Objective::FewestHeads {
-            let paid: Vec<bool> = c.nodes.iter().map(|&v| self_loops[v as usize]).collect();
-            let (order, run) = fewest_heads_order(&c, &paid, cfg.effective_exact_limit(), cfg.improve_budget);
-            if run.exact {
-                stats.exact_sccs += 1;
-            } else {
-                stats.heuristic_sccs += 1;
-            }
-            exact &= run.exact;
-            stats.targets += run.targets;
-            stats.greedy_targets += run.greedy_targets;
-            stats.target_swaps += run.swaps;
-            stats.work += run.work + run.edges.work;
-            stats.budget_exhausted |= run.budget_exhausted || run.edges.budget_exhausted;
-            stats.sift_moves += run.edges.sift_moves;
-            stats.windows += run.edges.windows;
-            stats.swaps += run.edges.swaps;
-            stats.put_back += run.edges.put_back;
-            order
-        } else if c.len() <= cfg.effective_exact_limit() {
-            stats.exact_sccs += 1;
-            let (known, _) = heuristic_order(&c, cfg.improve_budget);
-            let mut order = exact_order(&c, &known);
-            // Optimal already; this only drops removals of zero cost that are not needed.
-            reinsert(
-                &c,
-                &mut order,
-                &mut Witnesses::new(&c),
-                &mut Budget::new(u64::MAX),
-            );
-            order
-        } else {
-            stats.heuristic_sccs += 1;
-            let ranks: Vec<u32> = c.nodes.iter().map(|&v| hint.get(v as usize).copied().unwrap_or(u32::MAX)).collect();
-            let ranked = ranks.iter().any(|&r| r != u32::MAX);
-            let (order, run) = heuristic_order_from(&c, cfg.improve_budget, ranked.then_some(&ranks[..]));
-            exact &= run.final_cost == 0;
-            stats.greedy_cost += run.greedy_cost;
-            stats.improved_cost += run.final_cost;
-            stats.sift_moves += run.sift_moves;
-            stats.windows += run.windows;
-            stats.swaps += run.swaps;
-            stats.put_back += run.put_back;
-            stats.work += run.work;
-            stats.budget_exhausted |= run.budget_exhausted;
-            order
+        let paid: Vec<bool> = c.nodes.iter().map(|&v| self_loops[v as usize]).collect();
+        let ranks = dense_ranks(c.nodes.iter().map(|&v| hint.get(v as usize).copied().unwrap_or(u32::MAX)));
+        let run = match memo.as_deref_mut() {
+            Some(memo) => memo.solve(&c, cfg, &paid, &ranks, solve_component),
+            None => solve_component(&c, cfg, &paid, &ranks),
         };
-        removed.extend(
-            order
-                .back_edges(&c)
-                .into_iter()
-                .map(|e| c.edges[e as usize].id),
-        );
+        exact &= run.exact;
+        stats.add(&run.stats);
+        removed.extend(run.back_edges.iter().map(|&e| c.edges[e as usize].id));
         components.push(c);
     }
     removed.sort_unstable();
@@ -207,6 +173,112 @@ pub fn min_feedback_arc_set_from(g: &ArcGraph, cfg: &FasConfig, hint: &[u32]) ->
         cost,
         exact,
         stats,
+    }
+}
+
+/// Hint ranks renumbered `0..k` in the same order (ties kept, `u32::MAX` kept): the
+/// solver reads only their order, and a memo key must not change when ranks elsewhere
+/// in the graph shift.
+fn dense_ranks(ranks: impl Iterator<Item = u32>) -> Vec<u32> {
+    let ranks: Vec<u32> = ranks.collect();
+    let mut distinct: Vec<u32> = ranks.iter().copied().filter(|&r| r != u32::MAX).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    ranks
+        .iter()
+        .map(|&r| if r == u32::MAX { r } else { distinct.binary_search(&r).map_or(u32::MAX, |i| i as u32) })
+        .collect()
+}
+
+/// One component solved: its back edges (local edge numbers, ascending) and what it took.
+#[derive(Clone, Debug)]
+pub(super) struct ComponentRun {
+    pub(super) back_edges: Vec<u32>,
+    pub(super) exact: bool,
+    pub(super) stats: FasStats,
+}
+
+/// Solves one component: `paid[v]` says local node `v` has a removable self-loop (a head
+/// already paid for), `ranks[v]` is its hint rank (`u32::MAX`: none). Every input it
+/// reads is an argument, so [`FasMemo`] may key its answer by them.
+pub(super) fn solve_component(c: &Component, cfg: &FasConfig, paid: &[bool], ranks: &[u32]) -> ComponentRun {
+    let mut stats = FasStats::default();
+    let (order, exact) = if cfg.objective == Objective::FewestHeads {
+        let (order, run) = fewest_heads_order(c, paid, cfg.effective_exact_limit(), cfg.improve_budget);
+        if run.exact {
+            stats.exact_sccs += 1;
+        } else {
+            stats.heuristic_sccs += 1;
+        }
+        stats.targets += run.targets;
+        stats.greedy_targets += run.greedy_targets;
+        stats.target_swaps += run.swaps;
+        stats.work += run.work + run.edges.work;
+        stats.budget_exhausted |= run.budget_exhausted || run.edges.budget_exhausted;
+        stats.sift_moves += run.edges.sift_moves;
+        stats.windows += run.edges.windows;
+        stats.swaps += run.edges.swaps;
+        stats.put_back += run.edges.put_back;
+        (order, run.exact)
+    } else if c.len() <= cfg.effective_exact_limit() {
+        stats.exact_sccs += 1;
+        let (known, _) = heuristic_order(c, cfg.improve_budget);
+        let mut order = exact_order(c, &known);
+        // Optimal already; this only drops removals of zero cost that are not needed.
+        reinsert(c, &mut order, &mut Witnesses::new(c), &mut Budget::new(u64::MAX));
+        (order, true)
+    } else {
+        stats.heuristic_sccs += 1;
+        let ranked = ranks.iter().any(|&r| r != u32::MAX);
+        let (order, run) = heuristic_order_from(c, cfg.improve_budget, ranked.then_some(ranks));
+        stats.greedy_cost += run.greedy_cost;
+        stats.improved_cost += run.final_cost;
+        stats.sift_moves += run.sift_moves;
+        stats.windows += run.windows;
+        stats.swaps += run.swaps;
+        stats.put_back += run.put_back;
+        stats.work += run.work;
+        stats.budget_exhausted |= run.budget_exhausted;
+        (order, run.final_cost == 0)
+    };
+    ComponentRun { back_edges: order.back_edges(c), exact, stats }
+}
+
+impl FasStats {
+    /// Adds one component's counts (the component counts and sizes are the driver's).
+    fn add(&mut self, other: &FasStats) {
+        // Destructured, so that a new field cannot be forgotten here.
+        let FasStats {
+            cyclic_sccs: _,
+            largest_scc: _,
+            exact_sccs,
+            heuristic_sccs,
+            greedy_cost,
+            improved_cost,
+            sift_moves,
+            windows,
+            swaps,
+            put_back,
+            work,
+            budget_exhausted,
+            targets,
+            greedy_targets,
+            target_swaps,
+            fallback: _,
+        } = other;
+        self.exact_sccs += exact_sccs;
+        self.heuristic_sccs += heuristic_sccs;
+        self.greedy_cost += greedy_cost;
+        self.improved_cost += improved_cost;
+        self.sift_moves += sift_moves;
+        self.windows += windows;
+        self.swaps += swaps;
+        self.put_back += put_back;
+        self.work += work;
+        self.budget_exhausted |= budget_exhausted;
+        self.targets += targets;
+        self.greedy_targets += greedy_targets;
+        self.target_swaps += target_swaps;
     }
 }
 

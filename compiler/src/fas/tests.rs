@@ -14,7 +14,8 @@ use super::swap::swap_pass;
 use super::window::window_pass;
 use super::{
     ArcGraph, CycleFinder, EdgeId, FasConfig, FasResult, MAX_EXACT_LIMIT, Objective,
-    acyclic_order, cycle_through, min_feedback_arc_set, min_feedback_arc_set_from, sccs,
+    FasMemo, acyclic_order, cycle_through, min_feedback_arc_set, min_feedback_arc_set_from,
+    min_feedback_arc_set_memo, sccs,
 };
 
 type Spec = (u32, u32, Option<u32>);
@@ -1038,5 +1039,64 @@ proptest! {
         let (by_edges, _, _) = solve_with(&g, &FasConfig::default());
         // Only a heuristic on both sides, but choosing heads first should not lose.
         prop_assert!(heads(&g, &removed) <= heads(&g, &by_edges) + 1);
+    }
+}
+
+/// `a` and `b` side by side: `b`'s nodes after `a`'s, its edges after `a`'s.
+fn side_by_side(a: &ArcGraph, b: &ArcGraph) -> ArcGraph {
+    let offset = a.node_count() as u32;
+    let mut g = ArcGraph::new(a.node_count() + b.node_count());
+    for e in a.edge_ids() {
+        let (x, y) = a.endpoints(e);
+        g.add_edge(x, y, a.cost(e));
+    }
+    for e in b.edge_ids() {
+        let (x, y) = b.endpoints(e);
+        g.add_edge(x + offset, y + offset, b.cost(e));
+    }
+    g
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// A memo answers exactly as solving does (removal, cost, exactness and stats), for
+    /// both objectives, after the graph around a component changed and the hint's ranks
+    /// shifted; and it does answer: the untouched part's components are not solved again.
+    #[test]
+    fn memo_answers_as_solving_does(
+        a in arb_breakable(40, 3),
+        b in arb_breakable(40, 3),
+        drop in any::<prop::sample::Index>(),
+        noise in proptest::collection::vec(0u32..50, 80),
+        heads in any::<bool>(),
+    ) {
+        let cfg = FasConfig {
+            exact_limit: 6,
+            objective: if heads { Objective::FewestHeads } else { Objective::FewestEdges },
+            ..FasConfig::default()
+        };
+        // The edit: `a` loses one edge; the hint's ranks all move up by 7.
+        let mut edited = ArcGraph::new(a.node_count());
+        let gone = drop.index(a.edge_count().max(1));
+        for e in a.edge_ids().filter(|e| e.index() != gone) {
+            let (x, y) = a.endpoints(e);
+            edited.add_edge(x, y, a.cost(e));
+        }
+        let before = side_by_side(&a, &b);
+        let after = side_by_side(&edited, &b);
+        let shifted: Vec<u32> = noise.iter().map(|r| r + 7).collect();
+        let mut memo = FasMemo::new();
+        for (g, hint) in [(&before, &noise), (&after, &shifted), (&after, &shifted)] {
+            let fresh = min_feedback_arc_set_from(g, &cfg, hint);
+            let kept = min_feedback_arc_set_memo(g, &cfg, hint, Some(&mut memo));
+            prop_assert_eq!(kept, fresh);
+            memo.end_generation(2);
+        }
+        let (hits, misses) = memo.counts();
+        let b_components = sccs(&b).iter().filter(|c| c.len() > 1).count() as u64;
+        // The second solve finds `b`'s components (same edges, same hint order), the
+        // third every component.
+        prop_assert!(hits >= 2 * b_components, "{hits} hits, {misses} misses, {b_components} components in b");
     }
 }

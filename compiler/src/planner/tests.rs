@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 
 use crate::dag::{Producer, StagedDag};
+use crate::db::Db;
 use crate::outcome::PlanOutcome;
 use crate::session::{Session, SessionConfig};
 
@@ -569,6 +570,75 @@ proptest! {
         let messages = |o: &PlanOutcome| o.suggestions.iter().map(|s| format!("{} {} {}", s.package, s.stage, s.name)).collect::<Vec<_>>();
         prop_assert_eq!(messages(&one), messages(&two));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// A session re-plans after an edit (one package's dependencies changed) exactly as a
+    /// fresh session plans the edited plan: what the session kept from the first plan
+    /// never shows in the second.
+    #[test]
+    fn replanning_after_an_edit_is_planning_afresh(
+        plan in random_plan(7),
+        which in any::<prop::sample::Index>(),
+        new_deps in proptest::collection::btree_set(0usize..7, 0..=3),
+    ) {
+        let n = plan.deps.len();
+        let order: Vec<usize> = (0..n).collect();
+        let mut edited = plan.clone();
+        edited.deps[which.index(n)] = new_deps.into_iter().filter(|&d| d < n).collect();
+        let dir = TempDir::new();
+        let path = dir.0.join("plan.kdl");
+        std::fs::write(&path, plan.text(&order)).unwrap();
+        let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        let _ = session.diagnostics();
+        let _ = session.plan();
+        session.set_text(&path.display().to_string(), &edited.text(&order));
+        let again = (session.diagnostics(), session.plan());
+        // The same file (diagnostics name it), planned by a new session.
+        std::fs::write(&path, edited.text(&order)).unwrap();
+        let fresh = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        prop_assert_eq!(again.0, fresh.diagnostics());
+        prop_assert_eq!(again.1, fresh.plan());
+    }
+}
+
+/// Two separate cycles of different shapes (a memo would rightly answer two alike ones
+/// from one solution), each broken by stage1 builds, and a package on neither.
+const TWO_CYCLES: &str = r#"plan "two" { stages "stage1"; }
+seed "host" { from-host "cc"; }
+package "a" { build-depends "cc" "b"; stage "stage1" { build-depends "cc"; }; }
+package "b" { build-depends "cc" "a"; stage "stage1" { build-depends "cc"; }; }
+package "c" { build-depends "cc" "d"; stage "stage1" { build-depends "cc"; }; }
+package "d" { build-depends "cc" "g"; stage "stage1" { build-depends "cc"; }; }
+package "g" { build-depends "cc" "c" "e"; stage "stage1" { build-depends "cc"; }; }
+package "e" { build-depends "cc"; }
+package "f" { build-depends "cc" "a"; }
+"#;
+
+#[test]
+fn replanning_solves_only_the_components_an_edit_changed() {
+    let dir = TempDir::new();
+    let path = dir.0.join("plan.kdl");
+    std::fs::write(&path, TWO_CYCLES).unwrap();
+    let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let counts = |s: &Session| s.db().plan_memo().lock().unwrap().fas_counts();
+    let first = session.plan().expect("plans");
+    assert_eq!(first.dag.as_ref().map(|d| d.redirects.len()), Some(2), "{:?}", first.diagnostics);
+    assert_eq!(counts(&session), (0, 2), "both components solved once");
+    // `f` is on no cycle: both components are answered from the memo.
+    session.set_text(&path.display().to_string(), &TWO_CYCLES.replace(r#""cc" "a"; }"#, r#""cc" "b"; }"#));
+    let second = session.plan().expect("plans");
+    assert_eq!(counts(&session), (2, 2));
+    // `g` also needs `d`: only the component of `c`, `d` and `g` is solved again.
+    let third_text = TWO_CYCLES.replace(r#""cc" "c" "e";"#, r#""cc" "c" "d" "e";"#);
+    session.set_text(&path.display().to_string(), &third_text);
+    let third = session.plan().expect("plans");
+    assert_eq!(counts(&session), (3, 3));
+    assert_ne!(first, second);
+    assert_ne!(second, third);
+    assert_ne!(second, third);
 }
 
 #[test]
