@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::dag::{self, StagedDag};
 use crate::db::Db;
@@ -64,7 +64,8 @@ type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     let (plan, profiles) = planner_inputs(db, root);
     let memo = db.plan_memo();
-    let first = Planner::new(plan, profiles.clone(), ExtraDrops::default()).with_memo(memo).run();
+    let files = planned_files(db, root);
+    let first = Planner::with_memo(plan, profiles.clone(), ExtraDrops::default(), memo, &files).run();
     if first.suggestions.is_empty() {
         return Arc::new(first);
     }
@@ -90,7 +91,7 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
         if drops.len() == before {
             break;
         }
-        let next = Planner::new(plan, profiles.clone(), drops.clone()).with_memo(memo).run();
+        let next = Planner::with_memo(plan, profiles.clone(), drops.clone(), memo, &files).run();
         if next.suggestions.is_empty() {
             stats_with_breaks = next.dag.is_some().then_some(next.stats);
             break;
@@ -101,25 +102,9 @@ pub fn plan_outcome(db: &dyn Db, root: PlanRoot) -> Arc<PlanOutcome> {
     Arc::new(PlanOutcome { suggestions: all, stats_with_breaks, ..first })
 }
 
-/// What planning keeps from one plan to the next in a session (the database holds it):
-/// results of pure functions, keyed by all they read, so a plan that uses them is the
-/// plan that computes everything afresh.
-#[derive(Default)]
-pub struct PlanMemo {
-    /// Cycle breaking's components: an edit outside a component leaves its solution.
-    fas: fas::FasMemo,
-}
-
-impl PlanMemo {
-    /// Components of cycle breaking answered from the memo and solved, so far.
-    pub fn fas_counts(&self) -> (u64, u64) {
-        self.fas.counts()
-    }
-}
-
 /// Ends one query's use of the memo: what the last two queries (say a check and a plan)
 /// did not use is forgotten.
-fn end_generation(memo: &std::sync::Mutex<PlanMemo>) {
+fn end_generation(memo: &Mutex<PlanMemo>) {
     if let Ok(mut memo) = memo.lock() {
         memo.fas.end_generation(2);
     }
@@ -130,9 +115,20 @@ fn end_generation(memo: &std::sync::Mutex<PlanMemo>) {
 #[salsa::tracked]
 pub fn plan_check(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
     let (plan, profiles) = planner_inputs(db, root);
-    let diagnostics = Planner::new(plan, profiles, ExtraDrops::default()).with_memo(db.plan_memo()).check();
+    let files = planned_files(db, root);
+    let diagnostics = Planner::with_memo(plan, profiles, ExtraDrops::default(), db.plan_memo(), &files).check();
     end_generation(db.plan_memo());
     Arc::new(diagnostics)
+}
+
+/// The plan's files as the memo compares them between plans.
+fn planned_files(db: &dyn Db, root: PlanRoot) -> Arc<memo::Files> {
+    let mut files = memo::Files::default();
+    for &file in &crate::plan_files::plan_files(db, root).files {
+        let items = crate::front::lower_file(db, file).clone();
+        files.files.insert(file.name(db).clone(), (file.text(db).clone(), items));
+    }
+    Arc::new(files)
 }
 
 /// What a planner starts from: the merged plan and the global profiles.
@@ -152,14 +148,8 @@ const PARALLEL_EMIT_MIN: usize = 4096;
 /// threads (`Planner::choose_pending`).
 const PARALLEL_CHOICE_MIN: usize = 4096;
 
-/// What one dependency entry in effect resolves to: the first kept alternative that
-/// resolves (its name, producer and output), or why none did.
-struct DepChoice<'a> {
-    dep: &'a Dep,
-    result: Result<(Name, Choice, Name), Unresolved>,
-}
-
 /// A dependency entry none of whose alternatives resolved.
+#[derive(Clone)]
 struct Unresolved {
     /// The alternatives its restrictions keep, by index.
     kept: Vec<usize>,
@@ -366,13 +356,25 @@ struct Planner<'a> {
     /// for the level below ([`fas::min_feedback_arc_set_from`]).
     level_ranks: HashMap<u32, u32>,
     /// By instance: producers chosen ahead on several threads, taken when it is resolved.
-    chosen: Vec<Option<Vec<DepChoice<'a>>>>,
+    chosen: Vec<Option<Vec<KeptChoice>>>,
     /// From how many instances waiting at once on their producers are chosen ahead...
     choose_ahead_min: usize,
     /// ...and on how many threads.
     threads: usize,
     /// Kept between plans, when the planner runs for a database.
-    memo: Option<&'a std::sync::Mutex<PlanMemo>>,
+    memo: Option<&'a Mutex<PlanMemo>>,
+    /// This plan's dependency choices, and the last plan's that still hold.
+    carry: Option<Carry>,
+}
+
+/// A planner's dependency choices, to keep for the next plan (see [`memo`]).
+struct Carry {
+    options: memo::Fingerprint,
+    files: Arc<memo::Files>,
+    reusable: Option<memo::Reusable>,
+    kept: HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
+    reused: u64,
+    made: u64,
 }
 
 /// Each node's package's place in [`fas::acyclic_order`] of `g` without `removed` (its
@@ -394,11 +396,19 @@ fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
 }
 
 impl<'a> Planner<'a> {
+    /// A planner without a memo (tests compare it with the memo's).
+    #[cfg(test)]
     fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
-        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops))
+        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, HashMap::default()))
     }
 
-    fn index(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
+    /// `names`: shared names to use again (a memo's keys are their addresses).
+    fn index(
+        plan: &'a MergedPlan,
+        global_profiles: Vec<Box<str>>,
+        extra_drops: ExtraDrops,
+        mut names: HashMap<Box<str>, Name>,
+    ) -> Planner<'a> {
         let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
         stage_names.extend(plan.stages.iter().cloned());
         stage_names.push("final".into());
@@ -409,7 +419,7 @@ impl<'a> Planner<'a> {
         }
         // Every name is shared from the start, so that hot paths need not intern.
         let mut shared: HashMap<&'a str, Name> = HashMap::default();
-        let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| name.into()).clone();
+        let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| names.get(name).cloned().unwrap_or_else(|| name.into())).clone();
         let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
         let mut output_names: Vec<Name> = Vec::new();
         for (i, p) in plan.packages.iter().enumerate() {
@@ -497,7 +507,10 @@ impl<'a> Planner<'a> {
             rebuilt: HashSet::default(),
             closure_memo: HashMap::default(),
             incomplete: HashSet::default(),
-            names: shared.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            names: {
+                names.extend(shared.into_iter().map(|(k, v)| (k.into(), v)));
+                names
+            },
             direct_memo: HashMap::default(),
             outputs_by_name,
             redirects: Vec::new(),
@@ -511,12 +524,52 @@ impl<'a> Planner<'a> {
             choose_ahead_min: PARALLEL_CHOICE_MIN,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             memo: None,
+            carry: None,
         }
     }
 
-    fn with_memo(mut self, memo: &'a std::sync::Mutex<PlanMemo>) -> Planner<'a> {
-        self.memo = Some(memo);
-        self
+    /// A planner that takes what the session's memo holds and leaves what it computes
+    /// there ([`Planner::keep_memo`]).
+    fn with_memo(
+        plan: &'a MergedPlan,
+        global_profiles: Vec<Box<str>>,
+        extra_drops: ExtraDrops,
+        memo: &'a Mutex<PlanMemo>,
+        files: &Arc<memo::Files>,
+    ) -> Planner<'a> {
+        let options = memo::options(&global_profiles, &extra_drops);
+        let carried = memo.lock().ok().and_then(|mut m| m.take(options));
+        let (names, reusable) = match carried {
+            Some(c) => (
+                c.names,
+                crate::timing::pass("plan: what the last plan left", || memo::Reusable::new(c.choices, c.closures, &c.files, plan, files)),
+            ),
+            None => (HashMap::default(), None),
+        };
+        let mut planner =
+            crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names));
+        planner.memo = Some(memo);
+        planner.carry = Some(Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0 });
+        planner
+    }
+
+    /// Leaves this plan's dependency choices (and the shared names they use) in the memo.
+    fn keep_memo(&mut self) {
+        let (Some(memo), Some(carry)) = (self.memo, self.carry.take()) else { return };
+        if let Ok(mut memo) = memo.lock() {
+            let carried = memo::Carried {
+                options: carry.options,
+                names: std::mem::take(&mut self.names),
+                files: carry.files,
+                choices: carry.kept,
+                closures: memo::KeptClosures::new(
+                    std::mem::take(&mut self.closure_memo),
+                    &self.incomplete,
+                    self.insts.iter().map(|i| (i.pkg, i.stage)).collect(),
+                ),
+            };
+            memo.keep(carried, carry.reused, carry.made);
+        }
     }
 
     /// The shared copy of a name.
@@ -612,15 +665,21 @@ impl<'a> Planner<'a> {
         id
     }
 
-    /// The dependency entries in effect for P@s, with their kept alternatives.
-    /// The alternatives kept are listed in `kept`, each entry's as a range of it.
-    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], kept: &mut Vec<usize>) -> Vec<(&'a Dep, std::ops::Range<usize>)> {
-        let def = self.pkg(pkg);
+    /// The dependency list of P@s: its stage block's, if that has one, else the default.
+    fn dep_list(&self, pkg: u32, stage: Stage) -> &'a [Dep] {
         let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
-        let list = block.and_then(|b| b.deps.as_ref()).unwrap_or(&def.deps);
+        block.and_then(|b| b.deps.as_deref()).unwrap_or(&self.pkg(pkg).deps)
+    }
+
+    /// The dependency entries in effect for P@s (their places in [`Planner::dep_list`]),
+    /// with their kept alternatives. The alternatives kept are listed in `kept`, each
+    /// entry's as a range of it.
+    fn active_deps(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], kept: &mut Vec<usize>) -> Vec<(u32, std::ops::Range<usize>)> {
+        let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
+        let list = self.dep_list(pkg, stage);
         let active = |p: &str| profiles.iter().any(|a| &**a == p);
         let mut out = Vec::new();
-        for dep in list {
+        for (slot, dep) in list.iter().enumerate() {
             if let Some(block) = block
                 && dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name))
             {
@@ -637,7 +696,7 @@ impl<'a> Planner<'a> {
             let start = kept.len();
             kept.extend(dep.dep().alternatives.iter().enumerate().filter(|(_, a)| a.restrictions.eval(active)).map(|(i, _)| i));
             if kept.len() > start {
-                out.push((dep, start..kept.len()));
+                out.push((slot as u32, start..kept.len()));
             }
         }
         out
@@ -666,8 +725,7 @@ impl<'a> Planner<'a> {
         let profiles = self.profiles(pkg, stage);
         let shape = |active: &[Box<str>]| {
             let mut kept = Vec::new();
-            let deps: Vec<(*const Dep, std::ops::Range<usize>)> =
-                self.active_deps(pkg, stage, active, &mut kept).into_iter().map(|(d, r)| (d as *const Dep, r)).collect();
+            let deps = self.active_deps(pkg, stage, active, &mut kept);
             let outputs: Vec<bool> =
                 self.pkg(pkg).outputs.iter().map(|o| o.when.eval(|p| active.iter().any(|a| &**a == p))).collect();
             (deps, kept, outputs)
@@ -823,17 +881,19 @@ impl<'a> Planner<'a> {
 
     /// What each dependency entry of P@s in effect resolves to, before instances are
     /// made: reads the planner only, so that many instances' can be found at once.
-    fn dep_choices(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], overrides: &[(u32, Stage, Stage)]) -> Vec<DepChoice<'a>> {
+    fn dep_choices(&self, pkg: u32, stage: Stage, profiles: &[Box<str>], overrides: &[(u32, Stage, Stage)]) -> Vec<KeptChoice> {
         let mut kept_alternatives = Vec::new();
         let deps = self.active_deps(pkg, stage, profiles, &mut kept_alternatives);
+        let list = self.dep_list(pkg, stage);
         deps.into_iter()
-            .map(|(dep, kept)| {
+            .map(|(slot, kept)| {
+                let dep = &list[slot as usize];
                 let kept = &kept_alternatives[kept];
                 let mut first_miss: Option<(usize, Miss)> = None;
                 for &i in kept {
                     let alt = &dep.dep().alternatives[i];
                     match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), overrides) {
-                        Ok((choice, output, name)) => return DepChoice { dep, result: Ok((name, choice, output)) },
+                        Ok((choice, output, name)) => return KeptChoice { slot, result: Ok((name, choice, output)) },
                         Err(miss) => {
                             if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
                                 first_miss = Some((i, miss));
@@ -841,9 +901,19 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                DepChoice { dep, result: Err(Unresolved { kept: kept.to_vec(), miss: first_miss }) }
+                KeptChoice { slot, result: Err(Unresolved { kept: kept.to_vec(), miss: first_miss }) }
             })
             .collect()
+    }
+
+    /// The choices the last plan made for P@s with these redirects, when they still hold
+    /// (never at the rebuild stage: there they depend on which packages are rebuilt).
+    fn reusable_choices(&self, pkg: u32, stage: Stage, overrides: &[(u32, Stage, Stage)]) -> Option<Arc<Vec<KeptChoice>>> {
+        let reusable = self.carry.as_ref()?.reusable.as_ref()?;
+        if Some(stage) == self.rebuild_stage {
+            return None;
+        }
+        reusable.get(&(pkg, stage, overrides.to_vec())).cloned()
     }
 
     /// [`Planner::dep_choices`] of every instance waiting to be resolved, on several
@@ -851,12 +921,21 @@ impl<'a> Planner<'a> {
     /// archive's final instances, all waiting at the start.
     fn choose_pending(&mut self) {
         let threads = self.threads;
-        let pending: Vec<InstId> = self.pending.iter().copied().filter(|&i| !self.insts[i as usize].resolved).collect();
+        // Instances whose choices the last plan left are not chosen again.
+        let pending: Vec<InstId> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let inst = &self.insts[i as usize];
+                !inst.resolved && self.reusable_choices(inst.pkg, inst.stage, &inst.overrides).is_none()
+            })
+            .collect();
         if threads < 2 || pending.len() < self.choose_ahead_min.max(1) {
             return;
         }
         let this = &*self;
-        let choose = |part: &[InstId]| -> Vec<(InstId, Vec<DepChoice<'a>>)> {
+        let choose = |part: &[InstId]| -> Vec<(InstId, Vec<KeptChoice>)> {
             part.iter()
                 .map(|&i| {
                     let inst = &this.insts[i as usize];
@@ -865,7 +944,7 @@ impl<'a> Planner<'a> {
                 .collect()
         };
         let chunk = pending.len().div_ceil(threads);
-        let chosen: Vec<Vec<(InstId, Vec<DepChoice<'a>>)>> = std::thread::scope(|scope| {
+        let chosen: Vec<Vec<(InstId, Vec<KeptChoice>)>> = std::thread::scope(|scope| {
             let later: Vec<_> = pending.chunks(chunk).skip(1).map(|part| scope.spawn(move || choose(part))).collect();
             let mut all = vec![choose(pending.chunks(chunk).next().unwrap_or_default())];
             all.extend(later.into_iter().map(|h| h.join().expect("choosing producers does not panic")));
@@ -884,16 +963,28 @@ impl<'a> Planner<'a> {
         let profiles = std::mem::take(&mut self.insts[id as usize].profiles);
         let overrides = std::mem::take(&mut self.insts[id as usize].overrides);
         let mut closures = Vec::new();
-        let choices = match self.chosen.get_mut(id as usize).and_then(Option::take) {
-            Some(choices) => choices,
-            None => self.dep_choices(pkg, stage, &profiles, &overrides),
+        let reusable = self.reusable_choices(pkg, stage, &overrides);
+        let reused = reusable.is_some();
+        let choices = match (self.chosen.get_mut(id as usize).and_then(Option::take), reusable) {
+            (Some(choices), _) => Arc::new(choices),
+            (None, Some(kept)) => kept,
+            (None, None) => Arc::new(self.dep_choices(pkg, stage, &profiles, &overrides)),
         };
+        if let Some(carry) = &mut self.carry
+            && Some(stage) != self.rebuild_stage
+        {
+            *if reused { &mut carry.reused } else { &mut carry.made } += 1;
+            carry.kept.insert((pkg, stage, overrides.clone()), choices.clone());
+        }
+        let list = self.dep_list(pkg, stage);
         let me = self.inst_name(id);
         let mut inputs: Vec<Input> = Vec::new();
         let mut entries = Vec::new();
-        for (dep_index, DepChoice { dep, result }) in choices.into_iter().enumerate() {
+        for (dep_index, KeptChoice { slot, result }) in choices.iter().enumerate() {
+            let dep = &list[*slot as usize];
             match result {
                 Ok((name, choice, output)) => {
+                    let (name, choice, output) = (name.clone(), *choice, output.clone());
                     let from = self.materialize(choice, &me, &name);
                     inputs.push(Input { name: name.clone(), output: output.clone(), from, dep: dep_index as u32, closure: false });
                     let closure = if overrides.is_empty() {
@@ -927,6 +1018,7 @@ impl<'a> Planner<'a> {
                     }
                 }
                 Err(Unresolved { kept, miss: first_miss }) => {
+                    let first_miss = first_miss.clone();
                     let own = kept.iter().copied().find(|&i| self.is_own_output(pkg, &dep.dep().alternatives[i].name));
                     match own {
                         // Needing itself with nothing below: a cycle of one.
@@ -1088,6 +1180,10 @@ impl<'a> Planner<'a> {
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
+        if let Some(kept) = self.carried_closure(key, me) {
+            self.closure_memo.insert(key, kept.clone());
+            return kept;
+        }
         let mut out: Vec<Member> = Vec::new();
         let mut seen: HashSet<(From, Name)> = HashSet::default();
         seen.insert((from, output.clone()));
@@ -1120,6 +1216,40 @@ impl<'a> Planner<'a> {
         let out = Arc::new(out);
         self.closure_memo.insert(key, out.clone());
         out
+    }
+
+    /// The installation set the last plan computed for `key`, when it still holds (the
+    /// plan's interface is the same, and it was complete), in this plan's instances. The
+    /// instances it names that do not exist yet are made here, in the order computing it
+    /// would make them, and for the same reason: so a plan that takes it is the plan
+    /// that computes it.
+    fn carried_closure(&mut self, key: (From, NameId, Stage), me: &str) -> Option<Closure> {
+        let reusable = self.carry.as_ref()?.reusable.as_ref()?;
+        let canonical = |f: From| match f {
+            From::Inst(i) => memo::CFrom::Inst(self.insts[i as usize].pkg, self.insts[i as usize].stage),
+            From::Seed(s) => memo::CFrom::Seed(s),
+        };
+        if let From::Inst(i) = key.0
+            && Some(self.insts[i as usize].stage) == self.rebuild_stage
+        {
+            return None;
+        }
+        if Some(key.2) == self.rebuild_stage {
+            return None;
+        }
+        let (kept, instances) = reusable.closure((canonical(key.0), key.1, key.2))?;
+        let mut out: Vec<Member> = Vec::with_capacity(kept.len());
+        for (name, output, from) in kept.iter() {
+            let from = match *from {
+                From::Seed(s) => From::Seed(s),
+                From::Inst(old) => {
+                    let (pkg, stage) = instances[old as usize];
+                    From::Inst(self.instance(pkg, stage, || Reason::Needed { by: me.to_string(), name: name.to_string() }))
+                }
+            };
+            out.push((name.clone(), output.clone(), from));
+        }
+        Some(Arc::new(out))
     }
 
     /// The installation set of an output for a consumer with redirects: the consumer's
@@ -1773,28 +1903,32 @@ impl<'a> Planner<'a> {
     fn run(mut self) -> PlanOutcome {
         let (order, targets) = self.solve();
         let stats_base = self.stats_base();
-        match order {
+        let outcome = match order {
             Some(order) if self.diagnostics.is_empty() => crate::timing::pass("plan: emit", || self.emit(order, stats_base)),
             _ => self.failed(&targets, stats_base),
-        }
+        };
+        self.keep_memo();
+        outcome
     }
 
     /// Plans for the diagnostics alone, as `planc check` wants them: everything but
     /// building the DAG's actions (images are still resolved for their errors).
     fn check(mut self) -> Vec<Diagnostic> {
         let (order, targets) = self.solve();
-        match order {
+        let diagnostics = match order {
             Some(order) if self.diagnostics.is_empty() => {
                 let actions = ActionIndex::of(&order, self.insts.len());
                 self.images(&actions);
                 self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                self.diagnostics
+                std::mem::take(&mut self.diagnostics)
             }
             _ => {
                 let stats = self.stats_base();
                 self.failed(&targets, stats).diagnostics
             }
-        }
+        };
+        self.keep_memo();
+        diagnostics
     }
 
     /// Instances, resolution, cycle breaking, taint and rebuilds: the order of the
@@ -1887,7 +2021,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The outcome of a plan that has errors (or cycles left for suggested breaks).
-    fn failed(mut self, targets: &[InstId], stats_base: PlanStats) -> PlanOutcome {
+    fn failed(&mut self, targets: &[InstId], stats_base: PlanStats) -> PlanOutcome {
         if self.diagnostics.is_empty() && self.suggestions.is_empty() {
             // Cycle breaking either succeeds or reports; this names what is left
             // if it ever does neither.
@@ -1903,11 +2037,11 @@ impl<'a> Planner<'a> {
         self.diagnostics.dedup();
         PlanOutcome {
             dag: None,
-            diagnostics: self.diagnostics,
+            diagnostics: std::mem::take(&mut self.diagnostics),
             reasons: Vec::new(),
             redirect_edges: Vec::new(),
             level_graphs: Vec::new(),
-            suggestions: self.suggestions,
+            suggestions: std::mem::take(&mut self.suggestions),
             stats: stats_base,
             stats_with_breaks: None,
         }
@@ -2031,7 +2165,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Builds the DAG from a topological order of the instances.
-    fn emit(mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
+    fn emit(&mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
         let (shared, set_closures) = self.shared_sets(&order);
         let mut e = EmitContext {
             ranks: self.name_ranks(),
@@ -2100,11 +2234,11 @@ impl<'a> Planner<'a> {
         let ok = self.diagnostics.is_empty();
         PlanOutcome {
             dag: ok.then_some(dag),
-            diagnostics: self.diagnostics,
+            diagnostics: std::mem::take(&mut self.diagnostics),
             reasons,
             redirect_edges,
             level_graphs: std::mem::take(&mut self.level_graphs),
-            suggestions: self.suggestions,
+            suggestions: std::mem::take(&mut self.suggestions),
             stats,
             stats_with_breaks: None,
         }
@@ -2243,3 +2377,7 @@ impl<'a> Planner<'a> {
 
 #[cfg(test)]
 mod tests;
+
+mod memo;
+pub use memo::PlanMemo;
+use memo::KeptChoice;

@@ -413,6 +413,8 @@ struct RandomPlan {
     stage1: Vec<Option<Vec<usize>>>,
     /// runtime[i] = packages whose output package i's output depends on at run time.
     runtime: Vec<Vec<usize>>,
+    /// Packages whose output is called `pIx` and provides `pI`.
+    renamed: BTreeSet<usize>,
 }
 
 impl RandomPlan {
@@ -424,6 +426,9 @@ impl RandomPlan {
                 out.push_str(&format!(" \"p{d}\""));
             }
             out.push('\n');
+            if self.renamed.contains(&i) {
+                out.push_str(&format!("    output \"p{i}x\" {{ provides \"p{i}\"; }}\n"));
+            }
             if !self.runtime[i].is_empty() {
                 out.push_str(&format!("    output \"p{i}\" {{ depends"));
                 for d in &self.runtime[i] {
@@ -453,6 +458,7 @@ fn random_plan(max: usize) -> impl Strategy<Value = RandomPlan> {
             deps: deps.into_iter().map(|s| s.into_iter().collect()).collect(),
             stage1: stage1.into_iter().map(|o| o.map(|s| s.into_iter().collect())).collect(),
             runtime: runtime.into_iter().map(|s| s.into_iter().collect()).collect(),
+            renamed: BTreeSet::new(),
         })
     })
 }
@@ -515,7 +521,7 @@ proptest! {
     #[test]
     fn redirects_are_minimal(plan in random_plan(8)) {
         let n = plan.deps.len();
-        let plan = RandomPlan { deps: plan.deps, stage1: vec![Some(Vec::new()); n], runtime: vec![Vec::new(); n] };
+        let plan = RandomPlan { deps: plan.deps, stage1: vec![Some(Vec::new()); n], runtime: vec![Vec::new(); n], renamed: BTreeSet::new() };
         let edges: Vec<(usize, usize)> = (0..n)
             .flat_map(|i| plan.deps[i].iter().filter(move |&&d| d != i).map(move |&d| (i, d)))
             .collect();
@@ -575,38 +581,70 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// A session re-plans after an edit (one package's dependencies changed) exactly as a
-    /// fresh session plans the edited plan: what the session kept from the first plan
-    /// never shows in the second.
+    /// A session re-plans after an edit (one package's dependencies changed, in its own
+    /// file, and now and then its output's) exactly as a fresh session plans the edited
+    /// plan: what the session kept from the first plan (other packages' choices,
+    /// components) never shows.
     #[test]
     fn replanning_after_an_edit_is_planning_afresh(
         plan in random_plan(7),
         which in any::<prop::sample::Index>(),
         new_deps in proptest::collection::btree_set(0usize..7, 0..=3),
+        new_runtime in proptest::option::of(proptest::collection::btree_set(0usize..7, 0..=1)),
+        renamed in any::<bool>(),
     ) {
         let n = plan.deps.len();
-        let order: Vec<usize> = (0..n).collect();
+        let which = which.index(n);
         let mut edited = plan.clone();
-        edited.deps[which.index(n)] = new_deps.into_iter().filter(|&d| d < n).collect();
+        edited.deps[which] = new_deps.into_iter().filter(|&d| d < n).collect();
+        // Now and then the edit changes an output's runtime dependencies too: the plan's
+        // interface, which every other package's choices depend on.
+        if let Some(runtime) = new_runtime {
+            edited.runtime[which] = runtime.into_iter().filter(|&d| d < n).collect();
+        }
+        // Or adds an output that provides the package's own name: consumers then take
+        // `pIx` (when the package has no output `pI` left) or keep `pI`.
+        if renamed {
+            edited.renamed.insert(which);
+        }
+        // One file per package, imported by the root.
+        let write = |plan: &RandomPlan, dir: &std::path::Path| {
+            let text = plan.text(&(0..n).collect::<Vec<_>>());
+            let (head, packages) = text.split_at(text.find("package").unwrap_or(text.len()));
+            let mut root = head.to_string();
+            for (i, package) in packages.split_inclusive("\n}\n").enumerate() {
+                std::fs::write(dir.join(format!("p{i}.kdl")), package).unwrap();
+                root.push_str(&format!("import \"./p{i}.kdl\"\n"));
+            }
+            std::fs::write(dir.join("plan.kdl"), root).unwrap();
+        };
         let dir = TempDir::new();
-        let path = dir.0.join("plan.kdl");
-        std::fs::write(&path, plan.text(&order)).unwrap();
+        write(&plan, &dir.0);
         let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
         let _ = session.diagnostics();
         let _ = session.plan();
-        session.set_text(&path.display().to_string(), &edited.text(&order));
+        write(&edited, &dir.0);
+        let name = dir.0.join(format!("p{which}.kdl"));
+        session.set_text(&name.display().to_string(), &std::fs::read_to_string(&name).unwrap());
         let again = (session.diagnostics(), session.plan());
-        // The same file (diagnostics name it), planned by a new session.
-        std::fs::write(&path, edited.text(&order)).unwrap();
-        let fresh = Session::open(&dir.0, &SessionConfig::default()).unwrap();
-        prop_assert_eq!(again.0, fresh.diagnostics());
-        prop_assert_eq!(again.1, fresh.plan());
+        prop_assert!(again.1.is_some(), "the front end is clean");
+        // Each from a session of its own, so that neither takes what the other left.
+        let fresh = || Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        prop_assert_eq!(again.0, fresh().diagnostics());
+        prop_assert_eq!(again.1, fresh().plan());
+        let (reused, _) = session.db().plan_memo().lock().unwrap().choice_counts();
+        // (An edit that changes nothing plans nothing.)
+        if n > 1 && edited.deps[which] != plan.deps[which] && edited.runtime[which] == plan.runtime[which] && !renamed {
+            prop_assert!(reused > 0, "nothing reused");
+        }
     }
 }
 
 /// Two separate cycles of different shapes (a memo would rightly answer two alike ones
-/// from one solution), each broken by stage1 builds, and a package on neither.
+/// from one solution), each broken by stage1 builds, and in another file a package on
+/// neither.
 const TWO_CYCLES: &str = r#"plan "two" { stages "stage1"; }
+import "./f.kdl"
 seed "host" { from-host "cc"; }
 package "a" { build-depends "cc" "b"; stage "stage1" { build-depends "cc"; }; }
 package "b" { build-depends "cc" "a"; stage "stage1" { build-depends "cc"; }; }
@@ -614,31 +652,80 @@ package "c" { build-depends "cc" "d"; stage "stage1" { build-depends "cc"; }; }
 package "d" { build-depends "cc" "g"; stage "stage1" { build-depends "cc"; }; }
 package "g" { build-depends "cc" "c" "e"; stage "stage1" { build-depends "cc"; }; }
 package "e" { build-depends "cc"; }
-package "f" { build-depends "cc" "a"; }
 "#;
 
 #[test]
-fn replanning_solves_only_the_components_an_edit_changed() {
+fn replanning_reuses_what_an_edit_did_not_change() {
     let dir = TempDir::new();
-    let path = dir.0.join("plan.kdl");
-    std::fs::write(&path, TWO_CYCLES).unwrap();
+    let (root, f) = (dir.0.join("plan.kdl"), dir.0.join("f.kdl"));
+    std::fs::write(&root, TWO_CYCLES).unwrap();
+    std::fs::write(&f, "package \"f\" { build-depends \"cc\" \"a\"; }\n").unwrap();
     let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
-    let counts = |s: &Session| s.db().plan_memo().lock().unwrap().fas_counts();
+    let components = |s: &Session| s.db().plan_memo().lock().unwrap().fas_counts();
+    let choices = |s: &Session| s.db().plan_memo().lock().unwrap().choice_counts();
     let first = session.plan().expect("plans");
     assert_eq!(first.dag.as_ref().map(|d| d.redirects.len()), Some(2), "{:?}", first.diagnostics);
-    assert_eq!(counts(&session), (0, 2), "both components solved once");
-    // `f` is on no cycle: both components are answered from the memo.
-    session.set_text(&path.display().to_string(), &TWO_CYCLES.replace(r#""cc" "a"; }"#, r#""cc" "b"; }"#));
+    assert_eq!(components(&session), (0, 2), "both components solved once");
+    // 7 final instances, the 2 stage1 instances the redirects lead to, and the 2
+    // redirected consumers resolved again.
+    assert_eq!(choices(&session), (0, 11));
+    // `f` is on no cycle: both components are answered from the memo, and only `f`
+    // chooses its producers again.
+    session.set_text(&f.display().to_string(), "package \"f\" { build-depends \"cc\" \"b\"; }\n");
     let second = session.plan().expect("plans");
-    assert_eq!(counts(&session), (2, 2));
-    // `g` also needs `d`: only the component of `c`, `d` and `g` is solved again.
-    let third_text = TWO_CYCLES.replace(r#""cc" "c" "e";"#, r#""cc" "c" "d" "e";"#);
-    session.set_text(&path.display().to_string(), &third_text);
+    assert_eq!(components(&session), (2, 2));
+    assert_eq!(choices(&session), (10, 12));
+    // `g` also needs `d`: only the component of `c`, `d` and `g` is solved again; the
+    // packages of the edited file choose again, `f` does not.
+    session.set_text(&root.display().to_string(), &TWO_CYCLES.replace(r#""cc" "c" "e";"#, r#""cc" "c" "d" "e";"#));
     let third = session.plan().expect("plans");
-    assert_eq!(counts(&session), (3, 3));
+    assert_eq!(components(&session), (3, 3));
+    let (reused, _) = choices(&session);
+    assert_eq!(reused, 11, "f@final");
     assert_ne!(first, second);
     assert_ne!(second, third);
-    assert_ne!(second, third);
+    // Asking again plans nothing again; a new session plans the same.
+    assert_eq!(session.plan(), Some(third.clone()));
+    std::fs::write(&root, TWO_CYCLES.replace(r#""cc" "c" "e";"#, r#""cc" "c" "d" "e";"#)).unwrap();
+    std::fs::write(&f, "package \"f\" { build-depends \"cc\" \"b\"; }\n").unwrap();
+    let fresh = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    assert_eq!(fresh.plan(), Some(third));
+}
+
+/// A cycle whose stage1 build needs a library whose installation set is incomplete at
+/// stage1 (its documentation is not built there): the plan gets a suggested break.
+const INCOMPLETE_AT_STAGE1: &str = r#"plan "incomplete" { stages "stage1"; }
+import "./f.kdl"
+seed "host" { from-host "cc"; }
+package "lib" {
+    build-depends "cc"
+    output "lib" { depends "libdoc"; }
+    output "libdoc" when="<!stage1>"
+}
+package "x" { build-depends "cc" "y"; stage "stage1" { build-depends "cc" "lib"; }; }
+package "y" { build-depends "cc" "x" "lib"; stage "stage1" { build-depends "cc" "lib"; }; }
+"#;
+
+/// What a re-plan takes from the last plan includes neither its diagnostics nor its
+/// suggested breaks: an installation set that could not be completed is computed again
+/// (and reported again), not taken.
+#[test]
+fn replanning_reports_incomplete_installation_sets_again() {
+    let dir = TempDir::new();
+    let f = dir.0.join("f.kdl");
+    std::fs::write(dir.0.join("plan.kdl"), INCOMPLETE_AT_STAGE1).unwrap();
+    std::fs::write(&f, "package \"f\" { build-depends \"cc\" \"x\"; }\n").unwrap();
+    let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let first = session.plan().expect("plans");
+    assert!(!first.suggestions.is_empty(), "{first:?}");
+    let edited = "package \"f\" { build-depends \"cc\" \"y\"; }\n";
+    session.set_text(&f.display().to_string(), edited);
+    let again = session.plan().expect("plans");
+    std::fs::write(&f, edited).unwrap();
+    let fresh = Session::open(&dir.0, &SessionConfig::default()).unwrap().plan().expect("plans");
+    assert_eq!(again, fresh);
+    assert_eq!(again.suggestions.len(), first.suggestions.len());
+    assert!(session.db().plan_memo().lock().unwrap().choice_counts().0 > 0, "the re-plan took what it could");
 }
 
 #[test]
@@ -670,3 +757,5 @@ package "c" { build-depends "libt" "cc"; output "libc"; stage "stage1" { drop "l
     assert_eq!(redirected_to(&outcome), (3, "t@stage1".to_string()));
     assert_eq!(outcome.stats.redirect_targets, 1);
 }
+
+

@@ -1,0 +1,347 @@
+//! What planning keeps from one plan to the next in a session.
+//!
+//! Everything kept is the result of a pure function, stored with what decides whether
+//! it still holds, so a plan that takes it is the plan that computes everything afresh
+//! (`replanning_after_an_edit_is_planning_afresh` checks this on random plans and edits):
+//! - cycle breaking's components ([`fas::FasMemo`]), keyed by their full content;
+//! - each instance's dependency choices ([`Carried`]), kept while the plan's interface
+//!   (every output, provided name, version, stage block and seed) hashes the same and
+//!   none of the files the package's dependency lists come from changed.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::{Choice, Closure, ExtraDrops, From, Name, NameId, Stage, Unresolved};
+use crate::diagnostic::FileName;
+use crate::fas;
+use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin};
+use crate::merged::{Dep, MergedPlan, PackageDef};
+
+/// How many plans' dependency choices are kept: a check and a plan share one; the
+/// rounds of suggested breaks (each with other drops) use more.
+const MAX_CARRIED: usize = 4;
+
+/// What planning keeps between plans; the database holds one.
+#[derive(Default)]
+pub struct PlanMemo {
+    /// Cycle breaking's components: an edit outside a component leaves its solution.
+    pub(super) fas: fas::FasMemo,
+    /// Dependency choices of recent plans, most recent last.
+    carried: Vec<Carried>,
+    choices_reused: u64,
+    choices_made: u64,
+}
+
+impl PlanMemo {
+    /// Components of cycle breaking answered from the memo and solved, so far.
+    pub fn fas_counts(&self) -> (u64, u64) {
+        self.fas.counts()
+    }
+
+    /// Instances whose dependency choices were reused and made, so far.
+    pub fn choice_counts(&self) -> (u64, u64) {
+        (self.choices_reused, self.choices_made)
+    }
+
+    /// The choices kept for a plan with these options ([`options`]), taken out (the
+    /// planner gives them back, updated, with [`PlanMemo::keep`]).
+    pub(super) fn take(&mut self, options: Fingerprint) -> Option<Carried> {
+        let at = self.carried.iter().position(|c| c.options == options)?;
+        Some(self.carried.remove(at))
+    }
+
+    pub(super) fn keep(&mut self, carried: Carried, reused: u64, made: u64) {
+        self.choices_reused += reused;
+        self.choices_made += made;
+        self.carried.retain(|c| c.options != carried.options);
+        if self.carried.len() == MAX_CARRIED {
+            self.carried.remove(0);
+        }
+        self.carried.push(carried);
+    }
+}
+
+/// A 128-bit hash: two SipHash states, one salted, so that an accidental collision
+/// (which would reuse stale choices) is out of reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Fingerprint(u64, u64);
+
+struct FingerprintHasher(DefaultHasher, DefaultHasher);
+
+impl FingerprintHasher {
+    fn new() -> FingerprintHasher {
+        let mut salted = DefaultHasher::new();
+        salted.write(b"planc fingerprint");
+        FingerprintHasher(DefaultHasher::new(), salted)
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(self.0.finish(), self.1.finish())
+    }
+}
+
+impl Hasher for FingerprintHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+        self.1.write(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+/// A dependency entry without its place: what resolving it reads.
+fn hash_dep(d: &DepEntry, h: &mut impl Hasher) {
+    // Alternatives' name ranges are within the dependency's own string, not the file.
+    d.dep.alternatives.hash(h);
+    d.when.hash(h);
+    match &d.pin {
+        None => 0u8.hash(h),
+        Some(Pin::Previous(_)) => 1u8.hash(h),
+        Some(Pin::Stage(stage)) => {
+            2u8.hash(h);
+            stage.text.hash(h);
+        }
+    }
+}
+
+fn hash_names(names: &[ItemName], h: &mut impl Hasher) {
+    names.len().hash(h);
+    for n in names {
+        n.text.hash(h);
+    }
+}
+
+fn hash_outputs(outputs: &[Output], h: &mut impl Hasher) {
+    outputs.len().hash(h);
+    for o in outputs {
+        o.name.text.hash(h);
+        o.version.as_ref().map(|v| &v.text).hash(h);
+        o.when.hash(h);
+        o.depends.len().hash(h);
+        for d in &o.depends {
+            hash_dep(d, h);
+        }
+        o.provides.len().hash(h);
+        for p in &o.provides {
+            p.name.text.hash(h);
+            p.version.hash(h);
+        }
+    }
+}
+
+/// What planning reads of one file's items besides packages' build-dependency lists
+/// (and steps, sources and the like, which only the DAG's actions read), without
+/// places: the plan's stages and options, imports, seeds, and each package's name,
+/// version, template, outputs and stage blocks' names, profiles and outputs. Two
+/// versions of a file with the same interface give every other package the same
+/// producers and installation sets.
+fn file_interface(items: &FileItems) -> Fingerprint {
+    let mut h = FingerprintHasher::new();
+    let h = &mut h;
+    match &items.plan {
+        None => 0u8.hash(h),
+        Some(decl) => {
+            1u8.hash(h);
+            hash_names(&decl.stages, h);
+            decl.rebuild_tainted.hash(h);
+            decl.cycle_breaking.hash(h);
+            decl.stage_profiles.len().hash(h);
+            for sp in &decl.stage_profiles {
+                sp.stage.text.hash(h);
+                hash_names(&sp.profiles, h);
+            }
+        }
+    }
+    items.imports.len().hash(h);
+    for i in &items.imports {
+        i.target.text.hash(h);
+    }
+    items.seeds.len().hash(h);
+    for s in &items.seeds {
+        s.name.text.hash(h);
+        hash_names(&s.from_host, h);
+        s.provides.len().hash(h);
+        for p in &s.provides {
+            p.name.text.hash(h);
+            p.version.hash(h);
+        }
+        hash_outputs(&s.outputs, h);
+    }
+    items.packages.len().hash(h);
+    for p in &items.packages {
+        p.name.text.hash(h);
+        p.version.as_ref().map(|v| &v.text).hash(h);
+        p.template.as_ref().map(|t| &t.text).hash(h);
+        hash_outputs(&p.body.outputs, h);
+        p.body.stages.len().hash(h);
+        for s in &p.body.stages {
+            s.name.text.hash(h);
+            hash_names(&s.profiles, h);
+            hash_outputs(&s.outputs, h);
+        }
+    }
+    // Templates and extensions change other files' packages: a file with any is never
+    // compared (`Files::changed_since`), their count only keeps the hash honest.
+    (items.templates.len(), items.extends.len()).hash(h);
+    h.fingerprint()
+}
+
+/// The options a plan is made with besides its files: the global profiles and the
+/// suggested breaks being tried. Kept choices are only for a plan with the same ones.
+pub(super) fn options(global_profiles: &[Box<str>], extra_drops: &ExtraDrops) -> Fingerprint {
+    let mut h = FingerprintHasher::new();
+    global_profiles.hash(&mut h);
+    extra_drops.hash(&mut h);
+    h.fingerprint()
+}
+
+/// The plan's files as planned: each one's text (an unchanged file keeps its text's
+/// allocation, as the session sets a text only when it changed) and items.
+#[derive(Default)]
+pub(super) struct Files {
+    pub(super) files: HashMap<FileName, (Arc<str>, Arc<FileItems>)>,
+}
+
+impl Files {
+    /// The files changed since `old` (with another text), when what they changed can
+    /// only be packages' build-dependency lists; `None` when the plan's interface may
+    /// have changed: a file added or removed, a changed file's interface
+    /// ([`file_interface`]) differs, or a changed file declares (or declared) templates
+    /// or extensions, which change packages of other files.
+    fn changed_since(&self, old: &Files) -> Option<HashSet<FileName>> {
+        if self.files.len() != old.files.len() {
+            return None;
+        }
+        let mut changed = HashSet::default();
+        for (name, (text, items)) in &self.files {
+            let (old_text, old_items) = old.files.get(name)?;
+            if Arc::ptr_eq(text, old_text) {
+                continue;
+            }
+            let layered = |i: &FileItems| !i.templates.is_empty() || !i.extends.is_empty();
+            if layered(items) || layered(old_items) || file_interface(items) != file_interface(old_items) {
+                return None;
+            }
+            changed.insert(name.clone());
+        }
+        Some(changed)
+    }
+}
+
+/// One dependency entry's choice as kept: its place in the package's list, and what it
+/// resolved to.
+#[derive(Clone)]
+pub(super) struct KeptChoice {
+    pub(super) slot: u32,
+    pub(super) result: Result<(Name, Choice, Name), Unresolved>,
+}
+
+/// Key of an instance's choices: package, stage, and the redirects applied to it.
+pub(super) type ChoiceKey = (u32, Stage, Vec<(u32, Stage, Stage)>);
+
+/// One plan's dependency choices, for the next plan with the same options and interface.
+pub(super) struct Carried {
+    pub(super) options: Fingerprint,
+    /// The planner's shared names: kept choices name producers with them, and memo keys
+    /// are their addresses.
+    pub(super) names: HashMap<Box<str>, Name>,
+    pub(super) files: Arc<Files>,
+    pub(super) choices: HashMap<ChoiceKey, Arc<Vec<KeptChoice>>>,
+    pub(super) closures: KeptClosures,
+}
+
+/// Where a member of a kept installation set comes from, by package and stage rather
+/// than by the last plan's instance numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum CFrom {
+    Inst(u32, Stage),
+    Seed(u32),
+}
+
+/// By a plan's instance number: the instance's package and stage.
+pub(super) type Instances = Arc<[(u32, Stage)]>;
+
+/// A plan's complete installation sets, looked up by package and stage. Their members
+/// keep the plan's own instance numbers, with a table of what those are: renumbering
+/// every member would cost each plan what only a re-plan that takes the set needs.
+pub(super) struct KeptClosures {
+    sets: HashMap<(CFrom, NameId, Stage), Closure>,
+    /// By the last plan's instance number: its package and stage.
+    instances: Instances,
+}
+
+impl KeptClosures {
+    pub(super) fn new(
+        memo: HashMap<(From, NameId, Stage), Closure>,
+        incomplete: &HashSet<(From, NameId, Stage)>,
+        instances: Vec<(u32, Stage)>,
+    ) -> KeptClosures {
+        let sets = memo
+            .into_iter()
+            .filter(|(key, _)| !incomplete.contains(key))
+            .map(|((from, name, stage), set)| {
+                let from = match from {
+                    From::Inst(i) => CFrom::Inst(instances[i as usize].0, instances[i as usize].1),
+                    From::Seed(s) => CFrom::Seed(s),
+                };
+                ((from, name, stage), set)
+            })
+            .collect();
+        KeptClosures { sets, instances: instances.into() }
+    }
+}
+
+/// Kept choices a new plan may take: those of packages none of whose dependency lists'
+/// files changed.
+pub(super) struct Reusable {
+    choices: HashMap<ChoiceKey, Arc<Vec<KeptChoice>>>,
+    /// Installation sets depend on the interface alone: they all hold.
+    closures: KeptClosures,
+    /// By package: whether its kept choices hold.
+    fresh: Vec<bool>,
+}
+
+impl Reusable {
+    /// What of `choices`, made when the plan's files were `old`, still holds for `plan`,
+    /// whose files are `files`.
+    pub(super) fn new(
+        choices: HashMap<ChoiceKey, Arc<Vec<KeptChoice>>>,
+        closures: KeptClosures,
+        old: &Files,
+        plan: &MergedPlan,
+        files: &Files,
+    ) -> Option<Reusable> {
+        let changed = files.changed_since(old)?;
+        let fresh = plan.packages.iter().map(|p| !touches(p, &changed)).collect();
+        Some(Reusable { choices, closures, fresh })
+    }
+
+    /// A kept installation set (members in the last plan's instance numbers) and the
+    /// package and stage of each of those numbers.
+    pub(super) fn closure(&self, key: (CFrom, NameId, Stage)) -> Option<(Closure, Instances)> {
+        Some((self.closures.sets.get(&key)?.clone(), self.closures.instances.clone()))
+    }
+
+    pub(super) fn get(&self, key: &ChoiceKey) -> Option<&Arc<Vec<KeptChoice>>> {
+        if !self.fresh.get(key.0 as usize).copied().unwrap_or(false) {
+            return None;
+        }
+        self.choices.get(key)
+    }
+}
+
+/// Whether a package's dependency lists (or the package) come from a file in `changed`.
+fn touches(p: &PackageDef, changed: &HashSet<FileName>) -> bool {
+    if changed.is_empty() {
+        return false;
+    }
+    let from_changed = |deps: &[Dep]| deps.iter().any(|d| changed.contains(&d.file));
+    changed.contains(&p.file)
+        || from_changed(&p.deps)
+        || p.stages.iter().any(|s| changed.contains(&s.file) || s.deps.as_deref().is_some_and(from_changed))
+}
