@@ -375,6 +375,8 @@ struct Carry {
     kept: HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
     reused: u64,
     made: u64,
+    /// By the last plan's instance number: this plan's instance, once made.
+    renumbered: Vec<InstId>,
 }
 
 /// Each node's package's place in [`fas::acyclic_order`] of `g` without `removed` (its
@@ -549,7 +551,7 @@ impl<'a> Planner<'a> {
         let mut planner =
             crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names));
         planner.memo = Some(memo);
-        planner.carry = Some(Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0 });
+        planner.carry = Some(Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0, renumbered: Vec::new() });
         planner
     }
 
@@ -1238,16 +1240,26 @@ impl<'a> Planner<'a> {
             return None;
         }
         let (kept, instances) = reusable.closure((canonical(key.0), key.1, key.2))?;
+        let mut renumbered = std::mem::take(&mut self.carry.as_mut()?.renumbered);
+        renumbered.resize(instances.len(), InstId::MAX);
         let mut out: Vec<Member> = Vec::with_capacity(kept.len());
         for (name, output, from) in kept.iter() {
             let from = match *from {
                 From::Seed(s) => From::Seed(s),
-                From::Inst(old) => {
-                    let (pkg, stage) = instances[old as usize];
-                    From::Inst(self.instance(pkg, stage, || Reason::Needed { by: me.to_string(), name: name.to_string() }))
-                }
+                From::Inst(old) => From::Inst(match renumbered[old as usize] {
+                    InstId::MAX => {
+                        let (pkg, stage) = instances[old as usize];
+                        let id = self.instance(pkg, stage, || Reason::Needed { by: me.to_string(), name: name.to_string() });
+                        renumbered[old as usize] = id;
+                        id
+                    }
+                    id => id,
+                }),
             };
             out.push((name.clone(), output.clone(), from));
+        }
+        if let Some(carry) = self.carry.as_mut() {
+            carry.renumbered = renumbered;
         }
         Some(Arc::new(out))
     }
