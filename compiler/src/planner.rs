@@ -557,6 +557,10 @@ impl<'a> Planner<'a> {
 
     /// Leaves this plan's dependency choices (and the shared names they use) in the memo.
     fn keep_memo(&mut self) {
+        crate::timing::pass("plan: keep for the next plan", || self.keep_memo_now());
+    }
+
+    fn keep_memo_now(&mut self) {
         let (Some(memo), Some(carry)) = (self.memo, self.carry.take()) else { return };
         if let Ok(mut memo) = memo.lock() {
             let carried = memo::Carried {
@@ -564,11 +568,12 @@ impl<'a> Planner<'a> {
                 names: std::mem::take(&mut self.names),
                 files: carry.files,
                 choices: carry.kept,
-                closures: memo::KeptClosures::new(
-                    std::mem::take(&mut self.closure_memo),
-                    &self.incomplete,
-                    self.insts.iter().map(|i| (i.pkg, i.stage)).collect(),
-                ),
+                closures: memo::KeptClosures {
+                    sets: std::mem::take(&mut self.closure_memo),
+                    incomplete: std::mem::take(&mut self.incomplete),
+                    index: std::mem::take(&mut self.index),
+                    instances: self.insts.iter().map(|i| (i.pkg, i.stage)).collect(),
+                },
             };
             memo.keep(carried, carry.reused, carry.made);
         }
@@ -1227,10 +1232,6 @@ impl<'a> Planner<'a> {
     /// that computes it.
     fn carried_closure(&mut self, key: (From, NameId, Stage), me: &str) -> Option<Closure> {
         let reusable = self.carry.as_ref()?.reusable.as_ref()?;
-        let canonical = |f: From| match f {
-            From::Inst(i) => memo::CFrom::Inst(self.insts[i as usize].pkg, self.insts[i as usize].stage),
-            From::Seed(s) => memo::CFrom::Seed(s),
-        };
         if let From::Inst(i) = key.0
             && Some(self.insts[i as usize].stage) == self.rebuild_stage
         {
@@ -1239,7 +1240,11 @@ impl<'a> Planner<'a> {
         if Some(key.2) == self.rebuild_stage {
             return None;
         }
-        let (kept, instances) = reusable.closure((canonical(key.0), key.1, key.2))?;
+        let from = match key.0 {
+            From::Inst(i) => Ok((self.insts[i as usize].pkg, self.insts[i as usize].stage)),
+            From::Seed(s) => Err(s),
+        };
+        let (kept, instances) = reusable.closure(from, key.1, key.2)?;
         let mut renumbered = std::mem::take(&mut self.carry.as_mut()?.renumbered);
         renumbered.resize(instances.len(), InstId::MAX);
         let mut out: Vec<Member> = Vec::with_capacity(kept.len());

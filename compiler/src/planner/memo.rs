@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{Choice, Closure, ExtraDrops, From, Name, NameId, Stage, Unresolved};
+use super::{Choice, Closure, ExtraDrops, From, InstId, Name, NameId, Stage, Unresolved};
 use crate::diagnostic::FileName;
 use crate::fas;
 use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin};
@@ -255,46 +255,21 @@ pub(super) struct Carried {
     pub(super) closures: KeptClosures,
 }
 
-/// Where a member of a kept installation set comes from, by package and stage rather
-/// than by the last plan's instance numbers.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum CFrom {
-    Inst(u32, Stage),
-    Seed(u32),
+/// A plan's installation sets as it left them: its memo, which of them are
+/// incomplete, and what its instance numbers are. Nothing is renumbered when they are
+/// kept (that would cost every plan what only a re-plan needs); a re-plan looks a set
+/// up by package and stage, and renumbers the members of the sets it takes.
+pub(super) struct KeptClosures {
+    pub(super) sets: HashMap<(From, NameId, Stage), Closure>,
+    pub(super) incomplete: HashSet<(From, NameId, Stage)>,
+    /// The plan's instance numbers by package and stage...
+    pub(super) index: HashMap<(u32, Stage), InstId>,
+    /// ...and each number's package and stage.
+    pub(super) instances: Instances,
 }
 
 /// By a plan's instance number: the instance's package and stage.
 pub(super) type Instances = Arc<[(u32, Stage)]>;
-
-/// A plan's complete installation sets, looked up by package and stage. Their members
-/// keep the plan's own instance numbers, with a table of what those are: renumbering
-/// every member would cost each plan what only a re-plan that takes the set needs.
-pub(super) struct KeptClosures {
-    sets: HashMap<(CFrom, NameId, Stage), Closure>,
-    /// By the last plan's instance number: its package and stage.
-    instances: Instances,
-}
-
-impl KeptClosures {
-    pub(super) fn new(
-        memo: HashMap<(From, NameId, Stage), Closure>,
-        incomplete: &HashSet<(From, NameId, Stage)>,
-        instances: Vec<(u32, Stage)>,
-    ) -> KeptClosures {
-        let sets = memo
-            .into_iter()
-            .filter(|(key, _)| !incomplete.contains(key))
-            .map(|((from, name, stage), set)| {
-                let from = match from {
-                    From::Inst(i) => CFrom::Inst(instances[i as usize].0, instances[i as usize].1),
-                    From::Seed(s) => CFrom::Seed(s),
-                };
-                ((from, name, stage), set)
-            })
-            .collect();
-        KeptClosures { sets, instances: instances.into() }
-    }
-}
 
 /// Kept choices a new plan may take: those of packages none of whose dependency lists'
 /// files changed.
@@ -321,10 +296,20 @@ impl Reusable {
         Some(Reusable { choices, closures, fresh })
     }
 
-    /// A kept installation set (members in the last plan's instance numbers) and the
-    /// package and stage of each of those numbers.
-    pub(super) fn closure(&self, key: (CFrom, NameId, Stage)) -> Option<(Closure, Instances)> {
-        Some((self.closures.sets.get(&key)?.clone(), self.closures.instances.clone()))
+    /// The complete installation set the last plan computed for the output `name` of
+    /// `from` (an instance given by package and stage) at `stage`, with its members in
+    /// the last plan's instance numbers, and the package and stage of each number.
+    pub(super) fn closure(&self, from: Result<(u32, Stage), u32>, name: NameId, stage: Stage) -> Option<(Closure, Instances)> {
+        let kept = &self.closures;
+        let from = match from {
+            Ok(instance) => From::Inst(*kept.index.get(&instance)?),
+            Err(seed) => From::Seed(seed),
+        };
+        let key = (from, name, stage);
+        if kept.incomplete.contains(&key) {
+            return None;
+        }
+        Some((kept.sets.get(&key)?.clone(), kept.instances.clone()))
     }
 
     pub(super) fn get(&self, key: &ChoiceKey) -> Option<&Arc<Vec<KeptChoice>>> {
