@@ -540,7 +540,11 @@ impl<'a> Planner<'a> {
         files: &Arc<memo::Files>,
     ) -> Planner<'a> {
         let options = memo::options(&global_profiles, &extra_drops);
-        let carried = memo.lock().ok().and_then(|mut m| m.take(options));
+        // The rounds that look for more suggested breaks keep nothing: an edit changes
+        // which drops they try, and their state kept beside the next round's would double
+        // what planning an archive holds at once.
+        let keeps = extra_drops.is_empty();
+        let carried = if keeps { memo.lock().ok().and_then(|mut m| m.take(options)) } else { None };
         let (names, reusable) = match carried {
             Some(c) => (
                 c.names,
@@ -551,7 +555,7 @@ impl<'a> Planner<'a> {
         let mut planner =
             crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names));
         planner.memo = Some(memo);
-        planner.carry = Some(Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0, renumbered: Vec::new() });
+        planner.carry = keeps.then(|| Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0, renumbered: Vec::new() });
         planner
     }
 

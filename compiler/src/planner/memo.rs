@@ -20,9 +20,9 @@ use crate::fas;
 use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin};
 use crate::merged::{Dep, MergedPlan, PackageDef};
 
-/// How many plans' dependency choices are kept: a check and a plan share one; the
-/// rounds of suggested breaks (each with other drops) use more.
-const MAX_CARRIED: usize = 4;
+/// How many plans' results are kept: a check and a plan share one (the rounds of
+/// suggested breaks keep none); another set of global profiles takes a second.
+const MAX_CARRIED: usize = 2;
 
 /// What planning keeps between plans; the database holds one.
 #[derive(Default)]
