@@ -46,6 +46,11 @@ struct Definition<'a> {
 /// An output's name, version, runtime depends and provides.
 type OutputSpec<'a> = (&'a str, &'a Option<String>, &'a [String], &'a [String]);
 
+/// The name of the definition document's layout, hashed into every definition: a
+/// change to what a definition hash covers renames it, which also retires the
+/// definition hashes `DefinitionMemo` recorded under the old name.
+pub const DEFINITION_SCHEMA: &str = "planc-action-1";
+
 /// Whether check commands are part of the build (`--tests`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checks {
@@ -72,7 +77,7 @@ impl ActionKey {
         let mut seeds = seeds.to_vec();
         seeds.sort_by(|a, b| a.name.cmp(&b.name));
         let def = Definition {
-            schema: "planc-action-1",
+            schema: DEFINITION_SCHEMA,
             package: &action.package,
             version: &action.version,
             stage: &action.stage,

@@ -12,6 +12,7 @@ use compiler::dag::{FORMAT_VERSION, Source, StagedDag};
 
 use crate::action_executor::{ActionExecutor, ExecutorConfig};
 use crate::content_store::{ContentStore, DiskStore, StoreError};
+use crate::definition_memo::{DEFINITIONS_FILE, DefinitionMemo};
 use crate::dry_agent::DryAgent;
 use crate::history::History;
 use crate::image_writer::ImageWriter;
@@ -236,10 +237,17 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
+            let memo_path = paths.root.join(DEFINITIONS_FILE);
+            let known = config
+                .dag_file_digest
+                .and_then(|d| DefinitionMemo::read(&memo_path, &d, config.checks, dag.actions.len()));
             let (report, summary) = std::thread::scope(|scope| {
-                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
+                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools(), known);
                 let out = scheduler.run(&mut agent, &mut progress, &interrupted);
                 progress.clear();
+                if let Some(memo) = config.dag_file_digest.and_then(|d| agent.definition_memo(d)) {
+                    memo.write(&memo_path);
+                }
                 let _ = agent.trash().empty();
                 let flushed = store.flush();
                 let mut report =
