@@ -2,7 +2,7 @@
 //! check the lock file or summary, schedule on the chosen agent, then verify pairs,
 //! assemble images and write every report.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,7 +24,7 @@ use crate::progress::Progress;
 use crate::report_stamp::ReportWriter;
 use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode, Teardown};
 use crate::run_report::RunReport;
-use crate::run_summary::{RunSummary, SummaryTool};
+use crate::run_summary::{RunSummary, SummaryParts, SummaryTool};
 use crate::sandbox::{SandboxError, SandboxSpec};
 use crate::scheduler::{ScheduleConfig, ScheduleError, Scheduler, Status};
 use crate::seed_tools::SeedTools;
@@ -267,9 +267,9 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                 if ran {
                     let _ = history.save(&history_path);
                 }
-                let summary = summarize(dag, &report, &agent);
+                let summary = summary_parts(&agent);
                 if let Some(recorded) = &replay {
-                    report.problems.extend(recorded.output_drift(&summary));
+                    report.problems.extend(recorded.output_drift(&RunSummary::build(dag, &report.records, &summary)));
                 }
                 drop(agent);
                 if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
@@ -297,9 +297,6 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
         for p in &report.problems {
             eprintln!("error: {p}");
         }
-    }
-    if teardown == Teardown::Leave {
-        std::mem::forget(summary);
     }
     report.records.shrink_to_fit();
     Ok(report)
@@ -339,26 +336,18 @@ fn finish(dag: &StagedDag, store: &dyn ContentStore, report: &mut RunReport, pat
     }
 }
 
-fn summarize(dag: &StagedDag, report: &RunReport, agent: &LocalAgent) -> RunSummary {
-    let mut s = RunSummary { format: 1, plan: dag.plan.clone(), ..RunSummary::default() };
-    for (i, (a, r)) in dag.actions.iter().zip(&report.records).enumerate() {
-        if let Some(src) = agent.inputs[i].source {
-            s.sources.insert(a.id.clone(), src);
-        }
-        if let Some(outs) = &r.outputs {
-            s.outputs.insert(a.id.clone(), outs.iter().map(|o| (o.name.clone(), o.digest)).collect::<BTreeMap<_, _>>());
-        }
-    }
+fn summary_parts(agent: &LocalAgent) -> SummaryParts {
+    let mut parts = SummaryParts { sources: agent.inputs.iter().map(|i| i.source).collect(), ..SummaryParts::default() };
     for (name, tools) in agent.seeds() {
         if let Ok(t) = tools {
-            s.seeds.insert(name.clone(), t.identity);
+            parts.seeds.insert(name.clone(), t.identity);
             for h in &t.tools {
-                s.host_tools.push(SummaryTool { seed: name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
+                parts.host_tools.push(SummaryTool { seed: name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
             }
         }
     }
-    s.host_tools.sort_by(|a, b| (&a.seed, &a.name).cmp(&(&b.seed, &b.name)));
-    s
+    parts.host_tools.sort_by(|a, b| (&a.seed, &a.name).cmp(&(&b.seed, &b.name)));
+    parts
 }
 
 /// The external inputs of the needed actions as they are now (for `--from-summary`).
