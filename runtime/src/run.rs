@@ -185,9 +185,10 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
     };
 
     let history_path = paths.root.join("durations.json");
-    let mut history = History::load(&history_path);
-    let estimate: Vec<u64> =
-        dag.actions.iter().map(|a| history.durations.get(&a.id).copied().unwrap_or(a.cost_ms)).collect();
+    let estimate: Vec<u64> = (dag.actions.iter())
+        .zip(History::durations_of(&history_path, dag.actions.iter().map(|a| a.id.as_str())))
+        .map(|(a, known)| known.unwrap_or(a.cost_ms))
+        .collect();
     let handle_signals = config.signals == SignalMode::Handle;
     let schedule = ScheduleConfig {
         attempts: config.attempts.max(1),
@@ -257,14 +258,12 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                 }
                 // Durations of what ran feed the next critical path (unchanged when
                 // nothing ran).
-                let mut ran = false;
-                for (a, r) in dag.actions.iter().zip(&report.records) {
-                    if r.status == Status::Built {
+                let mut built = (dag.actions.iter().zip(&report.records)).filter(|(_, r)| r.status == Status::Built).peekable();
+                if built.peek().is_some() {
+                    let mut history = History::load(&history_path);
+                    for (a, r) in built {
                         history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
-                        ran = true;
                     }
-                }
-                if ran {
                     let _ = history.save(&history_path);
                 }
                 let summary = summary_parts(&agent);
