@@ -216,10 +216,10 @@ impl<'s> LocalAgent<'s> {
     }
 
     fn prepare_job(&mut self, action: usize, results: &Results) -> Result<Job, String> {
-        let dag = self.executor.dag;
+        let executor = self.executor;
+        let dag = executor.dag;
         let a = &dag.actions[action];
-        let plan_dir = self.executor.config.plan_dir.clone();
-        let plan_dir = &plan_dir;
+        let plan_dir = &executor.config.plan_dir;
         let (source, source_tar) = match &a.source {
             None => (None, None),
             Some(Source::Path { path }) => {
@@ -252,14 +252,14 @@ impl<'s> LocalAgent<'s> {
                 }
             }
         }
-        let inputs = self.executor.consumed(action, results)?;
-        let consumed: Vec<ConsumedDigest> =
-            inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
-        let checks = self.executor.config.checks;
+        let inputs = executor.consumed(action, results)?;
+        let checks = executor.config.checks;
         let key = if source.is_none() && seeds.is_empty() {
             let definition = *self.definitions[action].get_or_init(|| ActionKey::definition(a, None, &[], checks));
-            ActionKey::with_inputs(definition, &consumed)
+            ActionKey::with_named_inputs(definition, inputs.iter().map(|(_, o)| (o.name.as_str(), o.digest)))
         } else {
+            let consumed: Vec<ConsumedDigest> =
+                inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
             ActionKey::compute(a, source, &seeds, &consumed, checks)
         };
         self.inputs[action] = ActionInputs { key: Some(key), source };
