@@ -137,11 +137,14 @@ impl Default for Index {
 impl Index {
     /// The index of `log`, whose intact records are `records`.
     fn open(log: Vec<u8>, records: &[(usize, Peek)]) -> Index {
-        // Sized once: growing them record by record rehashes a large log several times.
+        // Sized once and exactly: growing them record by record rehashes a large log
+        // several times, and room for every record in each would double the pages
+        // they touch (a cache of small outputs has a blob record per entry).
+        let blobs = records.iter().filter(|(_, p)| matches!(p, Peek::Blob(..))).count();
         let mut index = Index {
             log,
-            by_key: DigestMap::with_capacity_and_hasher(records.len(), Default::default()),
-            blobs: DigestMap::with_capacity_and_hasher(records.len(), Default::default()),
+            by_key: DigestMap::with_capacity_and_hasher(records.len() - blobs, Default::default()),
+            blobs: DigestMap::with_capacity_and_hasher(blobs, Default::default()),
             latest: None,
         };
         for (at, peek) in records {
