@@ -28,3 +28,11 @@ fn durations_are_read_through_escapes_and_despite_a_bad_file() {
     assert_eq!(History::durations_of(&path, ["c@final"].into_iter()), [None]);
     assert_eq!(History::durations_of(&dir.path().join("missing"), ["c@final"].into_iter()), [None]);
 }
+
+#[test]
+fn plain_ids_are_borrowed_and_escaped_ones_copied() {
+    let h: Borrowed = serde_json::from_slice(br#"{"durations":{"a@final":1,"b\u0040final":2}}"#).unwrap();
+    let borrowed = |id: &str| h.durations.keys().find(|k| k.0 == id).map(|k| matches!(k.0, Cow::Borrowed(_)));
+    assert_eq!(borrowed("a@final"), Some(true));
+    assert_eq!(borrowed("b@final"), Some(false));
+}
