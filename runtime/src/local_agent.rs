@@ -51,10 +51,11 @@ pub struct LocalAgent<'s> {
     pub inputs: Vec<ActionInputs>,
     cascade: Vec<u32>,
     rebuilt: Vec<bool>,
-    /// Definition hashes of the actions without source or seeds, filled from the last
-    /// action backwards by `ahead` while the scheduler works forwards.
+    /// Definition hashes of the actions without source or seeds: from a
+    /// `DefinitionMemo`, or filled from the last action backwards by `ahead` while the
+    /// scheduler works forwards.
     definitions: Arc<Vec<OnceLock<Digest>>>,
-    /// The definitions came from a `DefinitionMemo`.
+    /// The definitions came from a `DefinitionMemo` (and `ahead` is not started).
     remembered: bool,
     ahead: Option<ScopedJoinHandle<'s, ()>>,
     stop_ahead: Arc<AtomicBool>,
