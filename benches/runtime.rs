@@ -58,31 +58,43 @@ fn versus_ninja(dir: &Path, n: usize) {
     println!("graph: {n} actions (binary tree of `echo`), -j2");
     let full = time(&mut planc_run());
     println!("planc full build:  {:>8.0} ms", full.as_secs_f64() * 1e3);
-    let mut noop = Vec::new();
-    for _ in 0..5 {
-        noop.push(time(&mut planc_run()));
-    }
-    noop.sort();
-    println!("planc no-op:       {:>8.0} ms (median of 5)", noop[2].as_secs_f64() * 1e3);
     if !ninja {
+        let mut noop: Vec<Duration> = (0..NOOP_RUNS).map(|_| time(&mut planc_run())).collect();
+        noop.sort();
+        println!("planc no-op:       {:>8.0} ms (median of {NOOP_RUNS})", noop[NOOP_RUNS / 2].as_secs_f64() * 1e3);
         println!("ninja not found: skipping the ninja comparisons (apt-get install ninja-build)");
         return;
     }
     let nd = dir.join("ninja");
-    let nfull = time(Command::new("ninja").arg("-C").arg(&nd).arg("-j2"));
+    let ninja_run = || {
+        let mut c = Command::new("ninja");
+        c.arg("-C").arg(&nd).arg("-j2");
+        c
+    };
+    let nfull = time(&mut ninja_run());
     println!("ninja full build:  {:>8.0} ms", nfull.as_secs_f64() * 1e3);
-    let mut nnoop = Vec::new();
-    for _ in 0..5 {
-        nnoop.push(time(Command::new("ninja").arg("-C").arg(&nd).arg("-j2")));
+    // Both no-ops in turn, after both full builds: on a shared machine whose load
+    // drifts, and with the full builds' writes still being flushed, runs of one tool
+    // timed minutes apart from the other's compare the machine, not the tools.
+    let (mut noop, mut nnoop) = (Vec::new(), Vec::new());
+    for _ in 0..NOOP_RUNS {
+        noop.push(time(&mut planc_run()));
+        nnoop.push(time(&mut ninja_run()));
     }
+    noop.sort();
     nnoop.sort();
-    println!("ninja no-op:       {:>8.0} ms (median of 5)", nnoop[2].as_secs_f64() * 1e3);
+    let (noop, nnoop) = (noop[NOOP_RUNS / 2], nnoop[NOOP_RUNS / 2]);
+    println!("planc no-op:       {:>8.0} ms (median of {NOOP_RUNS}, alternating with ninja)", noop.as_secs_f64() * 1e3);
+    println!("ninja no-op:       {:>8.0} ms (median of {NOOP_RUNS})", nnoop.as_secs_f64() * 1e3);
     println!(
         "full build planc/ninja = {:.2} (target <= 1.10); no-op planc/ninja = {:.2} (target < 1)",
         full.as_secs_f64() / nfull.as_secs_f64(),
-        noop[2].as_secs_f64() / nnoop[2].as_secs_f64()
+        noop.as_secs_f64() / nnoop.as_secs_f64()
     );
 }
+
+/// No-op runs of each tool (odd: the median is one of them).
+const NOOP_RUNS: usize = 11;
 
 /// 30,000 actions with skewed (heavy-tailed) durations and archive-like fan-in.
 fn dry_makespan() {

@@ -119,7 +119,7 @@ pub fn run(args: &RunArgs, dag: &StagedDag, plan_dir: &Path) -> ExitCode {
 /// state dir is locked and its cache opened while the DAG is read; the DAG comes from
 /// the state dir's snapshot when the file's bytes are those it was taken of.
 pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
-    let config = args.config(dir);
+    let mut config = args.config(dir);
     let unreadable = |e: &dyn std::fmt::Display| {
         eprintln!("error: cannot read the DAG `{}`: {e}", file.display());
         ExitCode::from(crate::exit::USAGE)
@@ -135,7 +135,8 @@ pub fn run_dag(args: &RunArgs, file: &Path, dir: &Path) -> ExitCode {
         Err(e) => return exit_code(Err(e), &config),
     };
     match runtime::load_dag(json, &config.state_dir) {
-        Ok((dag, _)) => {
+        Ok(runtime::LoadedDag { dag, json, .. }) => {
+            config.dag_file_digest = Some(json);
             let code = exit_code(runtime::run_in(state, &dag, &config), &config);
             // The process ends next: freeing a large DAG's strings one by one would only
             // delay the exit (milliseconds on 20,000 actions).

@@ -239,7 +239,9 @@ impl ActionExecutor<'_> {
         let a = &self.dag.actions[action];
         let mut out = Vec::new();
         // (producer, name) of what is in `out`: an archive's action has hundreds of inputs.
-        let mut taken: std::collections::HashSet<(usize, &str)> = Default::default();
+        // FxHash: SipHash of a pair per input of every action was a visible part of a
+        // fully cached run.
+        let mut taken: rustc_hash::FxHashSet<(usize, &str)> = Default::default();
         for input in self.dag.inputs_of(action) {
             if let Producer::Action { action: p, output } = &input.from {
                 let digest = results[*p]
@@ -250,7 +252,7 @@ impl ActionExecutor<'_> {
                     })?;
                 if !taken.contains(&(*p, &**output)) {
                     taken.insert((*p, &*input.name));
-                    out.push((*p, OutputDigest { name: input.name.to_string(), digest: digest.digest }));
+                    out.push((*p, OutputDigest { name: String::from(&*input.name), digest: digest.digest }));
                 }
             }
         }

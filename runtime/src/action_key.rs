@@ -46,6 +46,11 @@ struct Definition<'a> {
 /// An output's name, version, runtime depends and provides.
 type OutputSpec<'a> = (&'a str, &'a Option<String>, &'a [String], &'a [String]);
 
+/// The name of the definition document's layout, hashed into every definition: a
+/// change to what a definition hash covers renames it, which also retires the
+/// definition hashes `DefinitionMemo` recorded under the old name.
+pub const DEFINITION_SCHEMA: &str = "planc-action-1";
+
 /// Whether check commands are part of the build (`--tests`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checks {
@@ -72,7 +77,7 @@ impl ActionKey {
         let mut seeds = seeds.to_vec();
         seeds.sort_by(|a, b| a.name.cmp(&b.name));
         let def = Definition {
-            schema: "planc-action-1",
+            schema: DEFINITION_SCHEMA,
             package: &action.package,
             version: &action.version,
             stage: &action.stage,
@@ -93,8 +98,15 @@ impl ActionKey {
 
     /// The key of an action with `definition` consuming `inputs` (in any order).
     pub fn with_inputs(definition: Digest, inputs: &[ConsumedDigest]) -> ActionKey {
-        let mut inputs: Vec<&ConsumedDigest> = inputs.iter().collect();
-        inputs.sort_by(|a, b| (&a.name, a.digest).cmp(&(&b.name, b.digest)));
+        ActionKey::with_named_inputs(definition, inputs.iter().map(|i| (i.name.as_str(), i.digest)))
+    }
+
+    /// `with_inputs` of `(name, digest)` pairs borrowed from wherever they are: a cache
+    /// hit copies no name to compute its key.
+    pub fn with_named_inputs<'a>(definition: Digest, inputs: impl Iterator<Item = (&'a str, Digest)>) -> ActionKey {
+        let mut inputs: Vec<(&str, Digest)> = inputs.collect();
+        // By name, then digest; equal pairs are identical, so an unstable sort is exact.
+        inputs.sort_unstable();
         let key = Digest::of_written(|out| key_json(&definition, &inputs, out));
         ActionKey { definition, key }
     }
@@ -104,18 +116,18 @@ impl ActionKey {
 /// serde_json writes it compactly (a test checks they agree byte for byte), written
 /// directly: through serde, escaping every hex digit of every digest was most of the
 /// cost of a fully cached run's keys.
-fn key_json(definition: &Digest, inputs: &[&ConsumedDigest], out: &mut Vec<u8>) {
+fn key_json(definition: &Digest, inputs: &[(&str, Digest)], out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"definition\":\"");
     out.extend_from_slice(&definition.hex_bytes());
     out.extend_from_slice(b"\",\"inputs\":[");
-    for (i, input) in inputs.iter().enumerate() {
+    for (i, (name, digest)) in inputs.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"name\":");
-        serde_json::to_writer(&mut *out, &input.name).expect("a string serializes");
+        serde_json::to_writer(&mut *out, name).expect("a string serializes");
         out.extend_from_slice(b",\"digest\":\"");
-        out.extend_from_slice(&input.digest.hex_bytes());
+        out.extend_from_slice(&digest.hex_bytes());
         out.extend_from_slice(b"\"}");
     }
     out.extend_from_slice(b"]}");

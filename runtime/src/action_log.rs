@@ -17,6 +17,8 @@
 //! cut short by a crash) ends the log: `decode` returns the length of the good prefix,
 //! which `DiskStore::open` truncates the file to before appending.
 
+use std::ops::Range;
+
 use crate::content_store::{ActionEntry, OutputDigest};
 use crate::digest::Digest;
 
@@ -35,9 +37,21 @@ pub enum LogRecord {
     Blob(Digest, Vec<u8>),
 }
 
+/// What indexing the log needs of a record, read in place (no copy of its strings or
+/// bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peek {
+    /// An entry and its key.
+    Entry(Digest),
+    Forget(Digest),
+    /// A small blob: its digest and where its compressed bytes are in the log.
+    Blob(Digest, Range<usize>),
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct Decoded {
-    pub records: Vec<LogRecord>,
+    /// Each intact record: where it starts in the log, and what it is.
+    pub records: Vec<(usize, Peek)>,
     /// Bytes of whole, intact records (with the magic); the rest is a torn tail.
     pub good_len: usize,
 }
@@ -137,10 +151,84 @@ impl<'a> Body<'a> {
     fn digest(&mut self) -> Option<Digest> {
         Some(Digest(self.take(32)?.try_into().ok()?))
     }
-    fn string(&mut self) -> Option<String> {
+    fn str(&mut self) -> Option<&'a str> {
         let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
+        std::str::from_utf8(self.take(n)?).ok()
     }
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_owned)
+    }
+    /// The outputs of an entry, from its output count on.
+    fn outputs(&mut self) -> Option<Vec<OutputDigest>> {
+        let n = self.u32()? as usize;
+        let mut outputs = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            let name = self.string()?;
+            outputs.push(OutputDigest { name, digest: self.digest()? });
+        }
+        Some(outputs)
+    }
+}
+
+/// The body of the record that starts at `at` in `log`.
+fn body_at(log: &[u8], at: usize) -> Option<&[u8]> {
+    let len = u32::from_le_bytes(log.get(at..at + 4)?.try_into().ok()?) as usize;
+    log.get(at + 4..at + 4 + len)
+}
+
+/// The record that starts at `at` in `log`, decoded (its hash is not checked again).
+pub fn record_at(log: &[u8], at: usize) -> Option<LogRecord> {
+    decode_body(body_at(log, at)?)
+}
+
+/// The outputs of the entry whose record starts at `at` in `log`: what a cache hit
+/// needs, without the entry's action id.
+pub fn outputs_at(log: &[u8], at: usize) -> Option<Vec<OutputDigest>> {
+    let mut b = Body(body_at(log, at)?);
+    if b.take(1)?[0] != ENTRY {
+        return None;
+    }
+    b.take(32 + 32 + 8)?;
+    b.str()?;
+    b.outputs()
+}
+
+/// The action id of the entry whose record starts at `at` in `log`.
+pub fn action_at(log: &[u8], at: usize) -> Option<&str> {
+    let mut b = Body(body_at(log, at)?);
+    if b.take(1)?[0] != ENTRY {
+        return None;
+    }
+    b.take(32 + 32 + 8)?;
+    b.str()
+}
+
+/// What the record body at `body_start` in `log` is, when it decodes (as `decode_body`
+/// would, without copying).
+fn peek_body(log: &[u8], body_start: usize, body_end: usize) -> Option<Peek> {
+    let mut b = Body(&log[body_start..body_end]);
+    let peek = match b.take(1)?[0] {
+        ENTRY => {
+            let key = b.digest()?;
+            b.take(32 + 8)?;
+            b.str()?;
+            for _ in 0..b.u32()? {
+                b.str()?;
+                b.digest()?;
+            }
+            Peek::Entry(key)
+        }
+        FORGET => Peek::Forget(b.digest()?),
+        BLOB => {
+            let digest = b.digest()?;
+            let n = b.u32()? as usize;
+            let start = body_end - b.0.len();
+            b.take(n)?;
+            Peek::Blob(digest, start..start + n)
+        }
+        _ => return None,
+    };
+    b.0.is_empty().then_some(peek)
 }
 
 fn decode_body(body: &[u8]) -> Option<LogRecord> {
@@ -151,12 +239,7 @@ fn decode_body(body: &[u8]) -> Option<LogRecord> {
             let definition = b.digest()?;
             let duration_ms = b.u64()?;
             let action = b.string()?;
-            let n = b.u32()? as usize;
-            let mut outputs = Vec::with_capacity(n.min(1024));
-            for _ in 0..n {
-                let name = b.string()?;
-                outputs.push(OutputDigest { name, digest: b.digest()? });
-            }
+            let outputs = b.outputs()?;
             LogRecord::Entry(ActionEntry { key, action, definition, outputs, duration_ms })
         }
         FORGET => LogRecord::Forget(b.digest()?),
@@ -213,7 +296,7 @@ const PARALLEL_MIN: usize = 4096;
 
 /// The `(start, end)` of each record that fits in `bytes`, in order, from the magic on;
 /// the first that ends past the end of the file ends the list.
-fn spans(bytes: &[u8]) -> Vec<(usize, usize)> {
+pub fn spans(bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut at = MAGIC.len();
     while let Some(len) = bytes.get(at..at + 4) {
@@ -227,7 +310,7 @@ fn spans(bytes: &[u8]) -> Vec<(usize, usize)> {
 
 /// The records of `spans`, up to the first whose hash does not match or that does not
 /// decode. Hashes are checked four records at a time (`fnv1a_x4`).
-fn decode_spans(bytes: &[u8], spans: &[(usize, usize)]) -> Vec<LogRecord> {
+fn decode_spans(bytes: &[u8], spans: &[(usize, usize)]) -> Vec<(usize, Peek)> {
     let body = |&(start, end): &(usize, usize)| &bytes[start + 4..end - 8];
     let mut records = Vec::with_capacity(spans.len());
     for group in spans.chunks(4) {
@@ -240,8 +323,8 @@ fn decode_spans(bytes: &[u8], spans: &[(usize, usize)]) -> Vec<LogRecord> {
             if stored != hash {
                 return records;
             }
-            let Some(record) = decode_body(body(span)) else { return records };
-            records.push(record);
+            let Some(record) = peek_body(bytes, span.0 + 4, span.1 - 8) else { return records };
+            records.push((span.0, record));
         }
     }
     records

@@ -3,8 +3,9 @@
 //! the digests of the outputs it produced. A real store on disk and a fake in memory.
 //!
 //! On disk (`STATE/cache/`): `blobs/HASH.tar.zst`, `tmp/` for writes in flight, and
-//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open;
-//! blobs of at most `INLINE_MAX` compressed bytes are records of the log, not files.
+//! `actions.bin`, the binary action log (`action_log`), read with one `read` at open and
+//! indexed in place (`Index`: key → where the entry is in the log's bytes); blobs of at
+//! most `INLINE_MAX` compressed bytes are records of the log, not files.
 //! Durability is a group commit: a blob is written to `tmp/`; a committer thread
 //! gathers for up to `COMMIT_WINDOW`, then fsyncs every pending blob (in parallel, so
 //! the filesystem merges them), renames them into `blobs/`, fsyncs the directory, and
@@ -17,6 +18,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -25,7 +27,7 @@ use std::thread::JoinHandle;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::action_log::{self, LogRecord, NotALog};
+use crate::action_log::{self, Decoded, LogRecord, NotALog, Peek};
 use crate::digest::{Digest, DigestMap, DigestSet};
 use crate::tree_archive::TreeArchive;
 
@@ -109,49 +111,154 @@ impl From<JsonLogLine> for LogRecord {
     }
 }
 
-/// Entries indexed by key and by action id.
-#[derive(Default)]
+/// The action log as it stands, indexed in place: the bytes of its intact records (the
+/// file's, then each one this process logged), and where each live entry and small blob
+/// is in them. Opening a large cache copies no action id, output or blob out of the
+/// log; an entry is decoded when it is looked up.
 struct Index {
-    /// Each entry with its place in the log (`entries` lists them in that order): one
-    /// map, not a second one of places beside it.
-    by_key: DigestMap<(u64, ActionEntry)>,
-    /// Hashed by FxHash: SipHash of 20,000 action ids was a visible part of opening.
-    latest: FxHashMap<String, Digest>,
-    order: u64,
+    log: Vec<u8>,
+    /// Where each live entry's record starts: later records of a key replace earlier
+    /// ones, so the order of the starts is the order the entries were logged in.
+    by_key: DigestMap<usize>,
+    /// Small blobs kept in the log: where their compressed bytes are.
+    blobs: DigestMap<Range<usize>>,
+    /// The latest entry of each action id, built by replaying the log the first time it
+    /// is asked for: only a cache miss needs it, and a no-op has none.
+    latest: Option<FxHashMap<String, Digest>>,
+}
+
+impl Default for Index {
+    /// An empty log.
+    fn default() -> Index {
+        Index::open(action_log::MAGIC.to_vec(), &[])
+    }
 }
 
 impl Index {
-    fn apply(&mut self, record: LogRecord) {
-        match record {
-            LogRecord::Entry(e) => {
-                self.order += 1;
-                self.latest.insert(e.action.clone(), e.key);
-                self.by_key.insert(e.key, (self.order, e));
-            }
-            LogRecord::Blob(..) => {}
-            LogRecord::Forget(key) => {
-                if let Some((_, e)) = self.by_key.remove(&key)
-                    && self.latest.get(&e.action) == Some(&key)
+    /// The index of `log`, whose intact records are `records`.
+    fn open(log: Vec<u8>, records: &[(usize, Peek)]) -> Index {
+        // Sized once and exactly: growing them record by record rehashes a large log
+        // several times, and room for every record in each would double the pages
+        // they touch (a cache of small outputs has a blob record per entry).
+        let blobs = records.iter().filter(|(_, p)| matches!(p, Peek::Blob(..))).count();
+        let mut index = Index {
+            log,
+            by_key: DigestMap::with_capacity_and_hasher(records.len() - blobs, Default::default()),
+            blobs: DigestMap::with_capacity_and_hasher(blobs, Default::default()),
+            latest: None,
+        };
+        for (at, peek) in records {
+            index.apply(*at, peek);
+        }
+        index
+    }
+
+    fn apply(&mut self, at: usize, peek: &Peek) {
+        match peek {
+            Peek::Entry(key) => {
+                if let Some(latest) = &mut self.latest
+                    && let Some(action) = action_log::action_at(&self.log, at)
                 {
-                    self.latest.remove(&e.action);
+                    latest.insert(action.to_owned(), *key);
                 }
+                self.by_key.insert(*key, at);
+            }
+            Peek::Forget(key) => {
+                if let Some(was) = self.by_key.remove(key)
+                    && let Some(latest) = &mut self.latest
+                    && let Some(action) = action_log::action_at(&self.log, was)
+                    && latest.get(action) == Some(key)
+                {
+                    latest.remove(action);
+                }
+            }
+            Peek::Blob(digest, bytes) => {
+                self.blobs.insert(*digest, bytes.clone());
             }
         }
     }
 
-    fn get(&self, key: &Digest) -> Option<&ActionEntry> {
-        self.by_key.get(key).map(|(_, e)| e)
+    /// Appends `record` to the log and indexes it.
+    fn log(&mut self, record: &LogRecord) {
+        let at = self.log.len();
+        action_log::encode(record, &mut self.log);
+        let peek = match record {
+            LogRecord::Entry(e) => Peek::Entry(e.key),
+            LogRecord::Forget(key) => Peek::Forget(*key),
+            LogRecord::Blob(digest, bytes) => {
+                // The bytes end the body, which the 8-byte hash follows.
+                let end = self.log.len() - 8;
+                Peek::Blob(*digest, end - bytes.len()..end)
+            }
+        };
+        self.apply(at, &peek);
     }
 
-    fn latest(&self, action: &str) -> Option<&ActionEntry> {
-        self.latest.get(action).and_then(|k| self.get(k))
+    fn get(&self, key: &Digest) -> Option<ActionEntry> {
+        match action_log::record_at(&self.log, *self.by_key.get(key)?)? {
+            LogRecord::Entry(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>> {
+        action_log::outputs_at(&self.log, *self.by_key.get(key)?)
+    }
+
+    fn latest(&mut self, action: &str) -> Option<ActionEntry> {
+        let latest = self.latest.get_or_insert_with(|| replay_latest(&self.log));
+        let key = *latest.get(action)?;
+        self.get(&key)
+    }
+
+    fn blob(&self, digest: &Digest) -> Option<&[u8]> {
+        self.blobs.get(digest).map(|r| &self.log[r.clone()])
     }
 
     fn entries(&self) -> Vec<ActionEntry> {
-        let mut v: Vec<_> = self.by_key.values().collect();
-        v.sort_by_key(|(seq, _)| *seq);
-        v.into_iter().map(|(_, e)| e.clone()).collect()
+        let mut starts: Vec<_> = self.by_key.values().copied().collect();
+        starts.sort_unstable();
+        starts
+            .into_iter()
+            .filter_map(|at| match action_log::record_at(&self.log, at)? {
+                LogRecord::Entry(e) => Some(e),
+                _ => None,
+            })
+            .collect()
     }
+
+    /// The output digests of the entries whose records start before `end`.
+    fn outputs_before(&self, end: usize) -> DigestSet {
+        let mut set = DigestSet::default();
+        for &at in self.by_key.values().filter(|&&at| at < end) {
+            set.extend(action_log::outputs_at(&self.log, at).into_iter().flatten().map(|o| o.digest));
+        }
+        set
+    }
+}
+
+/// The latest entry of each action id in `log`: the last one logged, unless it was
+/// forgotten since.
+fn replay_latest(log: &[u8]) -> FxHashMap<String, Digest> {
+    let mut latest = FxHashMap::default();
+    let mut action_of = DigestMap::default();
+    for (at, _) in action_log::spans(log) {
+        match action_log::record_at(log, at) {
+            Some(LogRecord::Entry(e)) => {
+                latest.insert(e.action.clone(), e.key);
+                action_of.insert(e.key, e.action);
+            }
+            Some(LogRecord::Forget(key)) => {
+                if let Some(action) = action_of.remove(&key)
+                    && latest.get(&action) == Some(&key)
+                {
+                    latest.remove(&action);
+                }
+            }
+            _ => {}
+        }
+    }
+    latest
 }
 
 fn compress(tar: &[u8]) -> io::Result<Vec<u8>> {
@@ -182,12 +289,15 @@ struct Shared {
 
 #[derive(Default)]
 struct DiskState {
+    /// The log, with the small blobs kept in it (compressed) instead of in `blobs/`.
     index: Index,
-    /// Small blobs kept in the log (compressed), not in `blobs/`.
-    inline: DigestMap<Vec<u8>>,
-    /// Blobs whose committed copy is known complete (referenced by a logged entry or
-    /// renamed by a commit of this process).
-    committed: DigestSet,
+    /// Blobs whose committed copy is known complete (referenced by an entry of the log
+    /// as it was opened, or renamed by a commit of this process). Built when first
+    /// needed (`committed()`): a run that writes and reads no blob never needs it.
+    committed: Option<DigestSet>,
+    /// The log's length when it was opened (or last rewritten): the entries before it
+    /// are those whose blobs are known complete.
+    opened_len: usize,
     /// Written to `tmp/`, not yet durable: digest → temp path.
     pending_blobs: DigestMap<PathBuf>,
     pending_lines: Vec<LogRecord>,
@@ -211,24 +321,8 @@ impl DiskStore {
         for e in fs::read_dir(&tmp).map_err(io_err(&tmp))?.flatten() {
             let _ = fs::remove_file(e.path());
         }
-        let mut state = DiskState::default();
-        let records = load_log(root)?;
-        // Sized once: growing them entry by entry rehashes a large log several times.
-        let n = records.len();
-        state.index.by_key.reserve(n);
-        state.index.latest.reserve(n);
-        state.committed.reserve(n);
-        for record in records {
-            match record {
-                LogRecord::Blob(d, bytes) => {
-                    state.inline.insert(d, bytes);
-                }
-                r => state.index.apply(r),
-            }
-        }
-        for (_, e) in state.index.by_key.values() {
-            state.committed.extend(e.outputs.iter().map(|o| o.digest));
-        }
+        let (log, decoded) = load_log(root)?;
+        let state = DiskState { opened_len: log.len(), index: Index::open(log, &decoded.records), ..DiskState::default() };
         let shared = Arc::new(Shared {
             root: root.to_owned(),
             state: Mutex::new(state),
@@ -274,7 +368,7 @@ impl DiskStore {
         let tmp = self.shared.root.join("tmp").join(format!("{digest}.{}.{n}", std::process::id()));
         fs::write(&tmp, compressed).map_err(io_err(&tmp))?;
         let mut st = self.lock();
-        if st.committed.contains(digest) || st.pending_blobs.contains_key(digest) {
+        if st.committed().contains(digest) || st.pending_blobs.contains_key(digest) {
             drop(st);
             let _ = fs::remove_file(&tmp);
             return Ok(());
@@ -287,8 +381,8 @@ impl DiskStore {
     }
 
     fn has_blob(&self, digest: &Digest) -> bool {
-        let st = self.lock();
-        st.committed.contains(digest) || st.pending_blobs.contains_key(digest) || st.inline.contains_key(digest)
+        let mut st = self.lock();
+        st.index.blob(digest).is_some() || st.pending_blobs.contains_key(digest) || st.committed().contains(digest)
     }
 
     /// Stores a small blob in the log: no file, no fsync of its own.
@@ -297,11 +391,12 @@ impl DiskStore {
         if let Some(e) = &st.error {
             return Err(StoreError::Commit(e.clone()));
         }
-        if st.inline.contains_key(digest) || st.committed.contains(digest) || st.pending_blobs.contains_key(digest) {
+        if st.index.blob(digest).is_some() || st.committed().contains(digest) || st.pending_blobs.contains_key(digest) {
             return Ok(());
         }
-        st.inline.insert(*digest, compressed.to_vec());
-        st.pending_lines.push(LogRecord::Blob(*digest, compressed.to_vec()));
+        let record = LogRecord::Blob(*digest, compressed.to_vec());
+        st.index.log(&record);
+        st.pending_lines.push(record);
         st.submitted += 1;
         self.shared.wake.notify_one();
         drop(st);
@@ -322,7 +417,7 @@ impl DiskStore {
         if let Some(e) = &st.error {
             return Err(StoreError::Commit(e.clone()));
         }
-        st.index.apply(line.clone());
+        st.index.log(&line);
         st.pending_lines.push(line);
         st.submitted += 1;
         self.shared.wake.notify_one();
@@ -348,33 +443,35 @@ impl DiskStore {
     pub fn rewrite_log(&self, keep: &[ActionEntry]) -> Result<usize, StoreError> {
         self.flush()?;
         let log = self.shared.root.join(LOG);
-        let mut bytes = action_log::MAGIC.to_vec();
-        let mut inline = DigestMap::default();
+        let mut index = Index::default();
         {
             let st = self.lock();
             for e in keep {
                 for o in &e.outputs {
-                    if let Some(b) = st.inline.get(&o.digest)
-                        && !inline.contains_key(&o.digest)
+                    if let Some(b) = st.index.blob(&o.digest)
+                        && index.blob(&o.digest).is_none()
                     {
-                        action_log::encode(&LogRecord::Blob(o.digest, b.clone()), &mut bytes);
-                        inline.insert(o.digest, b.clone());
+                        index.log(&LogRecord::Blob(o.digest, b.to_vec()));
                     }
                 }
-                action_log::encode(&LogRecord::Entry(e.clone()), &mut bytes);
+                index.log(&LogRecord::Entry(e.clone()));
             }
         }
-        crate::atomic_file::write_durable(&log, &bytes).map_err(io_err(&log))?;
+        crate::atomic_file::write_durable(&log, &index.log).map_err(io_err(&log))?;
         let mut st = self.lock();
-        let dropped = st.inline.len() - inline.len();
-        st.inline = inline;
-        st.index = Index::default();
-        st.committed.clear();
-        for e in keep {
-            st.committed.extend(e.outputs.iter().map(|o| o.digest));
-            st.index.apply(LogRecord::Entry(e.clone()));
-        }
+        let dropped = st.index.blobs.len() - index.blobs.len();
+        st.opened_len = index.log.len();
+        st.index = index;
+        st.committed = None;
         Ok(dropped)
+    }
+}
+
+impl DiskState {
+    /// The blobs known complete, built from the log on first use.
+    fn committed(&mut self) -> &mut DigestSet {
+        let (index, end) = (&self.index, self.opened_len);
+        self.committed.get_or_insert_with(|| index.outputs_before(end))
     }
 }
 
@@ -384,41 +481,47 @@ const LOG: &str = "actions.bin";
 const JSON_LOG: &str = "actions.log";
 
 /// Reads the action log: cuts a torn tail off, creates it (with its magic) when absent
-/// and converts a JSON log of an older planc.
-fn load_log(root: &Path) -> Result<Vec<LogRecord>, StoreError> {
+/// and converts a JSON log of an older planc. Returns the log's bytes, all of them
+/// intact records, and where they are.
+fn load_log(root: &Path) -> Result<(Vec<u8>, Decoded), StoreError> {
     let log = root.join(LOG);
-    let bytes = match fs::read(&log) {
+    let not_a_log = |source| StoreError::Log { path: log.clone(), source };
+    let mut bytes = match fs::read(&log) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(io_err(&log)(e)),
     };
-    let decoded = action_log::decode(&bytes).map_err(|source| StoreError::Log { path: log.clone(), source })?;
-    let mut records = decoded.records;
+    let decoded = action_log::decode(&bytes).map_err(not_a_log)?;
     let json = root.join(JSON_LOG);
     let old = match fs::read(&json) {
         Ok(b) => Some(b),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(io_err(&json)(e)),
     };
-    if bytes.is_empty() || decoded.good_len != bytes.len() || old.is_some() {
-        let mut keep = if bytes.is_empty() { action_log::MAGIC.to_vec() } else { bytes[..decoded.good_len].to_vec() };
-        if let Some(old) = &old {
-            // Whole lines only: a torn last line is dropped.
-            let end = old.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
-            for line in old[..end].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                if let Ok(line) = serde_json::from_slice::<JsonLogLine>(line) {
-                    let record = LogRecord::from(line);
-                    action_log::encode(&record, &mut keep);
-                    records.push(record);
-                }
+    if !bytes.is_empty() && decoded.good_len == bytes.len() && old.is_none() {
+        return Ok((bytes, decoded));
+    }
+    if bytes.is_empty() {
+        bytes = action_log::MAGIC.to_vec();
+    } else {
+        bytes.truncate(decoded.good_len);
+    }
+    let mut decoded = Decoded { good_len: bytes.len(), ..decoded };
+    if let Some(old) = &old {
+        // Whole lines only: a torn last line is dropped.
+        let end = old.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
+        for line in old[..end].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            if let Ok(line) = serde_json::from_slice::<JsonLogLine>(line) {
+                action_log::encode(&LogRecord::from(line), &mut bytes);
             }
         }
-        crate::atomic_file::write_durable(&log, &keep).map_err(io_err(&log))?;
-        if old.is_some() {
-            fs::remove_file(&json).map_err(io_err(&json))?;
-        }
+        decoded = action_log::decode(&bytes).map_err(not_a_log)?;
     }
-    Ok(records)
+    crate::atomic_file::write_durable(&log, &bytes).map_err(io_err(&log))?;
+    if old.is_some() {
+        fs::remove_file(&json).map_err(io_err(&json))?;
+    }
+    Ok((bytes, decoded))
 }
 
 /// Blobs at most this big (compressed) are stored in the log instead of as files: a
@@ -467,7 +570,7 @@ fn commit_loop(shared: &Shared) {
         for (d, _) in &blobs {
             st.pending_blobs.remove(d);
             if result.is_ok() {
-                st.committed.insert(*d);
+                st.committed().insert(*d);
             }
         }
         if let Err(e) = result {
@@ -537,12 +640,12 @@ impl ContentStore for DiskStore {
     }
 
     fn get(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
-        let inline = self.lock().inline.get(digest).cloned();
+        let inline = self.lock().index.blob(digest).map(<[u8]>::to_vec);
         if let Some(bytes) = inline {
             return match decompress_verified(digest, &bytes) {
                 Some(tar) => Ok(tar),
                 None => {
-                    self.lock().inline.remove(digest);
+                    self.lock().index.blobs.remove(digest);
                     Err(StoreError::Corrupt(*digest))
                 }
             };
@@ -557,7 +660,7 @@ impl ContentStore for DiskStore {
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // Put again when rebuilt.
-                self.lock().committed.remove(digest);
+                self.lock().committed().remove(digest);
                 return Err(StoreError::Missing(*digest));
             }
             Err(e) => return Err(io_err(&path)(e)),
@@ -566,15 +669,15 @@ impl ContentStore for DiskStore {
             Some(tar) => Ok(tar),
             None => {
                 let _ = fs::remove_file(&path);
-                self.lock().committed.remove(digest);
+                self.lock().committed().remove(digest);
                 Err(StoreError::Corrupt(*digest))
             }
         }
     }
 
     fn get_compressed(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
-        if let Some(bytes) = self.lock().inline.get(digest) {
-            return Ok(bytes.clone());
+        if let Some(bytes) = self.lock().index.blob(digest) {
+            return Ok(bytes.to_vec());
         }
         self.flush()?;
         let path = self.blob_path(digest);
@@ -595,16 +698,15 @@ impl ContentStore for DiskStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.lock().index.get(key).cloned()
+        self.lock().index.get(key)
     }
 
     fn cached_outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>> {
-        self.lock().index.get(key).map(|e| e.outputs.clone())
+        self.lock().index.outputs(key)
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
-        let st = self.lock();
-        st.index.latest(action).cloned()
+        self.lock().index.latest(action)
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
@@ -714,25 +816,24 @@ impl ContentStore for MemoryStore {
     }
 
     fn lookup(&self, key: &Digest) -> Option<ActionEntry> {
-        self.state.lock().unwrap().1.get(key).cloned()
+        self.state.lock().unwrap().1.get(key)
     }
 
     fn cached_outputs(&self, key: &Digest) -> Option<Vec<OutputDigest>> {
-        self.state.lock().unwrap().1.get(key).map(|e| e.outputs.clone())
+        self.state.lock().unwrap().1.outputs(key)
     }
 
     fn latest(&self, action: &str) -> Option<ActionEntry> {
-        let st = self.state.lock().unwrap();
-        st.1.latest(action).cloned()
+        self.state.lock().unwrap().1.latest(action)
     }
 
     fn record(&self, entry: ActionEntry) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogRecord::Entry(entry));
+        self.state.lock().unwrap().1.log(&LogRecord::Entry(entry));
         Ok(())
     }
 
     fn forget(&self, key: &Digest) -> Result<(), StoreError> {
-        self.state.lock().unwrap().1.apply(LogRecord::Forget(*key));
+        self.state.lock().unwrap().1.log(&LogRecord::Forget(*key));
         Ok(())
     }
 

@@ -48,6 +48,14 @@ pub enum DagOrigin {
     Parsed,
 }
 
+/// A DAG as `load_dag` read it.
+pub struct LoadedDag {
+    pub dag: StagedDag,
+    pub origin: DagOrigin,
+    /// The sha256 of the DAG file's bytes: what the state dir's memos of it are keyed by.
+    pub json: Digest,
+}
+
 /// Why the DAG file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DagFileError {
@@ -62,12 +70,12 @@ pub enum DagFileError {
 /// state dir that cannot be written only costs the next run a parse). The file's sha256
 /// comes from the state dir's `StatMemo` when the file's stamp is the one it recorded:
 /// then the JSON is not even read.
-pub fn load_dag(file: File, state_dir: &Path) -> Result<(StagedDag, DagOrigin), DagFileError> {
+pub fn load_dag(file: File, state_dir: &Path) -> Result<LoadedDag, DagFileError> {
     load_dag_at(file, state_dir, SystemTime::now())
 }
 
 /// `load_dag` for a run that started at `started` (before `file` was stamped).
-fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<(StagedDag, DagOrigin), DagFileError> {
+fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<LoadedDag, DagFileError> {
     let stamp = FileStamp::of(&file.metadata()?);
     let memo_path = state_dir.join(MEMO_FILE);
     let remembered = stamp.and_then(|stamp| StatMemo::read(&memo_path).filter(|m| m.stamp == stamp)).map(|m| m.digest);
@@ -103,7 +111,7 @@ fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<
         && of == digest
     {
         remember(digest);
-        return Ok((dag, DagOrigin::Snapshot));
+        return Ok(LoadedDag { dag, origin: DagOrigin::Snapshot, json: digest });
     }
     let (bytes, digest) = match bytes {
         Some(b) => (b, digest),
@@ -117,7 +125,7 @@ fn load_dag_at(mut file: File, state_dir: &Path, started: SystemTime) -> Result<
     let _ = std::fs::create_dir_all(state_dir)
         .and_then(|()| crate::atomic_file::write_atomic(&snapshot_path, &encode(&dag, &digest)));
     remember(digest);
-    Ok((dag, DagOrigin::Parsed))
+    Ok(LoadedDag { dag, origin: DagOrigin::Parsed, json: digest })
 }
 
 fn read_all(file: &mut File) -> std::io::Result<Vec<u8>> {

@@ -15,6 +15,7 @@ use compiler::dag::{Action, Producer, Source};
 use crate::action_executor::{ActionExecutor, Job};
 use crate::action_key::{ActionKey, Checks, ConsumedDigest};
 use crate::agent::{Agent, Completion, Prepared, Results};
+use crate::definition_memo::DefinitionMemo;
 use crate::digest::Digest;
 use crate::run_config::CacheMode;
 use crate::seed_tools::SeedTools;
@@ -50,9 +51,12 @@ pub struct LocalAgent<'s> {
     pub inputs: Vec<ActionInputs>,
     cascade: Vec<u32>,
     rebuilt: Vec<bool>,
-    /// Definition hashes of the actions without source or seeds, filled from the last
-    /// action backwards by `ahead` while the scheduler works forwards.
+    /// Definition hashes of the actions without source or seeds: from a
+    /// `DefinitionMemo`, or filled from the last action backwards by `ahead` while the
+    /// scheduler works forwards.
     definitions: Arc<Vec<OnceLock<Digest>>>,
+    /// The definitions came from a `DefinitionMemo` (and `ahead` is not started).
+    remembered: bool,
     ahead: Option<ScopedJoinHandle<'s, ()>>,
     stop_ahead: Arc<AtomicBool>,
 }
@@ -93,13 +97,16 @@ fn hash_definitions_ahead(actions: &[Action], checks: Checks, definitions: &[Onc
 }
 
 impl<'s> LocalAgent<'s> {
-    /// Workers are threads of `scope`: the agent must be dropped inside it.
+    /// Workers are threads of `scope`: the agent must be dropped inside it. `known`
+    /// holds definition hashes of a `DefinitionMemo` of this DAG: with them, no thread
+    /// hashes definitions ahead.
     pub fn new(
         scope: &'s Scope<'s, '_>,
         executor: &'s ActionExecutor<'s>,
         policy: CachePolicy,
         slots: usize,
         tools_root: PathBuf,
+        known: Option<Vec<Option<Digest>>>,
     ) -> LocalAgent<'s> {
         let n = executor.dag.actions.len();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
@@ -130,9 +137,15 @@ impl<'s> LocalAgent<'s> {
                 .collect()
         });
         let workers = Workers { spawn: Some(spawn), running: Vec::new() };
-        let definitions: Arc<Vec<OnceLock<Digest>>> = Arc::new((0..n).map(|_| OnceLock::new()).collect());
+        let remembered = known.is_some();
+        let definitions: Arc<Vec<OnceLock<Digest>>> = Arc::new(match known {
+            Some(hashes) => hashes.into_iter().map(|h| h.map_or_else(OnceLock::new, OnceLock::from)).collect(),
+            None => (0..n).map(|_| OnceLock::new()).collect(),
+        });
         let stop_ahead = Arc::new(AtomicBool::new(false));
-        let ahead = {
+        let ahead = if remembered {
+            None
+        } else {
             let (definitions, stop) = (Arc::clone(&definitions), Arc::clone(&stop_ahead));
             let checks = executor.config.checks;
             std::thread::Builder::new()
@@ -155,9 +168,24 @@ impl<'s> LocalAgent<'s> {
             cascade: vec![0; n],
             rebuilt: vec![false; n],
             definitions,
+            remembered,
             ahead,
             stop_ahead,
         }
+    }
+
+    /// The definition hashes of every self-contained action, to be remembered for the
+    /// DAG file `dag`; `None` when they came from such a memo. Hashes what neither the
+    /// scheduler nor the thread ahead did (actions a run with targets did not need).
+    pub fn definition_memo(&self, dag: Digest) -> Option<DefinitionMemo> {
+        if self.remembered {
+            return None;
+        }
+        let checks = self.executor.config.checks;
+        let hashes = (self.executor.dag.actions.iter().zip(self.definitions.iter()))
+            .map(|(a, slot)| self_contained(a).then(|| *slot.get_or_init(|| ActionKey::definition(a, None, &[], checks))))
+            .collect();
+        Some(DefinitionMemo { dag, checks, hashes })
     }
 
     /// Where the executor puts finished work dirs.
@@ -189,10 +217,10 @@ impl<'s> LocalAgent<'s> {
     }
 
     fn prepare_job(&mut self, action: usize, results: &Results) -> Result<Job, String> {
-        let dag = self.executor.dag;
+        let executor = self.executor;
+        let dag = executor.dag;
         let a = &dag.actions[action];
-        let plan_dir = self.executor.config.plan_dir.clone();
-        let plan_dir = &plan_dir;
+        let plan_dir = &executor.config.plan_dir;
         let (source, source_tar) = match &a.source {
             None => (None, None),
             Some(Source::Path { path }) => {
@@ -225,14 +253,14 @@ impl<'s> LocalAgent<'s> {
                 }
             }
         }
-        let inputs = self.executor.consumed(action, results)?;
-        let consumed: Vec<ConsumedDigest> =
-            inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
-        let checks = self.executor.config.checks;
+        let inputs = executor.consumed(action, results)?;
+        let checks = executor.config.checks;
         let key = if source.is_none() && seeds.is_empty() {
             let definition = *self.definitions[action].get_or_init(|| ActionKey::definition(a, None, &[], checks));
-            ActionKey::with_inputs(definition, &consumed)
+            ActionKey::with_named_inputs(definition, inputs.iter().map(|(_, o)| (o.name.as_str(), o.digest)))
         } else {
+            let consumed: Vec<ConsumedDigest> =
+                inputs.iter().map(|(_, o)| ConsumedDigest { name: o.name.clone(), digest: o.digest }).collect();
             ActionKey::compute(a, source, &seeds, &consumed, checks)
         };
         self.inputs[action] = ActionInputs { key: Some(key), source };

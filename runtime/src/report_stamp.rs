@@ -5,12 +5,15 @@
 //! A run in which no action ran (every needed one cached; a no-op) gets a fingerprint:
 //! the sha256 of everything the report writers read except the makespan — per action
 //! its id, package, version, stage, producers, status, duration, attempts, blocker,
-//! error, note and outputs; the plan, stop reason, problems, verified pairs; and the
-//! summary's sources, seeds, host tools and outputs. When the stamp holds the same
-//! fingerprint and every report still has the size the stamp recorded, the reports are
-//! already right but for `report.json`'s `makespan_ms`, whose header alone is replaced.
-//! Otherwise the stamp is removed, the reports are written, and (for a no-op) a new
-//! stamp is written after them: a crash in between leaves no stamp, never a stale one.
+//! error, note and whether it has outputs and which; the plan, stop reason, problems,
+//! verified pairs; and the summary's parts (each action's source hash, the seeds and
+//! host tools): with the ids, plan and outputs already hashed, that is everything
+//! `summary.json` is built from. When the stamp holds the same fingerprint and every
+//! report still has the size the stamp recorded, the reports (and the summary, which is
+//! then not even built) are already right but for `report.json`'s `makespan_ms`, whose
+//! header alone is replaced. Otherwise the stamp is removed, the reports are written,
+//! and (for a no-op) a new stamp is written after them: a crash in between leaves no
+//! stamp, never a stale one.
 //!
 //! The stamp is text: `FINGERPRINT` (64 hex digits), then one line per report,
 //! `SIZE NAME`.
@@ -23,19 +26,19 @@ use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 use crate::run_report::{REPORT_FILES, REPORT_JSON, RunReport};
-use crate::run_summary::{RunSummary, SUMMARY_FILE};
+use crate::run_summary::{RunSummary, SUMMARY_FILE, SummaryParts};
 use crate::scheduler::Status;
 
 pub const STAMP_FILE: &str = "reports.stamp";
 
 /// The fingerprint of the reports of a run in which no action ran; `None` when one ran
 /// (its reports hold durations and a timeline, which differ every run).
-pub fn fingerprint(dag: &StagedDag, report: &RunReport, summary: Option<&RunSummary>) -> Option<Digest> {
+pub fn fingerprint(dag: &StagedDag, report: &RunReport, summary: Option<&SummaryParts>) -> Option<Digest> {
     if report.records.iter().any(|r| r.attempts > 0 || r.worker.is_some() || r.status == Status::Built) {
         return None;
     }
     let mut h = Hasher { sha: Sha256::new(), buf: Vec::with_capacity(2 * CHUNK) };
-    h.str("planc report fingerprint 1");
+    h.str("planc report fingerprint 2");
     h.str(&dag.plan);
     h.opt(report.stop_message().as_deref());
     h.strs(&report.problems);
@@ -59,6 +62,7 @@ pub fn fingerprint(dag: &StagedDag, report: &RunReport, summary: Option<&RunSumm
         h.opt(r.blocker.as_deref());
         h.opt(r.failure.as_ref().map(|f| f.message.as_str()));
         h.opt(r.note.as_deref());
+        h.len(usize::from(r.outputs.is_some()));
         h.outputs(r.outputs.iter().flatten().map(|o| (o.name.as_str(), &o.digest)));
     }
     match summary {
@@ -122,11 +126,20 @@ impl Hasher {
         }
         self.len(0);
     }
-    fn summary(&mut self, s: &RunSummary) {
+    /// The summary's parts; the rest of it (the plan, the action ids and outputs) is
+    /// hashed with the actions.
+    fn summary(&mut self, s: &SummaryParts) {
         self.len(1);
-        self.len(s.format as usize);
-        self.str(&s.plan);
-        self.outputs(s.sources.iter().map(|(k, d)| (k.as_str(), d)));
+        self.len(s.sources.len());
+        for source in &s.sources {
+            match source {
+                None => self.len(0),
+                Some(d) => {
+                    self.len(1);
+                    self.update(d.0);
+                }
+            }
+        }
         self.outputs(s.seeds.iter().map(|(k, d)| (k.as_str(), d)));
         for t in &s.host_tools {
             self.len(1);
@@ -134,12 +147,6 @@ impl Hasher {
             self.str(&t.name);
             self.str(&t.path);
             self.update(t.sha256.0);
-        }
-        self.len(0);
-        for (id, outs) in &s.outputs {
-            self.len(1);
-            self.str(id);
-            self.outputs(outs.iter().map(|(k, d)| (k.as_str(), d)));
         }
         self.len(0);
     }
@@ -151,7 +158,8 @@ pub struct ReportWriter<'a> {
     pub dir: &'a Path,
     pub dag: &'a StagedDag,
     pub report: &'a RunReport,
-    pub summary: Option<&'a RunSummary>,
+    /// Built into `summary.json` only when the reports are written in full.
+    pub summary: Option<&'a SummaryParts>,
 }
 
 impl ReportWriter<'_> {
@@ -189,7 +197,9 @@ impl ReportWriter<'_> {
     fn write_all(&self) -> Result<(), (PathBuf, io::Error)> {
         let summary_path = self.dir.join(SUMMARY_FILE);
         std::thread::scope(|s| {
-            let summary = self.summary.map(|sum| s.spawn(|| sum.write(&summary_path)));
+            let summary = self
+                .summary
+                .map(|parts| s.spawn(|| RunSummary::build(self.dag, &self.report.records, parts).write(&summary_path)));
             self.report.write_files(self.dag).map_err(|e| (self.dir.to_owned(), e))?;
             match summary.map(|h| h.join().expect("summary writer panicked")) {
                 Some(Err(e)) => Err((summary_path.clone(), e)),

@@ -2,7 +2,7 @@
 //! check the lock file or summary, schedule on the chosen agent, then verify pairs,
 //! assemble images and write every report.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -12,6 +12,7 @@ use compiler::dag::{FORMAT_VERSION, Source, StagedDag};
 
 use crate::action_executor::{ActionExecutor, ExecutorConfig};
 use crate::content_store::{ContentStore, DiskStore, StoreError};
+use crate::definition_memo::{DEFINITIONS_FILE, DefinitionMemo};
 use crate::dry_agent::DryAgent;
 use crate::history::History;
 use crate::image_writer::ImageWriter;
@@ -23,7 +24,7 @@ use crate::progress::Progress;
 use crate::report_stamp::ReportWriter;
 use crate::run_config::{AgentKind, FinishSteps, Isolation, LockMode, ProgressMode, RunConfig, SignalMode, Teardown};
 use crate::run_report::RunReport;
-use crate::run_summary::{RunSummary, SummaryTool};
+use crate::run_summary::{RunSummary, SummaryParts, SummaryTool};
 use crate::sandbox::{SandboxError, SandboxSpec};
 use crate::scheduler::{ScheduleConfig, ScheduleError, Scheduler, Status};
 use crate::seed_tools::SeedTools;
@@ -184,9 +185,10 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
     };
 
     let history_path = paths.root.join("durations.json");
-    let mut history = History::load(&history_path);
-    let estimate: Vec<u64> =
-        dag.actions.iter().map(|a| history.durations.get(&a.id).copied().unwrap_or(a.cost_ms)).collect();
+    let estimate: Vec<u64> = (dag.actions.iter())
+        .zip(History::durations_of(&history_path, dag.actions.iter().map(|a| a.id.as_str())))
+        .map(|(a, known)| known.unwrap_or(a.cost_ms))
+        .collect();
     let handle_signals = config.signals == SignalMode::Handle;
     let schedule = ScheduleConfig {
         attempts: config.attempts.max(1),
@@ -236,10 +238,17 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                 rebuild: config.rebuild.iter().cloned().collect::<HashSet<_>>(),
                 max_cascading_rebuilds: config.max_cascading_rebuilds,
             };
+            let memo_path = paths.root.join(DEFINITIONS_FILE);
+            let known = config
+                .dag_file_digest
+                .and_then(|d| DefinitionMemo::read(&memo_path, &d, config.checks, dag.actions.len()));
             let (report, summary) = std::thread::scope(|scope| {
-                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools());
+                let mut agent = LocalAgent::new(scope, &executor, policy, config.jobs.max(1), paths.tools(), known);
                 let out = scheduler.run(&mut agent, &mut progress, &interrupted);
                 progress.clear();
+                if let Some(memo) = config.dag_file_digest.and_then(|d| agent.definition_memo(d)) {
+                    memo.write(&memo_path);
+                }
                 let _ = agent.trash().empty();
                 let flushed = store.flush();
                 let mut report =
@@ -249,19 +258,17 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
                 }
                 // Durations of what ran feed the next critical path (unchanged when
                 // nothing ran).
-                let mut ran = false;
-                for (a, r) in dag.actions.iter().zip(&report.records) {
-                    if r.status == Status::Built {
+                let mut built = (dag.actions.iter().zip(&report.records)).filter(|(_, r)| r.status == Status::Built).peekable();
+                if built.peek().is_some() {
+                    let mut history = History::load(&history_path);
+                    for (a, r) in built {
                         history.durations.insert(a.id.clone(), r.duration().as_millis() as u64);
-                        ran = true;
                     }
-                }
-                if ran {
                     let _ = history.save(&history_path);
                 }
-                let summary = summarize(dag, &report, &agent);
+                let summary = summary_parts(&agent);
                 if let Some(recorded) = &replay {
-                    report.problems.extend(recorded.output_drift(&summary));
+                    report.problems.extend(recorded.output_drift(&RunSummary::build(dag, &report.records, &summary)));
                 }
                 drop(agent);
                 if config.finish == FinishSteps::Auto && config.targets.is_empty() && report.success() {
@@ -290,9 +297,6 @@ fn run_checked(mut state: OpenState, dag: &StagedDag, config: &RunConfig) -> Res
             eprintln!("error: {p}");
         }
     }
-    if teardown == Teardown::Leave {
-        std::mem::forget(summary);
-    }
     report.records.shrink_to_fit();
     Ok(report)
 }
@@ -313,6 +317,10 @@ fn final_stages(dag: &StagedDag) -> Vec<String> {
 
 /// Verify pairs, then images.
 fn finish(dag: &StagedDag, store: &dyn ContentStore, report: &mut RunReport, paths: &StatePaths) {
+    // Nothing to do without them: spares copying every action's outputs.
+    if dag.verify.is_empty() && dag.images.is_empty() {
+        return;
+    }
     let results: Vec<_> = report.records.iter().map(|r| r.outputs.clone()).collect();
     for v in &dag.verify {
         let (Some(l), Some(r)) = (&results[v.left], &results[v.right]) else { continue };
@@ -331,26 +339,18 @@ fn finish(dag: &StagedDag, store: &dyn ContentStore, report: &mut RunReport, pat
     }
 }
 
-fn summarize(dag: &StagedDag, report: &RunReport, agent: &LocalAgent) -> RunSummary {
-    let mut s = RunSummary { format: 1, plan: dag.plan.clone(), ..RunSummary::default() };
-    for (i, (a, r)) in dag.actions.iter().zip(&report.records).enumerate() {
-        if let Some(src) = agent.inputs[i].source {
-            s.sources.insert(a.id.clone(), src);
-        }
-        if let Some(outs) = &r.outputs {
-            s.outputs.insert(a.id.clone(), outs.iter().map(|o| (o.name.clone(), o.digest)).collect::<BTreeMap<_, _>>());
-        }
-    }
+fn summary_parts(agent: &LocalAgent) -> SummaryParts {
+    let mut parts = SummaryParts { sources: agent.inputs.iter().map(|i| i.source).collect(), ..SummaryParts::default() };
     for (name, tools) in agent.seeds() {
         if let Ok(t) = tools {
-            s.seeds.insert(name.clone(), t.identity);
+            parts.seeds.insert(name.clone(), t.identity);
             for h in &t.tools {
-                s.host_tools.push(SummaryTool { seed: name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
+                parts.host_tools.push(SummaryTool { seed: name.clone(), name: h.name.clone(), path: h.path.display().to_string(), sha256: h.sha256 });
             }
         }
     }
-    s.host_tools.sort_by(|a, b| (&a.seed, &a.name).cmp(&(&b.seed, &b.name)));
-    s
+    parts.host_tools.sort_by(|a, b| (&a.seed, &a.name).cmp(&(&b.seed, &b.name)));
+    parts
 }
 
 /// The external inputs of the needed actions as they are now (for `--from-summary`).

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::action_key::Checks;
+use crate::digest::Digest;
 
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -46,6 +47,9 @@ pub struct RunConfig {
     /// After the build: verify pairs and images (`planc run` without targets).
     pub finish: FinishSteps,
     pub teardown: Teardown,
+    /// The sha256 of the DAG file the DAG was read from (`planc run-dag`): the state
+    /// dir's definition memo (`dag.defs`) is kept for it. `None` for a DAG of no file.
+    pub dag_file_digest: Option<Digest>,
 }
 
 impl RunConfig {
@@ -75,6 +79,7 @@ impl RunConfig {
             signals: SignalMode::Ignore,
             finish: FinishSteps::Auto,
             teardown: Teardown::Free,
+            dag_file_digest: None,
         }
     }
 }

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use compiler::dag::StagedDag;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::scheduler::ActionRecord;
 
 /// Its file name in the state dir.
 pub const SUMMARY_FILE: &str = "summary.json";
@@ -33,7 +35,40 @@ pub struct SummaryTool {
     pub sha256: Digest,
 }
 
+/// What a run's summary holds besides the DAG's ids and the records' outputs, gathered
+/// while the agent is alive. The summary itself (maps of every action's outputs) is
+/// built from them only when it is written or compared: a no-op whose reports are
+/// already right builds none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SummaryParts {
+    /// Per action, the sha256 of its source, when it has one and was prepared.
+    pub sources: Vec<Option<Digest>>,
+    pub seeds: BTreeMap<String, Digest>,
+    /// Sorted by seed, then name.
+    pub host_tools: Vec<SummaryTool>,
+}
+
 impl RunSummary {
+    /// The summary of a run of `dag` that left `records`.
+    pub fn build(dag: &StagedDag, records: &[ActionRecord], parts: &SummaryParts) -> RunSummary {
+        let mut s = RunSummary {
+            format: 1,
+            plan: dag.plan.clone(),
+            seeds: parts.seeds.clone(),
+            host_tools: parts.host_tools.clone(),
+            ..RunSummary::default()
+        };
+        for ((a, r), source) in dag.actions.iter().zip(records).zip(&parts.sources) {
+            if let Some(src) = source {
+                s.sources.insert(a.id.clone(), *src);
+            }
+            if let Some(outs) = &r.outputs {
+                s.outputs.insert(a.id.clone(), outs.iter().map(|o| (o.name.clone(), o.digest)).collect());
+            }
+        }
+        s
+    }
+
     pub fn load(path: &Path) -> Result<RunSummary, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read summary `{}`: {e}", path.display()))?;
         serde_json::from_slice(&bytes).map_err(|e| format!("summary `{}` is not valid: {e}", path.display()))

@@ -55,6 +55,7 @@ fn an_edit_of_the_same_size_and_mtime_is_rebuilt_despite_the_snapshot() {
     run_dag(&dir);
     assert_eq!(statuses(&state), all("built"));
     assert!(state.join("dag.bin").is_file());
+    let defs = std::fs::read(state.join("dag.defs")).unwrap();
     // Twice: the first no-op writes the reports and stamps them, the second reuses them.
     for _ in 0..2 {
         assert!(run_dag(&dir).stderr.contains("nothing to do: all 3 actions cached"));
@@ -69,7 +70,39 @@ fn an_edit_of_the_same_size_and_mtime_is_rebuilt_despite_the_snapshot() {
     let mut expected = all("cached");
     expected[2].1 = "built".into();
     assert_eq!(statuses(&state), expected);
+    assert_ne!(std::fs::read(state.join("dag.defs")).unwrap(), defs, "the edited DAG's definitions are remembered");
     assert!(run_dag(&dir).stderr.contains("nothing to do"));
+}
+
+/// The keys of a rerun come from `dag.defs` when it is intact and of the same DAG; a
+/// damaged or cut one is ignored and rewritten.
+#[test]
+fn definition_hashes_come_from_an_intact_memo_only() {
+    let dir = scratch_dir("run-dag-defs");
+    let state = dir.join(".planc");
+    write_dag(&dir, "c");
+    run_dag(&dir);
+    let defs = std::fs::read(state.join("dag.defs")).unwrap();
+    for damaged in [&defs[..defs.len() - 1], &defs[..8], b"PLNCDEF\x02".as_slice()] {
+        std::fs::write(state.join("dag.defs"), damaged).unwrap();
+        assert!(run_dag(&dir).stderr.contains("nothing to do: all 3 actions cached"));
+        assert_eq!(std::fs::read(state.join("dag.defs")).unwrap(), defs, "rewritten");
+    }
+    let mut flipped = defs.clone();
+    flipped[20] ^= 1;
+    std::fs::write(state.join("dag.defs"), &flipped).unwrap();
+    assert!(run_dag(&dir).stderr.contains("nothing to do: all 3 actions cached"), "a bad checksum is not trusted");
+    // An intact memo whose hash of `c` differs: the memo is what `c`'s key is made of.
+    let mut forged = defs[..defs.len() - 32].to_vec();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let check = runtime::Digest::of(&forged);
+    forged.extend_from_slice(&check.0);
+    std::fs::write(state.join("dag.defs"), &forged).unwrap();
+    run_dag(&dir);
+    let mut expected = all("cached");
+    expected[2].1 = "built".into();
+    assert_eq!(statuses(&state), expected);
 }
 
 #[test]

@@ -98,8 +98,9 @@ fn the_key_document_is_serde_jsons() {
     let definition = Digest::of(b"definition");
     for n in 0..=inputs.len() {
         let refs: Vec<&ConsumedDigest> = inputs[..n].iter().collect();
+        let pairs: Vec<(&str, Digest)> = refs.iter().map(|i| (i.name.as_str(), i.digest)).collect();
         let mut ours = Vec::new();
-        key_json(&definition, &refs, &mut ours);
+        key_json(&definition, &pairs, &mut ours);
         assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&Key { definition, inputs: &refs }).unwrap());
     }
 }

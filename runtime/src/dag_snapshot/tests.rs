@@ -44,12 +44,13 @@ fn rich_dag() -> StagedDag {
 
 /// `load_dag` of the file at `json`.
 fn load(json: &Path, state: &Path) -> Result<(StagedDag, DagOrigin), DagFileError> {
-    load_dag(File::open(json).unwrap(), state)
+    load_dag(File::open(json).unwrap(), state).map(|l| (l.dag, l.origin))
 }
 
 /// `load_dag` as if the run started long after `json` was last written.
 fn load_later(json: &Path, state: &Path) -> (StagedDag, DagOrigin) {
-    load_dag_at(File::open(json).unwrap(), state, SystemTime::now() + Duration::from_secs(60)).unwrap()
+    let l = load_dag_at(File::open(json).unwrap(), state, SystemTime::now() + Duration::from_secs(60)).unwrap();
+    (l.dag, l.origin)
 }
 
 fn write_json(path: &Path, dag: &StagedDag) {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::content_store::OutputDigest;
 use crate::dag_builder::DagBuilder;
+use crate::run_summary::SummaryTool;
 use crate::scheduler::ActionRecord;
 use crate::test_dir::TestDir;
 
@@ -42,18 +43,17 @@ fn report(dir: &Path, makespan_ms: u64, records: Vec<ActionRecord>) -> RunReport
     }
 }
 
-fn summary(r: &RunReport) -> RunSummary {
-    let mut s = RunSummary { format: 1, plan: "test".into(), ..RunSummary::default() };
-    for (i, rec) in r.records.iter().enumerate() {
-        let outs = rec.outputs.iter().flatten().map(|o| (o.name.clone(), o.digest)).collect();
-        s.outputs.insert(format!("a{i}"), outs);
+/// The summary parts of a run of `dag()` with a source and a seed.
+fn parts() -> SummaryParts {
+    SummaryParts {
+        sources: vec![Some(Digest([4; 32])), None],
+        seeds: [("host".to_owned(), Digest([6; 32]))].into(),
+        host_tools: vec![SummaryTool { seed: "host".into(), name: "sh".into(), path: "/bin/sh".into(), sha256: Digest([7; 32]) }],
     }
-    s
 }
 
 fn write(dir: &Path, dag: &StagedDag, r: &RunReport) -> bool {
-    let s = summary(r);
-    ReportWriter { dir, dag, report: r, summary: Some(&s) }.write().unwrap()
+    ReportWriter { dir, dag, report: r, summary: Some(&parts()) }.write().unwrap()
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
@@ -66,7 +66,8 @@ fn assert_reports_are(dir: &Path, dag: &StagedDag, r: &RunReport) {
     assert_eq!(read(dir, "build-state.csv"), r.csv(dag).into_bytes());
     assert_eq!(read(dir, "dag.dot"), r.dot(dag).into_bytes());
     assert_eq!(read(dir, "trace.json"), r.trace(dag));
-    assert_eq!(read(dir, SUMMARY_FILE), serde_json::to_vec_pretty(&summary(r)).unwrap());
+    let summary = RunSummary::build(dag, &r.records, &parts());
+    assert_eq!(read(dir, SUMMARY_FILE), serde_json::to_vec_pretty(&summary).unwrap());
 }
 
 #[test]
@@ -154,7 +155,7 @@ fn the_fingerprint_covers_what_the_reports_show() {
     let t = TestDir::new("stamp-fields");
     let dag = dag();
     let base = report(t.path(), 7, vec![cached(1), cached(2)]);
-    let fp = |r: &RunReport| fingerprint(&dag, r, Some(&summary(r))).unwrap();
+    let fp = |r: &RunReport| fingerprint(&dag, r, Some(&parts())).unwrap();
     let mut r = report(t.path(), 99, vec![cached(1), cached(2)]);
     assert_eq!(fp(&r), fp(&base), "the makespan is not part of it");
     r.problems.push("drift".into());
@@ -168,8 +169,33 @@ fn the_fingerprint_covers_what_the_reports_show() {
     assert_ne!(fp(&r), fp(&base));
     let mut other = dag.clone();
     other.actions[1].version = Some("2.0".into());
-    assert_ne!(fingerprint(&other, &base, Some(&summary(&base))), fingerprint(&dag, &base, Some(&summary(&base))));
-    let mut s = summary(&base);
-    s.sources.insert("a0".into(), Digest([5; 32]));
+    assert_ne!(fingerprint(&other, &base, Some(&parts())), Some(fp(&base)));
+    let mut r = report(t.path(), 7, vec![cached(1), cached(2)]);
+    r.records[1].outputs = Some(vec![]);
+    let mut none = report(t.path(), 7, vec![cached(1), cached(2)]);
+    none.records[1].outputs = None;
+    assert_ne!(fp(&r), fp(&none), "no outputs is not an empty list of them");
+    let mut s = parts();
+    s.sources[1] = Some(Digest([5; 32]));
     assert_ne!(fingerprint(&dag, &base, Some(&s)), Some(fp(&base)));
+    let mut s = parts();
+    s.host_tools[0].path = "/usr/bin/sh".into();
+    assert_ne!(fingerprint(&dag, &base, Some(&s)), Some(fp(&base)));
+    assert_ne!(fingerprint(&dag, &base, None), Some(fp(&base)), "a run without a summary");
+}
+
+/// The summary is not built on a no-op whose reports are right: one whose parts changed
+/// (a source's hash) is not such a no-op, and gets the summary built from them.
+#[test]
+fn changed_summary_parts_write_the_summary_again() {
+    let t = TestDir::new("stamp-parts");
+    let dag = dag();
+    let r = report(t.path(), 7, vec![cached(1), cached(2)]);
+    assert!(!write(t.path(), &dag, &r));
+    let mut changed = parts();
+    changed.sources[0] = Some(Digest([9; 32]));
+    assert!(!ReportWriter { dir: t.path(), dag: &dag, report: &r, summary: Some(&changed) }.write().unwrap());
+    let summary = RunSummary::build(&dag, &r.records, &changed);
+    assert_eq!(read(t.path(), SUMMARY_FILE), serde_json::to_vec_pretty(&summary).unwrap());
+    assert_eq!(summary.sources.get("a@final"), Some(&Digest([9; 32])));
 }
