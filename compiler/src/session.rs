@@ -10,8 +10,7 @@ use salsa::Setter;
 use crate::check::{check_file, plan_diagnostics, seeds_used};
 use crate::db::Database;
 use crate::diagnostic::{Diagnostic, FileName};
-use crate::front::lower_file;
-use crate::index::name_index;
+use crate::index::{file_names, name_index};
 use crate::outcome::PlanOutcome;
 use crate::merged::{merged_plan, MergedPlan};
 use crate::planner::{plan_check, plan_outcome};
@@ -214,8 +213,10 @@ impl Session {
     /// Lowers files on several threads so that the sequential import walk finds them done.
     fn prefetch(&self, files: &[SourceFile]) {
         if self.threads > 1 && files.len() >= 2 {
+            // Each file's names too, so that the name index (which every file's check
+            // waits for) only gathers them.
             self.on_threads(files, |db, file| {
-                lower_file(db, file);
+                file_names(db, file);
             });
         }
     }

@@ -240,3 +240,31 @@ fn duplicates_are_found_from_names_and_rechecked_only_in_their_files() {
     let libs = fx.session.text(&first.file).expect("libs.kdl");
     assert_eq!(&libs[first.span.range()], "\"zlib\"", "the first definition's span follows the edit");
 }
+
+#[test]
+fn a_dependency_edit_on_two_threads_reruns_only_that_files_queries() {
+    // The CLI and the benchmark check on several threads, which ask every file's checks
+    // of salsa: an unchanged file's must be verified, not run again.
+    let dir = write_plan("incremental-threads");
+    let config = SessionConfig { threads: 2, ..SessionConfig::default() };
+    let mut session = Session::open_with(Database::with_execution_log(), &dir.join("plan.kdl"), &config).expect("open");
+    assert_eq!(session.front_diagnostics().len(), 0);
+    let _ = session.db().take_execution_log();
+    let name = dir.join("apps.kdl").display().to_string();
+    let text = session.text(&name).expect("loaded file");
+    session.set_text(&name, &text.replace("\"openssl\" \"zlib\"", "\"openssl\" \"make\""));
+    assert_eq!(session.front_diagnostics().len(), 0);
+    let log = session.db().take_execution_log();
+    for (query, runs) in [
+        ("lower_file", 1),
+        ("file_names", 1),
+        ("check_file", 1),
+        ("seeds_used", 1),
+        ("name_index", 0),
+        ("plan_decl", 0),
+        ("files_with_duplicates", 0),
+        ("duplicate_definitions", 0),
+    ] {
+        assert_eq!(ran(&log, query).len(), runs, "{query}: {log:#?}");
+    }
+}
