@@ -26,15 +26,15 @@ pub fn check_file(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Diag
 
 /// The seeds one file's dependencies use (to warn about unused seeds).
 #[salsa::tracked]
-pub fn seeds_used(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Box<str>>> {
+pub fn seeds_used(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Arc<str>>> {
     let index = name_index(db, root);
     let items = lower_file(db, file);
     let in_stdlib = file.name(db).starts_with("std:");
-    let mut used: Vec<Box<str>> = Vec::new();
-    let template_counts = |t: &Template| !in_stdlib || index.used_templates.contains(&t.name.text);
+    let mut used: Vec<Arc<str>> = Vec::new();
+    let template_counts = |t: &Template| !in_stdlib || index.used_templates.contains(&*t.name.text);
     for_each_dep(items, &template_counts, &mut |dep| {
         for alt in &dep.dep.alternatives {
-            if let Some(seeds) = index.seed_provides.get(&alt.name) {
+            if let Some(seeds) = index.seed_provides.get(&*alt.name) {
                 used.extend(seeds.iter().cloned());
             }
         }
@@ -72,7 +72,7 @@ pub fn plan_diagnostics(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
 fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
     let files = plan_files(db, root);
     let index = name_index(db, root);
-    let mut used_seeds: rustc_hash::FxHashSet<Box<str>> = Default::default();
+    let mut used_seeds: rustc_hash::FxHashSet<Arc<str>> = Default::default();
     for &file in &files.files {
         used_seeds.extend(seeds_used(db, root, file).iter().cloned());
     }
@@ -80,7 +80,7 @@ fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
     for &file in &files.files {
         let items = lower_file(db, file);
         for template in &items.templates {
-            if !index.used_templates.contains(&template.name.text) && !file.name(db).starts_with("std:") {
+            if !index.used_templates.contains(&*template.name.text) && !file.name(db).starts_with("std:") {
                 out.push(Diagnostic::new(
                     DiagnosticKind::UnusedTemplate { name: template.name.text.to_string() },
                     file.name(db),
@@ -89,7 +89,7 @@ fn unused_warnings(db: &dyn Db, root: PlanRoot) -> Vec<Diagnostic> {
             }
         }
         for seed in &items.seeds {
-            if !used_seeds.contains(&seed.name.text) {
+            if !used_seeds.contains(&*seed.name.text) {
                 out.push(Diagnostic::new(
                     DiagnosticKind::UnusedSeed { name: seed.name.text.to_string() },
                     file.name(db),
@@ -141,7 +141,7 @@ impl Checker<'_> {
         }
         for package in &items.packages {
             if let Some(template) = &package.template
-                && !self.index.templates.contains(&template.text)
+                && !self.index.templates.contains(&*template.text)
             {
                 let suggestion = did_you_mean(&template.text, self.index.templates.iter().map(|t| &**t));
                 self.error(
@@ -154,7 +154,7 @@ impl Checker<'_> {
         for template in &items.templates {
             // A stdlib module's templates are checked only where a plan uses them: importing
             // `std:autotools` must not demand what its unused templates need.
-            if self.in_stdlib && !self.index.used_templates.contains(&template.name.text) {
+            if self.in_stdlib && !self.index.used_templates.contains(&*template.name.text) {
                 continue;
             }
             self.body(&template.body);
@@ -171,7 +171,7 @@ impl Checker<'_> {
         }
         for image in &items.images {
             for name in &image.include {
-                if !self.index.packages.contains(&name.text) && !self.index.produced.contains(&name.text) {
+                if !self.index.packages.contains(&*name.text) && !self.index.produced.contains(&*name.text) {
                     self.package_name(name, "`include` names an");
                 }
             }
@@ -217,7 +217,7 @@ impl Checker<'_> {
     /// Checks dependency names; `condition` says when a whole list only sometimes matters.
     fn deps_when(&mut self, deps: &[DepEntry], condition: Option<&str>) {
         for dep in deps {
-            let resolves = dep.dep.alternatives.iter().any(|alt| self.index.produced.contains(&alt.name));
+            let resolves = dep.dep.alternatives.iter().any(|alt| self.index.produced.contains(&*alt.name));
             if !resolves {
                 for (i, alt) in dep.dep.alternatives.iter().enumerate() {
                     let suggestion = did_you_mean(&alt.name, self.index.produced.iter().map(|n| &**n));
@@ -252,7 +252,7 @@ impl Checker<'_> {
     }
 
     fn package_name(&mut self, name: &Name, context: &'static str) {
-        if !self.index.packages.contains(&name.text) {
+        if !self.index.packages.contains(&*name.text) {
             let suggestion = did_you_mean(&name.text, self.index.packages.iter().map(|p| &**p));
             self.error(DiagnosticKind::UnknownPackage { name: name.text.to_string(), context, suggestion }, name.span);
         }

@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, FileName};
 use crate::diagnostic_kind::DiagnosticKind;
 use crate::front::lower_file;
 use crate::ir::{PlanRoot, SourceFile};
+use crate::items::Import;
 use crate::stdlib;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,6 +59,14 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A file's imports alone. An edit that keeps them (most edits: imports come first, and a
+/// change below them does not move them) leaves this equal, so salsa backdates it and
+/// `plan_files`, which reads every file's imports, is not walked again.
+#[salsa::tracked]
+pub fn file_imports(db: &dyn Db, file: SourceFile) -> Arc<Vec<Import>> {
+    Arc::new(lower_file(db, file).imports.clone())
+}
+
 #[salsa::tracked]
 pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
     let workspace = root.workspace(db);
@@ -77,8 +86,8 @@ pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
         let is_root = stack.len() == 1;
         let Some((file, next)) = stack.last_mut() else { break };
         let file = *file;
-        let items = lower_file(db, file);
-        let import_count = items.imports.len();
+        let imports = file_imports(db, file);
+        let import_count = imports.len();
         if *next >= import_count + if is_root { overlays.len() } else { 0 } {
             stack.pop();
             continue;
@@ -86,7 +95,7 @@ pub fn plan_files(db: &dyn Db, root: PlanRoot) -> Arc<PlanFiles> {
         let index = *next;
         *next += 1;
         let child = if index < import_count {
-            let import = &items.imports[index];
+            let import = &imports[index];
             let importer = file.name(db);
             let name = match import_target(importer, &import.target.text) {
                 Ok(name) => name,

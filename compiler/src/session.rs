@@ -3,17 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
 use crate::check::{check_file, plan_diagnostics, seeds_used};
 use crate::db::Database;
 use crate::diagnostic::{Diagnostic, FileName};
-use crate::front::lower_file;
-use crate::index::name_index;
+use crate::index::{file_names, name_index};
 use crate::outcome::PlanOutcome;
-use crate::merged::merged_plan;
+use crate::merged::{merged_plan, MergedPlan};
 use crate::planner::{plan_check, plan_outcome};
 use crate::ir::{PlanRoot, SourceFile, Workspace};
 use crate::plan_files::{normalize, plan_files};
@@ -53,6 +52,38 @@ pub struct Session {
     /// Whether the plan was ever merged for planning alongside the front end (see
     /// `front_and_merge`).
     merged_early: std::sync::atomic::AtomicBool,
+    /// Planning's large results as the session last saw them, so that they are freed
+    /// off the edit's path (see [`Retained`]).
+    retained: Mutex<Retained>,
+}
+
+/// Planning's large results, held so that salsa never frees them itself.
+///
+/// Salsa frees a memo that a query's re-execution replaced at the start of the next
+/// revision, that is inside the next edit's `set_text`: for the merged plan of the
+/// 30,000-package bench plan that was 44 ms of every front-end re-check (a profile of
+/// `PLANC_BENCH_STEPS=recheck`), three times the rest of it. The session keeps its own
+/// reference to each value it sees; salsa's release then only lowers a count, and the
+/// edit hands the values no longer current to a thread that frees them meanwhile.
+#[derive(Default)]
+struct Retained {
+    merged: Option<Arc<MergedPlan>>,
+    outcome: Option<Arc<PlanOutcome>>,
+    /// Values that a newer one replaced: salsa has let go of them, or does at the next
+    /// revision.
+    replaced: Vec<Box<dyn Send>>,
+}
+
+impl Retained {
+    /// Keeps `value` as the latest of its query; the one it replaces waits for the next
+    /// edit.
+    fn keep<T: Send + Sync + 'static>(slot: &mut Option<Arc<T>>, replaced: &mut Vec<Box<dyn Send>>, value: &Arc<T>) {
+        if let Some(old) = slot.replace(value.clone())
+            && !Arc::ptr_eq(&old, value)
+        {
+            replaced.push(Box::new(old));
+        }
+    }
 }
 
 /// The plan file a path names: the path itself, or `plan.kdl` inside a directory.
@@ -126,7 +157,14 @@ impl Session {
         }
         let workspace = Workspace::new(&db, Arc::new(files), Arc::default());
         let root = PlanRoot::new(&db, workspace, root_file, overlays, config.profiles.clone());
-        let mut session = Session { db, workspace, root, threads: config.threads.max(1), merged_early: Default::default() };
+        let mut session = Session {
+            db,
+            workspace,
+            root,
+            threads: config.threads.max(1),
+            merged_early: Default::default(),
+            retained: Default::default(),
+        };
         crate::timing::pass("load and parse", || {
             session.prefetch(&session.plan_files_now());
             session.load_imports();
@@ -175,8 +213,10 @@ impl Session {
     /// Lowers files on several threads so that the sequential import walk finds them done.
     fn prefetch(&self, files: &[SourceFile]) {
         if self.threads > 1 && files.len() >= 2 {
+            // Each file's names too, so that the name index (which every file's check
+            // waits for) only gathers them.
             self.on_threads(files, |db, file| {
-                lower_file(db, file);
+                file_names(db, file);
             });
         }
     }
@@ -257,11 +297,14 @@ impl Session {
     /// Replaces a file's text (an editor's unsaved buffer, or a file changed on disk) and
     /// loads whatever new imports it brings. Unchanged text is not set, so nothing re-runs.
     pub fn set_text(&mut self, name: &str, text: &str) {
-        match self.file(name) {
+        let file = self.file(name);
+        if file.is_some_and(|file| **file.text(&self.db) == *text) {
+            return;
+        }
+        let replaced = std::mem::take(&mut self.retained.get_mut().unwrap_or_else(|e| e.into_inner()).replaced);
+        match file {
             Some(file) => {
-                if **file.text(&self.db) != *text {
-                    file.set_text(&mut self.db).to(text.into());
-                }
+                file.set_text(&mut self.db).to(text.into());
             }
             None => {
                 let name: FileName = name.into();
@@ -271,7 +314,23 @@ impl Session {
                 self.workspace.set_files(&mut self.db).to(Arc::new(files));
             }
         }
+        // The new revision has begun: salsa no longer holds the replaced values.
+        if !replaced.is_empty() {
+            std::thread::spawn(move || drop(replaced));
+        }
         self.load_imports();
+    }
+
+    /// Records planning's results as the latest seen (see [`Retained`]).
+    fn retain(&self, merged: Option<&Arc<MergedPlan>>, outcome: Option<&Arc<PlanOutcome>>) {
+        let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+        let Retained { merged: merged_slot, outcome: outcome_slot, replaced } = &mut *retained;
+        if let Some(merged) = merged {
+            Retained::keep(merged_slot, replaced, merged);
+        }
+        if let Some(outcome) = outcome {
+            Retained::keep(outcome_slot, replaced, outcome);
+        }
     }
 
     /// The front end's diagnostics alone (syntax, schema, names, imports): what an editor
@@ -289,6 +348,7 @@ impl Session {
             return front.clone();
         }
         let planning = crate::timing::pass("check: planning", || plan_check(&self.db, self.root));
+        self.retain(Some(merged_plan(&self.db, self.root)), None);
         with_planning(&front, &planning[..])
     }
 
@@ -312,7 +372,9 @@ impl Session {
         if front.iter().any(Diagnostic::is_error) {
             return None;
         }
-        Some(crate::timing::pass("plan", || plan_outcome(&self.db, self.root).clone()))
+        let outcome = crate::timing::pass("plan", || plan_outcome(&self.db, self.root).clone());
+        self.retain(Some(merged_plan(&self.db, self.root)), Some(&outcome));
+        Some(outcome)
     }
 
     pub fn summary(&self) -> PlanSummary {
@@ -324,3 +386,6 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

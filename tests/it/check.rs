@@ -9,6 +9,8 @@
 //! users see them (miette, no colour, 100 columns) with the elapsed time redacted.
 //! Regenerate with `INSTA_UPDATE=always cargo test --test it` or `cargo insta review`.
 
+use compiler::{Session, SessionConfig};
+
 use crate::support::{cases, check_all, data_dir, snapshot_settings, Case};
 
 fn snapshot(case: &Case, stderr: &str) {
@@ -61,6 +63,19 @@ fn err_cases_fail() {
         assert!(counts(&run.stderr).0 > 0, "{}: at least one error", case.name);
         snapshot(case, &run.stderr);
     });
+}
+
+/// Files are lowered, named and checked on several threads when the session has them:
+/// every case gives the same diagnostics, in the same order, as on one thread.
+#[test]
+fn diagnostics_do_not_depend_on_threads() {
+    for case in ["ok", "warn", "err"].into_iter().flat_map(cases) {
+        let diagnostics = |threads| {
+            let config = SessionConfig { threads, ..SessionConfig::default() };
+            Session::open(&case.root_file(), &config).map(|session| (*session.diagnostics()).clone()).map_err(|e| e.to_string())
+        };
+        assert_eq!(diagnostics(1), diagnostics(2), "{}", case.name);
+    }
 }
 
 /// Every code `diagnostic_kind.rs` defines appears in at least one `err/` or `warn/`
