@@ -565,7 +565,12 @@ impl<'a> Planner<'a> {
     }
 
     fn keep_memo_now(&mut self) {
-        let (Some(memo), Some(carry)) = (self.memo, self.carry.take()) else { return };
+        let (Some(memo), Some(mut carry)) = (self.memo, self.carry.take()) else { return };
+        // What the last plan left is freed off the planning thread: on an archive that is
+        // tens of milliseconds of an edit's re-check.
+        if let Some(old) = carry.reusable.take() {
+            std::thread::spawn(move || drop(old));
+        }
         if let Ok(mut memo) = memo.lock() {
             let carried = memo::Carried {
                 options: carry.options,
