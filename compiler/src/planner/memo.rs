@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::{Choice, Closure, ExtraDrops, From, InstId, Name, NameId, Stage, Unresolved};
 use crate::diagnostic::FileName;
 use crate::fas;
-use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin};
+use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin, Provide};
 use crate::merged::{Dep, MergedPlan, PackageDef};
 
 /// How many plans' results are kept: a check and a plan share one (the rounds of
@@ -126,11 +126,15 @@ fn hash_outputs(outputs: &[Output], h: &mut impl Hasher) {
         for d in &o.depends {
             hash_dep(d, h);
         }
-        o.provides.len().hash(h);
-        for p in &o.provides {
-            p.name.text.hash(h);
-            p.version.hash(h);
-        }
+        hash_provides(&o.provides, h);
+    }
+}
+
+fn hash_provides(provides: &[Provide], h: &mut impl Hasher) {
+    provides.len().hash(h);
+    for p in provides {
+        p.name.text.hash(h);
+        p.version.hash(h);
     }
 }
 
@@ -165,11 +169,7 @@ fn file_interface(items: &FileItems) -> Fingerprint {
     for s in &items.seeds {
         s.name.text.hash(h);
         hash_names(&s.from_host, h);
-        s.provides.len().hash(h);
-        for p in &s.provides {
-            p.name.text.hash(h);
-            p.version.hash(h);
-        }
+        hash_provides(&s.provides, h);
         hash_outputs(&s.outputs, h);
     }
     items.packages.len().hash(h);
