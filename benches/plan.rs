@@ -1,6 +1,7 @@
 //! `planc plan` on a generated archive-shaped plan: 30,000 packages, ~500,000 dependency
 //! edges, a strongly connected core of 5,000 packages; a cold run in a child process
-//! (wall time, peak RSS) and a re-plan in the same process after editing one file.
+//! (wall time, peak RSS) and re-plans in the same process after editing one file, in the
+//! core and outside it, with what the re-plan reused.
 //!
 //! `cargo bench --bench plan` (PLANC_BENCH_N sets the package count).
 
