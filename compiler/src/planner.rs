@@ -922,11 +922,16 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// The choices the last plan made for P@s with these redirects, when they still hold
-    /// (never at the rebuild stage: there they depend on which packages are rebuilt).
+    /// Whether results at `stage` may be taken from the last plan: not at the rebuild
+    /// stage, where resolution reads which packages are rebuilt, which they do not record.
+    fn keeps_at(&self, stage: Stage) -> bool {
+        Some(stage) != self.rebuild_stage
+    }
+
+    /// The choices the last plan made for P@s with these redirects, when they still hold.
     fn reusable_choices(&self, pkg: u32, stage: Stage, overrides: &[(u32, Stage, Stage)]) -> Option<Arc<Vec<KeptChoice>>> {
         let reusable = self.carry.as_ref()?.reusable.as_ref()?;
-        if Some(stage) == self.rebuild_stage {
+        if !self.keeps_at(stage) {
             return None;
         }
         reusable.get(&(pkg, stage, overrides.to_vec())).cloned()
@@ -986,8 +991,8 @@ impl<'a> Planner<'a> {
             (None, Some(kept)) => kept,
             (None, None) => Arc::new(self.dep_choices(pkg, stage, &profiles, &overrides)),
         };
-        if let Some(carry) = &mut self.carry
-            && Some(stage) != self.rebuild_stage
+        if self.keeps_at(stage)
+            && let Some(carry) = &mut self.carry
         {
             *if reused { &mut carry.reused } else { &mut carry.made } += 1;
             carry.kept.insert((pkg, stage, overrides.clone()), choices.clone());
@@ -1241,19 +1246,14 @@ impl<'a> Planner<'a> {
     /// that computes it.
     fn carried_closure(&mut self, key: (From, NameId, Stage), me: &str) -> Option<Closure> {
         let reusable = self.carry.as_ref()?.reusable.as_ref()?;
-        if let From::Inst(i) = key.0
-            && Some(self.insts[i as usize].stage) == self.rebuild_stage
-        {
-            return None;
-        }
-        if Some(key.2) == self.rebuild_stage {
-            return None;
-        }
-        let from = match key.0 {
-            From::Inst(i) => Ok((self.insts[i as usize].pkg, self.insts[i as usize].stage)),
-            From::Seed(s) => Err(s),
+        let from_stage = match key.0 {
+            From::Inst(i) => self.insts[i as usize].stage,
+            From::Seed(_) => 0,
         };
-        let (kept, instances) = reusable.closure(from, key.1, key.2)?;
+        if !self.keeps_at(key.2) || !self.keeps_at(from_stage) {
+            return None;
+        }
+        let (kept, instances) = reusable.closure(key, |i| (self.insts[i as usize].pkg, self.insts[i as usize].stage))?;
         let mut renumbered = std::mem::take(&mut self.carry.as_mut()?.renumbered);
         renumbered.resize(instances.len(), InstId::MAX);
         let mut out: Vec<Member> = Vec::with_capacity(kept.len());

@@ -5,8 +5,10 @@
 //! (`replanning_after_an_edit_is_planning_afresh` checks this on random plans and edits):
 //! - cycle breaking's components ([`fas::FasMemo`]), keyed by their full content;
 //! - each instance's dependency choices ([`Carried`]), kept while the plan's interface
-//!   (every output, provided name, version, stage block and seed) hashes the same and
-//!   none of the files the package's dependency lists come from changed.
+//!   (every output, provided name, version, stage block and seed; [`file_interface`]
+//!   of each changed file) is the same and none of the files the package's dependency
+//!   lists come from changed;
+//! - installation sets ([`KeptClosures`]), which depend on the interface alone.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -296,16 +298,16 @@ impl Reusable {
         Some(Reusable { choices, closures, fresh })
     }
 
-    /// The complete installation set the last plan computed for the output `name` of
-    /// `from` (an instance given by package and stage) at `stage`, with its members in
-    /// the last plan's instance numbers, and the package and stage of each number.
-    pub(super) fn closure(&self, from: Result<(u32, Stage), u32>, name: NameId, stage: Stage) -> Option<(Closure, Instances)> {
+    /// The complete installation set the last plan computed for `key` (in this plan's
+    /// instance numbers, whose package and stage `of` gives), with its members in the
+    /// last plan's instance numbers, and the package and stage of each of those.
+    pub(super) fn closure(&self, key: (From, NameId, Stage), of: impl Fn(InstId) -> (u32, Stage)) -> Option<(Closure, Instances)> {
         let kept = &self.closures;
-        let from = match from {
-            Ok(instance) => From::Inst(*kept.index.get(&instance)?),
-            Err(seed) => From::Seed(seed),
+        let from = match key.0 {
+            From::Inst(i) => From::Inst(*kept.index.get(&of(i))?),
+            seed @ From::Seed(_) => seed,
         };
-        let key = (from, name, stage);
+        let key = (from, key.1, key.2);
         if kept.incomplete.contains(&key) {
             return None;
         }
