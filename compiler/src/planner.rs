@@ -116,6 +116,11 @@ fn end_generation(memo: &Mutex<PlanMemo>) {
 pub fn plan_check(db: &dyn Db, root: PlanRoot) -> Arc<Vec<Diagnostic>> {
     let (plan, profiles) = planner_inputs(db, root);
     let files = planned_files(db, root);
+    if let Some(diagnostics) =
+        crate::timing::pass("plan: re-check the edit alone", || recheck::unchanged(plan, &profiles, &files, db.plan_memo()))
+    {
+        return Arc::new(diagnostics);
+    }
     let diagnostics = Planner::with_memo(plan, profiles, ExtraDrops::default(), db.plan_memo(), &files).check();
     end_generation(db.plan_memo());
     Arc::new(diagnostics)
@@ -132,7 +137,7 @@ fn planned_files(db: &dyn Db, root: PlanRoot) -> Arc<memo::Files> {
 }
 
 /// What a planner starts from: the merged plan and the global profiles.
-fn planner_inputs(db: &dyn Db, root: PlanRoot) -> (&MergedPlan, Vec<Box<str>>) {
+fn planner_inputs(db: &dyn Db, root: PlanRoot) -> (&Arc<MergedPlan>, Vec<Box<str>>) {
     let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
     (plan, root.profiles(db).iter().map(|p| p.as_str().into()).collect())
 }
@@ -371,6 +376,7 @@ struct Planner<'a> {
 struct Carry {
     options: memo::Fingerprint,
     files: Arc<memo::Files>,
+    plan: Arc<MergedPlan>,
     reusable: Option<memo::Reusable>,
     kept: HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
     reused: u64,
@@ -401,15 +407,18 @@ impl<'a> Planner<'a> {
     /// A planner without a memo (tests compare it with the memo's).
     #[cfg(test)]
     fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
-        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, HashMap::default()))
+        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, HashMap::default(), None))
     }
 
-    /// `names`: shared names to use again (a memo's keys are their addresses).
+    /// `names`: shared names to use again (a memo's keys are their addresses). `wanted`:
+    /// when given, only these names' producers and the seeds' outputs are indexed, enough
+    /// to choose the producers of dependency lists naming nothing else (a re-check).
     fn index(
         plan: &'a MergedPlan,
         global_profiles: Vec<Box<str>>,
         extra_drops: ExtraDrops,
         mut names: HashMap<Box<str>, Name>,
+        wanted: Option<&HashSet<&str>>,
     ) -> Planner<'a> {
         let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
         stage_names.extend(plan.stages.iter().cloned());
@@ -436,12 +445,15 @@ impl<'a> Planner<'a> {
                     push(name, Producer::Output { pkg: i as u32, output, out, stage_only, provided: Some((name, version.as_deref())) });
                 }
             };
-            for output in &p.outputs {
+            let indexed = |output: &OutputDef| {
+                wanted.is_none_or(|w| w.contains(&*output.name) || output.provides.iter().any(|(name, _)| w.contains(&**name)))
+            };
+            for output in p.outputs.iter().filter(|o| indexed(o)) {
                 add(output, None);
             }
             for stage in &p.stages {
                 let Some(s) = stage_names.iter().position(|n| *n == stage.name) else { continue };
-                for output in &stage.outputs {
+                for output in stage.outputs.iter().filter(|o| indexed(o)) {
                     add(output, Some(s as Stage));
                 }
             }
@@ -457,7 +469,7 @@ impl<'a> Planner<'a> {
             }
         }
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
-        for (i, p) in plan.packages.iter().enumerate() {
+        for (i, p) in plan.packages.iter().enumerate().filter(|_| wanted.is_none()) {
             for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
                 outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(&od.name).or_default().push(od);
                 for (name, _) in &od.provides {
@@ -533,7 +545,7 @@ impl<'a> Planner<'a> {
     /// A planner that takes what the session's memo holds and leaves what it computes
     /// there ([`Planner::keep_memo`]).
     fn with_memo(
-        plan: &'a MergedPlan,
+        plan: &'a Arc<MergedPlan>,
         global_profiles: Vec<Box<str>>,
         extra_drops: ExtraDrops,
         memo: &'a Mutex<PlanMemo>,
@@ -553,18 +565,28 @@ impl<'a> Planner<'a> {
             None => (HashMap::default(), None),
         };
         let mut planner =
-            crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names));
+            crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names, None));
         planner.memo = Some(memo);
-        planner.carry = keeps.then(|| Carry { options, files: files.clone(), reusable, kept: HashMap::default(), reused: 0, made: 0, renumbered: Vec::new() });
+        planner.carry = keeps.then(|| Carry {
+            options,
+            files: files.clone(),
+            plan: plan.clone(),
+            reusable,
+            kept: HashMap::default(),
+            reused: 0,
+            made: 0,
+            renumbered: Vec::new(),
+        });
         planner
     }
 
-    /// Leaves this plan's dependency choices (and the shared names they use) in the memo.
-    fn keep_memo(&mut self) {
-        crate::timing::pass("plan: keep for the next plan", || self.keep_memo_now());
+    /// Leaves this plan's dependency choices (and the shared names they use) in the memo;
+    /// `clean` when it has no diagnostics and no suggested breaks.
+    fn keep_memo(&mut self, clean: bool) {
+        crate::timing::pass("plan: keep for the next plan", || self.keep_memo_now(clean));
     }
 
-    fn keep_memo_now(&mut self) {
+    fn keep_memo_now(&mut self, clean: bool) {
         let (Some(memo), Some(mut carry)) = (self.memo, self.carry.take()) else { return };
         // What the last plan left is freed off the planning thread: on an archive that is
         // tens of milliseconds of an edit's re-check.
@@ -577,6 +599,10 @@ impl<'a> Planner<'a> {
                 names: std::mem::take(&mut self.names),
                 files: carry.files,
                 choices: carry.kept,
+                clean: clean.then(|| memo::Clean {
+                    plan: carry.plan,
+                    overrides: self.insts.iter_mut().map(|i| std::mem::take(&mut i.overrides)).collect(),
+                }),
                 closures: memo::KeptClosures {
                     sets: std::mem::take(&mut self.closure_memo),
                     incomplete: std::mem::take(&mut self.incomplete),
@@ -1933,7 +1959,8 @@ impl<'a> Planner<'a> {
             Some(order) if self.diagnostics.is_empty() => crate::timing::pass("plan: emit", || self.emit(order, stats_base)),
             _ => self.failed(&targets, stats_base),
         };
-        self.keep_memo();
+        let clean = outcome.dag.is_some() && outcome.diagnostics.is_empty() && outcome.suggestions.is_empty();
+        self.keep_memo(clean);
         outcome
     }
 
@@ -1941,6 +1968,7 @@ impl<'a> Planner<'a> {
     /// building the DAG's actions (images are still resolved for their errors).
     fn check(mut self) -> Vec<Diagnostic> {
         let (order, targets) = self.solve();
+        let planned = order.is_some();
         let diagnostics = match order {
             Some(order) if self.diagnostics.is_empty() => {
                 let actions = ActionIndex::of(&order, self.insts.len());
@@ -1953,7 +1981,7 @@ impl<'a> Planner<'a> {
                 self.failed(&targets, stats).diagnostics
             }
         };
-        self.keep_memo();
+        self.keep_memo(planned && diagnostics.is_empty() && self.suggestions.is_empty());
         diagnostics
     }
 
@@ -2405,5 +2433,6 @@ impl<'a> Planner<'a> {
 mod tests;
 
 mod memo;
+mod recheck;
 pub use memo::PlanMemo;
 use memo::KeptChoice;

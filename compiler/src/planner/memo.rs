@@ -35,6 +35,8 @@ pub struct PlanMemo {
     carried: Vec<Carried>,
     choices_reused: u64,
     choices_made: u64,
+    /// Re-checks answered without planning ([`super::recheck`]).
+    rechecks: u64,
 }
 
 impl PlanMemo {
@@ -46,6 +48,20 @@ impl PlanMemo {
     /// Instances whose dependency choices were reused and made, so far.
     pub fn choice_counts(&self) -> (u64, u64) {
         (self.choices_reused, self.choices_made)
+    }
+
+    /// Re-checks answered from the last clean plan without planning, so far.
+    pub fn recheck_count(&self) -> u64 {
+        self.rechecks
+    }
+
+    pub(super) fn count_recheck(&mut self) {
+        self.rechecks += 1;
+    }
+
+    /// The choices kept for a plan with these options, to read.
+    pub(super) fn carried(&self, options: Fingerprint) -> Option<&Carried> {
+        self.carried.iter().find(|c| c.options == options)
     }
 
     /// The choices kept for a plan with these options ([`options`]), taken out (the
@@ -215,7 +231,7 @@ impl Files {
     /// have changed: a file added or removed, a changed file's interface
     /// ([`file_interface`]) differs, or a changed file declares (or declared) templates
     /// or extensions, which change packages of other files.
-    fn changed_since(&self, old: &Files) -> Option<HashSet<FileName>> {
+    pub(super) fn changed_since(&self, old: &Files) -> Option<HashSet<FileName>> {
         if self.files.len() != old.files.len() {
             return None;
         }
@@ -255,6 +271,19 @@ pub(super) struct Carried {
     pub(super) files: Arc<Files>,
     pub(super) choices: HashMap<ChoiceKey, Arc<Vec<KeptChoice>>>,
     pub(super) closures: KeptClosures,
+    /// Present when the plan was clean (no diagnostics, no suggested breaks): what a
+    /// re-check needs to show that an edit leaves it clean ([`super::recheck`]).
+    pub(super) clean: Option<Clean>,
+}
+
+/// What a clean plan leaves for re-checks besides its choices.
+pub(super) struct Clean {
+    /// The merged plan it was made from (its dependency lists are compared with the
+    /// edited plan's).
+    pub(super) plan: Arc<MergedPlan>,
+    /// By instance number: the redirects applied to it, which with its package and stage
+    /// make the key of the choices in effect.
+    pub(super) overrides: Vec<Vec<(u32, Stage, Stage)>>,
 }
 
 /// A plan's installation sets as it left them: its memo, which of them are

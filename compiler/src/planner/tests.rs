@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
@@ -607,17 +608,7 @@ proptest! {
         if renamed {
             edited.renamed.insert(which);
         }
-        // One file per package, imported by the root.
-        let write = |plan: &RandomPlan, dir: &std::path::Path| {
-            let text = plan.text(&(0..n).collect::<Vec<_>>());
-            let (head, packages) = text.split_at(text.find("package").unwrap_or(text.len()));
-            let mut root = head.to_string();
-            for (i, package) in packages.split_inclusive("\n}\n").enumerate() {
-                std::fs::write(dir.join(format!("p{i}.kdl")), package).unwrap();
-                root.push_str(&format!("import \"./p{i}.kdl\"\n"));
-            }
-            std::fs::write(dir.join("plan.kdl"), root).unwrap();
-        };
+        let write = |plan: &RandomPlan, dir: &std::path::Path| write_split(&plan.text(&(0..n).collect::<Vec<_>>()), dir);
         let dir = TempDir::new();
         write(&plan, &dir.0);
         let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
@@ -638,6 +629,234 @@ proptest! {
             prop_assert!(reused > 0, "nothing reused");
         }
     }
+}
+
+/// Writes a plan of [`RandomPlan::text`]'s shape as a root holding everything before the
+/// first package, and one file per package (`p0.kdl`, …) that the root imports.
+fn write_split(text: &str, dir: &std::path::Path) {
+    let (head, packages) = text.split_at(text.find("package").unwrap_or(text.len()));
+    let mut root = head.to_string();
+    for (i, package) in packages.split_inclusive("\n}\n").enumerate() {
+        std::fs::write(dir.join(format!("p{i}.kdl")), package).unwrap();
+        root.push_str(&format!("import \"./p{i}.kdl\"\n"));
+    }
+    std::fs::write(dir.join("plan.kdl"), root).unwrap();
+}
+
+/// `RandomPlan::text` with a seed providing `s1` too, and an output `s2` that needs
+/// package `s2_needs` at run time (when there is one), and package `i` needing those of
+/// `seeded[i]` (1 for `s1`, 2 for `s2`) after its other build dependencies, all pinned to
+/// `final` when `pinned[i]`.
+fn text_with_seed_names(plan: &RandomPlan, seeded: &[Vec<u8>], pinned: &[bool], s2_needs: usize) -> String {
+    let s2 = if s2_needs < plan.deps.len() { format!("output \"s2\" {{ depends \"p{s2_needs}\"; }}") } else { "provides \"s2\"".into() };
+    let text = plan.text(&(0..plan.deps.len()).collect::<Vec<_>>()).replace("provides \"p0\"", &format!("provides \"p0\" \"s1\"; {s2}"));
+    let mut out = String::new();
+    let mut package = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("    build-depends \"cc\"") {
+            out.push_str(line.trim_end());
+            for s in seeded.get(package).into_iter().flatten() {
+                out.push_str(&format!(" \"s{s}\""));
+            }
+            if pinned.get(package).copied().unwrap_or(false) {
+                out.push_str(" stage=\"final\"");
+            }
+            out.push('\n');
+            package += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// A DAG's instance graph: each action with its taint and the actions whose outputs it
+/// takes (directly or in installation sets), and the redirects, by action id; not the
+/// names taken from seeds, nor places.
+fn instance_graph(dag: &StagedDag) -> (Vec<(String, bool, BTreeSet<(String, String)>)>, BTreeSet<(String, String, String)>) {
+    let id = |a: usize| dag.actions[a].id.clone();
+    let actions = dag
+        .actions
+        .iter()
+        .map(|a| {
+            let inputs = a.inputs.iter().chain(a.input_sets.iter().flat_map(|&s| &dag.input_sets[s]));
+            let producers = inputs
+                .filter_map(|i| match &i.from {
+                    Producer::Action { action, output } => Some((id(*action), output.to_string())),
+                    Producer::Seed { .. } => None,
+                })
+                .collect();
+            (a.id.clone(), a.tainted, producers)
+        })
+        .collect();
+    let redirects = dag.redirects.iter().map(|r| (id(r.from), r.original.clone(), id(r.to))).collect();
+    (actions, redirects)
+}
+
+/// How an edit changes the build-dependency line of one package (see
+/// `rechecking_an_edit_is_checking_afresh`).
+#[derive(Clone, Debug)]
+enum LineEdit {
+    /// Swaps `s1` and `s2`: the same seed, another name.
+    SwapSeedNames,
+    /// Pins the whole line to `final`, or unpins it: the same producers, but pinned
+    /// edges are never redirected.
+    TogglePin,
+    /// Moves the line's entries around (seed names to the front).
+    SeedNamesFirst,
+    /// Another list altogether.
+    Replace(Vec<usize>),
+}
+
+impl LineEdit {
+    fn apply(&self, line: &str) -> String {
+        match self {
+            LineEdit::SwapSeedNames => line.replace("\"s1\"", "\"sX\"").replace("\"s2\"", "\"s1\"").replace("\"sX\"", "\"s2\""),
+            LineEdit::TogglePin => match line.strip_suffix(" stage=\"final\"") {
+                Some(unpinned) => unpinned.to_string(),
+                None => format!("{line} stage=\"final\""),
+            },
+            LineEdit::SeedNamesFirst => {
+                let entries: Vec<&str> = line.trim_start_matches("    build-depends ").split(' ').collect();
+                // (A pin, `stage="final"`, is not an `"s…` entry: it stays last.)
+                let (seeds, rest): (Vec<&str>, Vec<&str>) = entries.iter().partition(|e| e.starts_with("\"s"));
+                format!("    build-depends {}", seeds.iter().chain(&rest).copied().collect::<Vec<_>>().join(" "))
+            }
+            LineEdit::Replace(deps) => {
+                let mut out = String::from("    build-depends \"cc\"");
+                for d in deps {
+                    out.push_str(&format!(" \"p{d}\""));
+                }
+                out
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// A session re-checks after an edit of one package's build dependencies exactly as a
+    /// fresh session checks the edited plan, whether the re-check planned again or showed
+    /// that the edit leaves the last clean plan's graph as it was (then the edited plan's
+    /// DAG has the same instance graph as the last one's); and plans it alike afterwards.
+    /// The edits are the ones a re-check must tell apart: another name from the same
+    /// seed (whose installation set may not be empty), a pin, entries moved, another
+    /// list. Most packages have a stage1 build needing nothing, so that most plans are
+    /// clean, which is when a re-check can plan nothing.
+    #[test]
+    fn rechecking_an_edit_is_checking_afresh(
+        plan in random_plan(6),
+        seeded in proptest::collection::vec(proptest::collection::vec(1u8..=2, 0..=2), 6),
+        pinned in proptest::collection::vec(proptest::bool::weighted(0.3), 6),
+        s2_needs in 0usize..12,
+        unstaged in proptest::collection::vec(proptest::bool::weighted(0.2), 6),
+        which in any::<prop::sample::Index>(),
+        edit in prop_oneof![
+            Just(LineEdit::SwapSeedNames),
+            Just(LineEdit::TogglePin),
+            Just(LineEdit::SeedNamesFirst),
+            proptest::collection::vec(0usize..6, 0..=3).prop_map(LineEdit::Replace),
+        ],
+    ) {
+        let n = plan.deps.len();
+        let which = which.index(n);
+        let mut plan = plan;
+        for (i, stage1) in plan.stage1.iter_mut().enumerate() {
+            if !unstaged[i] {
+                *stage1 = Some(Vec::new());
+            }
+        }
+        let dir = TempDir::new();
+        write_split(&text_with_seed_names(&plan, &seeded, &pinned, s2_needs), &dir.0);
+        let fresh = || Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        let before = fresh().plan();
+        let mut session = fresh();
+        let _ = session.diagnostics();
+        let rechecks = |s: &Session| s.db().plan_memo().lock().unwrap().recheck_count();
+        let name = dir.0.join(format!("p{which}.kdl"));
+        let text = std::fs::read_to_string(&name).unwrap();
+        let edited: String = text
+            .split_inclusive('\n')
+            .map(|line| match line.strip_suffix('\n') {
+                Some(l) if l.starts_with("    build-depends \"cc\"") => match &edit {
+                    LineEdit::Replace(deps) => LineEdit::Replace(deps.iter().copied().filter(|&d| d < n).collect()).apply(l) + "\n",
+                    edit => edit.apply(l) + "\n",
+                },
+                _ => line.to_string(),
+            })
+            .collect();
+        std::fs::write(&name, &edited).unwrap();
+        session.set_text(&name.display().to_string(), &edited);
+        let again = session.diagnostics();
+        prop_assert_eq!(&again, &fresh().diagnostics());
+        let after = fresh().plan();
+        if rechecks(&session) > 0 {
+            let graph = |o: &Option<Arc<PlanOutcome>>| o.as_ref().and_then(|o| o.dag.as_ref()).map(instance_graph);
+            prop_assert!(graph(&before).is_some());
+            prop_assert_eq!(graph(&before), graph(&after));
+        }
+        prop_assert_eq!(session.plan(), after);
+    }
+}
+
+/// `a` and `b` need each other, each with a stage1 build that does not; `b` needs `a` at
+/// `final` by a pin, so the cycle is broken by building `b` at stage1 for `a`.
+const PINNED_CYCLE: &str = r#"plan "pinned" { stages "stage1"; }
+import "./a.kdl"
+seed "host" { from-host "cc"; provides "doc-a" "doc-b"; }
+package "b" {
+    build-depends "cc"
+    build-depends "a" stage="final"
+    stage "stage1" { build-depends "cc"; }
+}
+"#;
+
+/// A re-check after an edit that changes no instance's producers plans nothing (and says
+/// so in the memo's count); an edit that does, or that pins a dependency the last plan
+/// redirected, is planned.
+#[test]
+fn rechecking_plans_nothing_when_the_graph_is_the_same() {
+    let dir = TempDir::new();
+    let a = dir.0.join("a.kdl");
+    let a_name = a.display().to_string();
+    std::fs::write(dir.0.join("plan.kdl"), PINNED_CYCLE).unwrap();
+    let a_text = |deps: &str| format!("package \"a\" {{\n    build-depends {deps}\n    stage \"stage1\" {{ build-depends \"cc\"; }}\n}}\n");
+    std::fs::write(&a, a_text(r#""cc" "b" "doc-a""#)).unwrap();
+    let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let rechecks = |s: &Session| s.db().plan_memo().lock().unwrap().recheck_count();
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 0);
+    // Another name the same seed provides, and the same text moved down a line: the
+    // graph is the same.
+    session.set_text(&a_name, &a_text(r#""cc" "b" "doc-b""#));
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 1);
+    session.set_text(&a_name, &format!("\n{}", a_text(r#""cc" "b" "doc-b""#)));
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 2);
+    // Pinning `a`'s need of `b` leaves no edge to redirect: the same producers, but a
+    // cycle that cannot be broken, which the re-check must plan to see.
+    let pinned = a_text(r#""cc"
+    build-depends "b" stage="final"
+    build-depends "doc-b""#);
+    session.set_text(&a_name, &pinned);
+    let diagnostics = session.diagnostics();
+    assert_eq!(rechecks(&session), 2);
+    assert_eq!(diagnostics.iter().map(|d| d.code()).collect::<Vec<_>>(), ["planc::unbreakable-cycle"], "{diagnostics:?}");
+    std::fs::write(&a, &pinned).unwrap();
+    assert_eq!(diagnostics, Session::open(&dir.0, &SessionConfig::default()).unwrap().diagnostics());
+    // Back to a clean plan: planned (the last plan was not clean), then kept for the
+    // next re-check.
+    session.set_text(&a_name, &a_text(r#""cc" "b" "doc-a""#));
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 2);
+    session.set_text(&a_name, &a_text(r#""cc" "doc-a" "b""#));
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 2, "entries in another order are planned");
+    session.set_text(&a_name, &a_text(r#""cc" "doc-b" "b""#));
+    assert_eq!(*session.diagnostics(), []);
+    assert_eq!(rechecks(&session), 3);
 }
 
 /// Two separate cycles of different shapes (a memo would rightly answer two alike ones

@@ -1,0 +1,133 @@
+//! A re-check that plans nothing: after an edit that leaves a clean plan's instance graph
+//! as it was, the plan is still clean.
+//!
+//! Planning is a function of the merged plan. When the edited files keep the plan's
+//! interface (`Files::changed_since`: the same outputs, provided names, versions, seeds,
+//! stages and stage blocks), only dependency lists (and steps, sources and the like,
+//! which checking never reads) differ, and every package's producers and installation
+//! sets are what they were. Planning the edited plan then differs from the last plan
+//! only where it resolves the dependency entries of the packages whose definitions
+//! changed. If each of their instances chooses, entry for entry, what it chose before
+//! (the same instance of the same package for the same names, pinned or not alike; or
+//! the same seed for a name whose installation set is empty), resolution makes the same
+//! instances, inputs and installation sets, so cycle breaking, order, taint and images
+//! see the same graph and the plan has the same diagnostics as before: none, as only a
+//! clean plan is kept for this. What differs (the names taken from a seed, the places of
+//! the entries) is what the DAG would show and checking does not read.
+//!
+//! Anything else (a choice that differs, an instance at the rebuild stage, whose choices
+//! read which packages are rebuilt, too many changed packages) plans in full.
+
+use std::sync::Mutex;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::memo::{self, Carried, Clean, Files, KeptChoice, PlanMemo};
+use super::{Choice, ExtraDrops, From, Planner, Stage};
+use crate::diagnostic::Diagnostic;
+use crate::merged::{Dep, MergedPlan, PackageDef};
+
+/// Past this many changed packages a re-check plans in full: choosing producers for them
+/// alone would no longer be much cheaper.
+const MAX_CHANGED_PACKAGES: usize = 512;
+
+/// The edited plan's diagnostics when it can be shown to plan as the last clean plan did
+/// (none), else `None`.
+pub(super) fn unchanged(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, memo: &Mutex<PlanMemo>) -> Option<Vec<Diagnostic>> {
+    let mut memo = memo.lock().ok()?;
+    let carried = memo.carried(memo::options(profiles, &ExtraDrops::default()))?;
+    let clean = carried.clean.as_ref()?;
+    if !same_graph(plan, profiles, files, carried, clean)? {
+        return None;
+    }
+    memo.count_recheck();
+    Some(Vec::new())
+}
+
+/// Whether the edited plan resolves to the kept plan's instance graph; `None` when that
+/// cannot be decided without planning.
+fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: &Carried, clean: &Clean) -> Option<bool> {
+    let changed = files.changed_since(&carried.files)?;
+    // Images and verify pairs are not part of the interface; checking reads them.
+    for name in &changed {
+        let (new, old) = (&files.files.get(name)?.1, &carried.files.files.get(name)?.1);
+        if new.images != old.images || new.verifies != old.verifies {
+            return None;
+        }
+    }
+    let old = &*clean.plan;
+    if old.packages.len() != plan.packages.len() {
+        return None;
+    }
+    let differ: Vec<u32> = (0..plan.packages.len() as u32)
+        .filter(|&p| !same_def(&old.packages[p as usize], &plan.packages[p as usize]))
+        .take(MAX_CHANGED_PACKAGES + 1)
+        .collect();
+    if differ.len() > MAX_CHANGED_PACKAGES {
+        return None;
+    }
+    if differ.is_empty() {
+        return Some(true);
+    }
+    let mut wanted: HashSet<&str> = HashSet::default();
+    for &p in &differ {
+        let def = &plan.packages[p as usize];
+        let lists = std::iter::once(&def.deps).chain(def.stages.iter().filter_map(|s| s.deps.as_ref()));
+        wanted.extend(lists.flatten().flat_map(|d| d.dep().alternatives.iter().map(|a| &*a.name)));
+    }
+    let planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), Default::default(), Some(&wanted));
+    let kept = &carried.closures;
+    for &p in &differ {
+        for stage in 1..planner.stage_names.len() as Stage {
+            let Some(&id) = kept.index.get(&(p, stage)) else { continue };
+            if !planner.keeps_at(stage) {
+                return None;
+            }
+            let overrides = clean.overrides.get(id as usize)?;
+            let before = carried.choices.get(&(p, stage, overrides.clone()))?;
+            let now = planner.dep_choices(p, stage, &planner.profiles(p, stage), overrides);
+            let lists = (list_at(&planner, old, p, stage), planner.dep_list(p, stage));
+            if !same_choices(&planner, before, &now, lists) {
+                return Some(false);
+            }
+        }
+    }
+    Some(true)
+}
+
+/// Whether two definitions of a package are one (the merged plan shares unchanged ones).
+fn same_def(a: &PackageDef, b: &PackageDef) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+/// The dependency list of P@s in `plan` (the kept plan), as [`Planner::dep_list`] reads it
+/// in the plan it indexes.
+fn list_at<'p>(planner: &Planner, plan: &'p MergedPlan, p: u32, stage: Stage) -> &'p [Dep] {
+    let def = &plan.packages[p as usize];
+    let block = if stage < planner.final_stage { def.stages.iter().find(|b| *b.name == *planner.stage_names[stage as usize]) } else { None };
+    block.and_then(|b| b.deps.as_deref()).unwrap_or(&def.deps)
+}
+
+/// Whether the choices `now` make the inputs `before` made, as far as planning's checks
+/// read them: entry for entry, the same instance for the same names and outputs, pinned
+/// or not alike; or the same seed for names whose installation sets are empty (a seed's
+/// inputs are never on a cycle, and its provided names have no runtime dependencies).
+/// Unresolved entries are never the same: they are reported.
+fn same_choices(planner: &Planner, before: &[KeptChoice], now: &[KeptChoice], (old, new): (&[Dep], &[Dep])) -> bool {
+    let pinned = |list: &[Dep], c: &KeptChoice| list.get(c.slot as usize).map(|d| d.entry.pin.is_some());
+    let no_set = |s: u32, output: &str| planner.output_defs(From::Seed(s), output).iter().all(|od| od.depends.is_empty());
+    before.len() == now.len()
+        && before.iter().zip(now).all(|(b, n)| match (&b.result, &n.result) {
+            (Ok((name_b, choice_b @ Choice::Package(..), output_b)), Ok((name_n, choice_n, output_n))) => {
+                choice_b == choice_n
+                    && name_b == name_n
+                    && output_b == output_n
+                    && pinned(old, b).is_some()
+                    && pinned(old, b) == pinned(new, n)
+            }
+            (Ok((_, Choice::Seed(s), output_b)), Ok((_, Choice::Seed(t), output_n))) => {
+                s == t && no_set(*s, output_b) && no_set(*t, output_n)
+            }
+            _ => false,
+        })
+}
