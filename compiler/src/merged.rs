@@ -18,6 +18,8 @@ use crate::restriction::Formula;
 use crate::syntax::Span;
 
 mod memo;
+#[cfg(test)]
+mod tests;
 
 pub use memo::MergeMemo;
 
