@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::merged::MergeMemo;
 use crate::planner::PlanMemo;
 
 /// The compiler's database trait: every tracked function takes `&dyn Db`.
@@ -9,6 +10,8 @@ use crate::planner::PlanMemo;
 pub trait Db: salsa::Database {
     /// What planning keeps between plans (see [`PlanMemo`]).
     fn plan_memo(&self) -> &Mutex<PlanMemo>;
+    /// The last merged plan, which the next merge patches when it can (see [`MergeMemo`]).
+    fn merge_memo(&self) -> &Mutex<MergeMemo>;
 }
 
 /// The one database implementation.
@@ -19,6 +22,7 @@ pub struct Database {
     /// Names of the queries executed since logging was enabled (incrementality tests).
     log: Option<Arc<Mutex<Vec<String>>>>,
     plan_memo: Arc<Mutex<PlanMemo>>,
+    merge_memo: Arc<Mutex<MergeMemo>>,
 }
 
 impl Database {
@@ -37,7 +41,7 @@ impl Database {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log: Some(log), plan_memo: Arc::default() }
+        Database { storage, log: Some(log), plan_memo: Arc::default(), merge_memo: Arc::default() }
     }
 
     /// The queries executed since the last call.
@@ -56,5 +60,9 @@ impl salsa::Database for Database {}
 impl Db for Database {
     fn plan_memo(&self) -> &Mutex<PlanMemo> {
         &self.plan_memo
+    }
+
+    fn merge_memo(&self) -> &Mutex<MergeMemo> {
+        &self.merge_memo
     }
 }

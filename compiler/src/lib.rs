@@ -33,6 +33,7 @@ pub mod syntax;
 mod version;
 
 pub use db::{Database, Db};
+pub use merged::MergeMemo;
 pub use planner::PlanMemo;
 pub use diagnostic::{Diagnostic, FileName, Label, Severity};
 pub use diagnostic_kind::DiagnosticKind;

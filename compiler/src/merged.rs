@@ -17,6 +17,12 @@ use crate::plan_files::{normalize, plan_files};
 use crate::restriction::Formula;
 use crate::syntax::Span;
 
+mod memo;
+#[cfg(test)]
+mod tests;
+
+pub use memo::MergeMemo;
+
 /// A dependency with the file it was written in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Dep {
@@ -99,7 +105,9 @@ pub(crate) struct MergedPlan {
     pub stage_profiles: HashMap<Box<str>, Vec<Box<str>>>,
     pub rebuild_tainted: bool,
     pub cycle_breaking: items::CycleBreaking,
-    pub packages: Vec<PackageDef>,
+    /// Shared, so that a patched plan (see [`MergeMemo`]) keeps every package it did not
+    /// rebuild, and comparing it with the last plan is a pointer comparison for those.
+    pub packages: Vec<Arc<PackageDef>>,
     pub seeds: Vec<SeedDef>,
     pub images: Vec<Located<items::Image>>,
     pub verifies: Vec<Located<items::Verify>>,
@@ -220,80 +228,129 @@ fn archive(root_dir: &Path, file: &FileName, a: &ArchiveRef) -> crate::dag::Arch
     }
 }
 
+/// Where a package's layers come from besides its own body, read from every file as the
+/// full merge reads them: the first template of each name, and every `extend` of each
+/// target in file order. The full merge and the patch (`memo.rs`) both build packages
+/// through [`Layers::package_def`], so the two cannot drift apart.
+pub(crate) struct Layers<'a> {
+    templates: HashMap<&'a str, (&'a FileName, &'a PackageBody)>,
+    extends: HashMap<&'a str, Vec<(&'a FileName, &'a PackageBody)>>,
+}
+
+impl<'a> Layers<'a> {
+    pub(crate) fn new(all: &'a [(FileName, Arc<items::FileItems>)]) -> Layers<'a> {
+        let mut templates: HashMap<&str, (&FileName, &PackageBody)> = HashMap::new();
+        let mut extends: HashMap<&str, Vec<(&FileName, &PackageBody)>> = HashMap::new();
+        for (file, items) in all {
+            for t in &items.templates {
+                templates.entry(&t.name.text).or_insert((file, &t.body));
+            }
+            for e in &items.extends {
+                extends.entry(&e.target.text).or_default().push((file, &e.body));
+            }
+        }
+        Layers { templates, extends }
+    }
+
+    /// The definition of package `p` written in `file`: its template's body, its own, the
+    /// default output if it declares none, then every `extend` of it in file order.
+    pub(crate) fn package_def(&self, file: &FileName, p: &items::Package, root_dir: &Path) -> PackageDef {
+        let mut def = PackageDef {
+            name: p.name.text.clone(),
+            file: file.clone(),
+            span: p.name.span,
+            version: p.version.as_ref().map(|v| v.text.clone()),
+            source: None,
+            deps: Vec::new(),
+            outputs: Vec::new(),
+            stages: Vec::new(),
+            build: Vec::new(),
+            check: Vec::new(),
+            env: BTreeMap::new(),
+            timeout_secs: None,
+        };
+        if let Some(t) = &p.template
+            && let Some((tfile, body)) = self.templates.get(&*t.text)
+        {
+            apply_body(&mut def, tfile, body, root_dir);
+        }
+        apply_body(&mut def, file, &p.body, root_dir);
+        // A package that declares no output has one named after it; outputs that
+        // extensions add come on top of that one.
+        if def.outputs.is_empty() {
+            def.outputs.push(OutputDef {
+                name: def.name.clone(),
+                file: def.file.clone(),
+                span: def.span,
+                version: None,
+                when: Formula::default(),
+                depends: Vec::new(),
+                provides: Vec::new(),
+            });
+        }
+        for (efile, body) in self.extends.get(&*p.name.text).into_iter().flatten() {
+            apply_body(&mut def, efile, body, root_dir);
+        }
+        def
+    }
+}
+
+/// The merged plan. Every file's items are read on every run, so salsa records the same
+/// dependencies whichever way the result is made; when the last merge (kept in the
+/// database's [`MergeMemo`]) differs from this one only in files that [`MergeMemo`]'s
+/// rules allow, it is patched (about a millisecond on a 30,000-package plan) rather than
+/// merged again (0.16–0.3 s).
 #[salsa::tracked]
 pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
     let files = plan_files(db, root);
     let root_name = root.root(db).name(db);
     let root_dir = Path::new(&**root_name).parent().unwrap_or(Path::new("")).to_path_buf();
-    let mut plan = MergedPlan { root_dir: root_dir.clone(), ..MergedPlan::default() };
+    let mut header = MergedPlan { root_dir, ..MergedPlan::default() };
     if let Some(decl) = plan_decl(db, root) {
-        plan.name = decl.name.text.clone();
-        plan.stages = decl.stages.iter().map(|s| s.text.clone()).collect();
-        plan.rebuild_tainted = decl.rebuild_tainted;
-        plan.cycle_breaking = decl.cycle_breaking;
+        header.name = decl.name.text.clone();
+        header.stages = decl.stages.iter().map(|s| s.text.clone()).collect();
+        header.rebuild_tainted = decl.rebuild_tainted;
+        header.cycle_breaking = decl.cycle_breaking;
         for sp in &decl.stage_profiles {
-            plan.stage_profiles.entry(sp.stage.text.clone()).or_default().extend(sp.profiles.iter().map(|p| p.text.clone()));
+            header.stage_profiles.entry(sp.stage.text.clone()).or_default().extend(sp.profiles.iter().map(|p| p.text.clone()));
         }
     }
     let all: Vec<(FileName, Arc<items::FileItems>)> =
         files.files.iter().map(|&f| (f.name(db).clone(), lower_file(db, f).clone())).collect();
-    let mut templates: HashMap<&str, (&FileName, &PackageBody)> = HashMap::new();
-    for (file, items) in &all {
-        for t in &items.templates {
-            templates.entry(&t.name.text).or_insert((file, &t.body));
-        }
-    }
-    let mut packages: BTreeMap<Box<str>, PackageDef> = BTreeMap::new();
-    for (file, items) in &all {
+    // A poisoned lock only means a merge panicked while holding it; the memo is then
+    // forgotten, never trusted.
+    let mut memo = db.merge_memo().lock().unwrap_or_else(|poisoned| {
+        let mut memo = poisoned.into_inner();
+        memo.forget();
+        memo
+    });
+    // Timed here, not only around the planner's call: salsa runs this query while it
+    // checks whether planning's inputs changed, before the planner asks for it.
+    let plan = match crate::timing::pass("plan: merge: try a patch", || memo.patch(root, &all, &header)) {
+        Some(plan) => plan,
+        None => crate::timing::pass("plan: merge: in full", || Arc::new(merge(header, &all))),
+    };
+    memo.keep(root, all, plan.clone());
+    plan
+}
+
+/// The full merge: `header` (the plan-level fields and the root directory) with every
+/// file's packages, seeds, images and verifies.
+fn merge(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)]) -> MergedPlan {
+    let root_dir = plan.root_dir.clone();
+    let layers = Layers::new(all);
+    let mut packages: BTreeMap<Box<str>, Arc<PackageDef>> = BTreeMap::new();
+    for (file, items) in all {
         for p in &items.packages {
             if packages.contains_key(&p.name.text) {
                 continue; // a duplicate, reported by `duplicate_definitions`
             }
-            let mut def = PackageDef {
-                name: p.name.text.clone(),
-                file: file.clone(),
-                span: p.name.span,
-                version: p.version.as_ref().map(|v| v.text.clone()),
-                source: None,
-                deps: Vec::new(),
-                outputs: Vec::new(),
-                stages: Vec::new(),
-                build: Vec::new(),
-                check: Vec::new(),
-                env: BTreeMap::new(),
-                timeout_secs: None,
-            };
-            if let Some(t) = &p.template
-                && let Some((tfile, body)) = templates.get(&*t.text) {
-                    apply_body(&mut def, tfile, body, &root_dir);
-                }
-            apply_body(&mut def, file, &p.body, &root_dir);
-            // A package that declares no output has one named after it; outputs that
-            // extensions add come on top of that one.
-            if def.outputs.is_empty() {
-                def.outputs.push(OutputDef {
-                    name: def.name.clone(),
-                    file: def.file.clone(),
-                    span: def.span,
-                    version: None,
-                    when: Formula::default(),
-                    depends: Vec::new(),
-                    provides: Vec::new(),
-                });
-            }
-            packages.insert(def.name.clone(), def);
-        }
-    }
-    for (file, items) in &all {
-        for e in &items.extends {
-            if let Some(def) = packages.get_mut(&e.target.text) {
-                apply_body(def, file, &e.body, &root_dir);
-            }
+            packages.insert(p.name.text.clone(), Arc::new(layers.package_def(file, p, &root_dir)));
         }
     }
     plan.packages = packages.into_values().collect();
     let mut seeds: BTreeMap<Box<str>, SeedDef> = BTreeMap::new();
-    for (file, items) in &all {
+    for (file, items) in all {
         for s in &items.seeds {
             if seeds.contains_key(&s.name.text) {
                 continue;
@@ -332,5 +389,5 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
         (&a.item.left.text, &a.item.right.text, &a.file, a.item.span.start)
             .cmp(&(&b.item.left.text, &b.item.right.text, &b.file, b.item.span.start))
     });
-    Arc::new(plan)
+    plan
 }
