@@ -98,7 +98,12 @@ fn rebuilt_packages(old: &MergedPlan, changed: &[usize], all: &[(FileName, Arc<F
             if old.packages[at].file != *file {
                 continue; // a duplicate of an earlier file's package
             }
-            rebuilt.push((at, Arc::new(layers.package_def(file, p, &old.root_dir))));
+            // A package the edit left as it was stays the last plan's: its users (a
+            // re-check comparing packages, salsa comparing plans) see one pointer.
+            let def = layers.package_def(file, p, &old.root_dir);
+            if *old.packages[at] != def {
+                rebuilt.push((at, Arc::new(def)));
+            }
         }
     }
     Some(rebuilt)

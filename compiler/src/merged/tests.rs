@@ -364,3 +364,20 @@ fn a_dependency_edit_shares_the_other_packages() {
     assert!(std::sync::Arc::ptr_eq(&first.packages[1], &second.packages[1]));
     assert!(std::sync::Arc::ptr_eq(&first.packages[2], &second.packages[2]));
 }
+
+/// The packages of an edited file that the edit left as they were stay the last plan's.
+#[test]
+fn an_edit_keeps_the_unchanged_packages_of_its_file() {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("plan.kdl"), "plan \"p\"\nimport \"./x.kdl\"\nseed \"host\" { from-host \"cc\" \"make\"; }\n").unwrap();
+    let x = dir.0.join("x.kdl");
+    let text = "package \"a\" { build-depends \"cc\"; }\npackage \"b\" { build-depends \"cc\"; }\n";
+    std::fs::write(&x, text).unwrap();
+    let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let first = merged_plan(session.db(), session.root()).clone();
+    session.set_text(&x.display().to_string(), &text.replacen("package \"b\" { build-depends \"cc\"", "package \"b\" { build-depends \"make\"", 1));
+    let second = merged_plan(session.db(), session.root());
+    assert_eq!(session.db().merge_memo().lock().unwrap().merge_counts(), (1, 1));
+    assert!(std::sync::Arc::ptr_eq(&first.packages[0], &second.packages[0]), "a is unchanged");
+    assert!(!std::sync::Arc::ptr_eq(&first.packages[1], &second.packages[1]), "b needs make");
+}
