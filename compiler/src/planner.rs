@@ -411,15 +411,22 @@ impl<'a> Planner<'a> {
     }
 
     /// `names`: shared names to use again (a memo's keys are their addresses). `wanted`:
-    /// when given, only these names' producers and the seeds' outputs are indexed, enough
-    /// to choose the producers of dependency lists naming nothing else (a re-check).
+    /// when given, only the producers of these names, among these packages (ascending,
+    /// every package producing one of them, and those whose lists are resolved), and the
+    /// seeds' outputs are indexed: enough to choose the producers of dependency lists
+    /// naming nothing else (a re-check).
     fn index(
         plan: &'a MergedPlan,
         global_profiles: Vec<Box<str>>,
         extra_drops: ExtraDrops,
         mut names: HashMap<Box<str>, Name>,
-        wanted: Option<&HashSet<&str>>,
+        wanted: Option<(&HashSet<&str>, &[u32])>,
     ) -> Planner<'a> {
+        let packages: Vec<(u32, &'a PackageDef)> = match wanted {
+            Some((_, subset)) => subset.iter().map(|&i| (i, &*plan.packages[i as usize])).collect(),
+            None => plan.packages.iter().enumerate().map(|(i, p)| (i as u32, &**p)).collect(),
+        };
+        let wanted = wanted.map(|(names, _)| names);
         let mut stage_names: Vec<Box<str>> = vec!["stage0".into()];
         stage_names.extend(plan.stages.iter().cloned());
         stage_names.push("final".into());
@@ -433,16 +440,16 @@ impl<'a> Planner<'a> {
         let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| names.get(name).cloned().unwrap_or_else(|| name.into())).clone();
         let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
         let mut output_names: Vec<Name> = Vec::new();
-        for (i, p) in plan.packages.iter().enumerate() {
+        for &(i, p) in &packages {
             let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
                 let out = output_names.len() as u32;
                 output_names.push(share(&output.name));
                 let mut push = |name: &'a str, producer: Producer<'a>| {
                     producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new() }).list.push(producer);
                 };
-                push(&output.name, Producer::Output { pkg: i as u32, output, out, stage_only, provided: None });
+                push(&output.name, Producer::Output { pkg: i, output, out, stage_only, provided: None });
                 for (name, version) in &output.provides {
-                    push(name, Producer::Output { pkg: i as u32, output, out, stage_only, provided: Some((name, version.as_deref())) });
+                    push(name, Producer::Output { pkg: i, output, out, stage_only, provided: Some((name, version.as_deref())) });
                 }
             };
             let indexed = |output: &OutputDef| {
@@ -469,11 +476,11 @@ impl<'a> Planner<'a> {
             }
         }
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
-        for (i, p) in plan.packages.iter().enumerate().filter(|_| wanted.is_none()) {
+        for &(i, p) in packages.iter().filter(|_| wanted.is_none()) {
             for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
-                outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(&od.name).or_default().push(od);
+                outputs_by_name.entry(Owner::Package(i)).or_default().entry(&od.name).or_default().push(od);
                 for (name, _) in &od.provides {
-                    outputs_by_name.entry(Owner::Package(i as u32)).or_default().entry(name).or_default().push(od);
+                    outputs_by_name.entry(Owner::Package(i)).or_default().entry(name).or_default().push(od);
                 }
             }
         }
@@ -483,10 +490,10 @@ impl<'a> Planner<'a> {
             }
         }
         let mut blocks = HashMap::default();
-        for (i, p) in plan.packages.iter().enumerate() {
+        for &(i, p) in &packages {
             for block in &p.stages {
                 if let Some(s) = stage_names.iter().position(|n| *n == block.name) {
-                    blocks.entry((i as u32, s as Stage)).or_insert(block);
+                    blocks.entry((i, s as Stage)).or_insert(block);
                 }
             }
         }
@@ -602,6 +609,7 @@ impl<'a> Planner<'a> {
                 clean: clean.then(|| memo::Clean {
                     plan: carry.plan,
                     overrides: self.insts.iter_mut().map(|i| std::mem::take(&mut i.overrides)).collect(),
+                    producers: None,
                 }),
                 closures: memo::KeptClosures {
                     sets: std::mem::take(&mut self.closure_memo),

@@ -37,6 +37,8 @@ pub struct PlanMemo {
     choices_made: u64,
     /// Re-checks answered without planning ([`super::recheck`]).
     rechecks: u64,
+    /// The interfaces of the files the last re-check compared.
+    pub(super) interfaces: InterfaceCache,
 }
 
 impl PlanMemo {
@@ -59,9 +61,9 @@ impl PlanMemo {
         self.rechecks += 1;
     }
 
-    /// The choices kept for a plan with these options, to read.
-    pub(super) fn carried(&self, options: Fingerprint) -> Option<&Carried> {
-        self.carried.iter().find(|c| c.options == options)
+    /// The choices kept for a plan with these options, in place.
+    pub(super) fn carried_mut(&mut self, options: Fingerprint) -> Option<&mut Carried> {
+        self.carried.iter_mut().find(|c| c.options == options)
     }
 
     /// The choices kept for a plan with these options ([`options`]), taken out (the
@@ -232,6 +234,24 @@ impl Files {
     /// ([`file_interface`]) differs, or a changed file declares (or declared) templates
     /// or extensions, which change packages of other files.
     pub(super) fn changed_since(&self, old: &Files) -> Option<HashSet<FileName>> {
+        self.changed_since_with(old, &mut |items| file_interface(items))
+    }
+
+    /// [`Files::changed_since`], with interfaces computed before taken from `cache`
+    /// (every edit's re-check compares the same edited files with the kept plan's).
+    pub(super) fn changed_since_cached(&self, old: &Files, cache: &mut InterfaceCache) -> Option<HashSet<FileName>> {
+        let mut used = HashMap::default();
+        let changed = self.changed_since_with(old, &mut |items| {
+            let key = Arc::as_ptr(items) as usize;
+            let interface = cache.0.get(&key).map_or_else(|| file_interface(items), |(_, i)| *i);
+            used.insert(key, (items.clone(), interface));
+            interface
+        });
+        cache.0 = used;
+        changed
+    }
+
+    fn changed_since_with(&self, old: &Files, interface: &mut dyn FnMut(&Arc<FileItems>) -> Fingerprint) -> Option<HashSet<FileName>> {
         if self.files.len() != old.files.len() {
             return None;
         }
@@ -242,7 +262,7 @@ impl Files {
                 continue;
             }
             let layered = |i: &FileItems| !i.templates.is_empty() || !i.extends.is_empty();
-            if layered(items) || layered(old_items) || file_interface(items) != file_interface(old_items) {
+            if layered(items) || layered(old_items) || interface(items) != interface(old_items) {
                 return None;
             }
             changed.insert(name.clone());
@@ -250,6 +270,11 @@ impl Files {
         Some(changed)
     }
 }
+
+/// Files' interfaces by the address of their items, which each entry holds so that the
+/// address is not reused.
+#[derive(Default)]
+pub(super) struct InterfaceCache(HashMap<usize, (Arc<FileItems>, Fingerprint)>);
 
 /// One dependency entry's choice as kept: its place in the package's list, and what it
 /// resolved to.
@@ -284,6 +309,9 @@ pub(super) struct Clean {
     /// By instance number: the redirects applied to it, which with its package and stage
     /// make the key of the choices in effect.
     pub(super) overrides: Vec<Vec<(u32, Stage, Stage)>>,
+    /// By output or provided name: the packages producing it, ascending. Made by the
+    /// first re-check (it holds while the interface does, as every re-check's does).
+    pub(super) producers: Option<HashMap<Box<str>, Vec<u32>>>,
 }
 
 /// A plan's installation sets as it left them: its memo, which of them are

@@ -20,9 +20,9 @@
 
 use std::sync::Mutex;
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::memo::{self, Carried, Clean, Files, KeptChoice, PlanMemo};
+use super::memo::{self, Carried, Files, InterfaceCache, KeptChoice, PlanMemo};
 use super::{Choice, ExtraDrops, From, Planner, Stage};
 use crate::diagnostic::Diagnostic;
 use crate::merged::{Dep, MergedPlan, PackageDef};
@@ -35,9 +35,12 @@ const MAX_CHANGED_PACKAGES: usize = 512;
 /// (none), else `None`.
 pub(super) fn unchanged(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, memo: &Mutex<PlanMemo>) -> Option<Vec<Diagnostic>> {
     let mut memo = memo.lock().ok()?;
-    let carried = memo.carried(memo::options(profiles, &ExtraDrops::default()))?;
-    let clean = carried.clean.as_ref()?;
-    if !same_graph(plan, profiles, files, carried, clean)? {
+    let mut interfaces = std::mem::take(&mut memo.interfaces);
+    let same = memo
+        .carried_mut(memo::options(profiles, &ExtraDrops::default()))
+        .and_then(|carried| same_graph(plan, profiles, files, carried, &mut interfaces));
+    memo.interfaces = interfaces;
+    if same != Some(true) {
         return None;
     }
     memo.count_recheck();
@@ -46,11 +49,13 @@ pub(super) fn unchanged(plan: &MergedPlan, profiles: &[Box<str>], files: &Files,
 
 /// Whether the edited plan resolves to the kept plan's instance graph; `None` when that
 /// cannot be decided without planning.
-fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: &Carried, clean: &Clean) -> Option<bool> {
-    let changed = files.changed_since(&carried.files)?;
+fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: &mut Carried, interfaces: &mut InterfaceCache) -> Option<bool> {
+    let Carried { files: kept_files, choices, closures: kept, clean, .. } = carried;
+    let clean = clean.as_mut()?;
+    let changed = files.changed_since_cached(kept_files, interfaces)?;
     // Images and verify pairs are not part of the interface; checking reads them.
     for name in &changed {
-        let (new, old) = (&files.files.get(name)?.1, &carried.files.files.get(name)?.1);
+        let (new, old) = (&files.files.get(name)?.1, &kept_files.files.get(name)?.1);
         if new.images != old.images || new.verifies != old.verifies {
             return None;
         }
@@ -75,8 +80,12 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
         let lists = std::iter::once(&def.deps).chain(def.stages.iter().filter_map(|s| s.deps.as_ref()));
         wanted.extend(lists.flatten().flat_map(|d| d.dep().alternatives.iter().map(|a| &*a.name)));
     }
-    let planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), Default::default(), Some(&wanted));
-    let kept = &carried.closures;
+    // The packages to index: those producing a wanted name, and the changed ones.
+    let producers = clean.producers.get_or_insert_with(|| producers_by_name(old));
+    let mut packages: Vec<u32> = wanted.iter().filter_map(|name| producers.get(*name)).flatten().copied().chain(differ.iter().copied()).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    let planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), Default::default(), Some((&wanted, &packages)));
     for &p in &differ {
         for stage in 1..planner.stage_names.len() as Stage {
             let Some(&id) = kept.index.get(&(p, stage)) else { continue };
@@ -84,7 +93,7 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
                 return None;
             }
             let overrides = clean.overrides.get(id as usize)?;
-            let before = carried.choices.get(&(p, stage, overrides.clone()))?;
+            let before = choices.get(&(p, stage, overrides.clone()))?;
             let now = planner.dep_choices(p, stage, &planner.profiles(p, stage), overrides);
             let lists = (list_at(&planner, old, p, stage), planner.dep_list(p, stage));
             if !same_choices(&planner, before, &now, lists) {
@@ -93,6 +102,23 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
         }
     }
     Some(true)
+}
+
+/// By output or provided name (of outputs and stage blocks' outputs): the packages
+/// producing it, ascending.
+fn producers_by_name(plan: &MergedPlan) -> HashMap<Box<str>, Vec<u32>> {
+    let mut by_name: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+    for (i, p) in plan.packages.iter().enumerate() {
+        for output in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
+            for name in std::iter::once(&output.name).chain(output.provides.iter().map(|(name, _)| name)) {
+                let list = by_name.entry(name.clone()).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
+    }
+    by_name
 }
 
 /// Whether two definitions of a package are one (the merged plan shares unchanged ones).
