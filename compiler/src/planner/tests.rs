@@ -670,10 +670,13 @@ fn text_with_seed_names(plan: &RandomPlan, seeded: &[Vec<u8>], pinned: &[bool], 
     out
 }
 
+/// Each action's id, taint, and the (action id, output) pairs it takes.
+type ActionGraph = Vec<(String, bool, BTreeSet<(String, String)>)>;
+
 /// A DAG's instance graph: each action with its taint and the actions whose outputs it
 /// takes (directly or in installation sets), and the redirects, by action id; not the
 /// names taken from seeds, nor places.
-fn instance_graph(dag: &StagedDag) -> (Vec<(String, bool, BTreeSet<(String, String)>)>, BTreeSet<(String, String, String)>) {
+fn instance_graph(dag: &StagedDag) -> (ActionGraph, BTreeSet<(String, String, String)>) {
     let id = |a: usize| dag.actions[a].id.clone();
     let actions = dag
         .actions
