@@ -19,7 +19,7 @@ pub(crate) fn lower_document(doc: &Document, text: &str, file: &FileName) -> Fil
     // A package is a few hundred bytes and a file holds a hundred of them: growing the
     // vector by doubling copied each one several times into freshly faulted-in memory, a
     // tenth of lowering the 30,000-package bench plan (a profile of a cold check).
-    let packages = doc.nodes.iter().filter(|node| &*node.name.text == "package").count();
+    let packages = doc.nodes.iter().filter(|node| node.name.text == "package").count();
     lower.items.packages.reserve_exact(packages);
     for error in &doc.errors {
         lower.error(DiagnosticKind::Syntax(error.kind.clone()), error.span);
@@ -75,15 +75,15 @@ impl<'a> Lower<'a> {
 
     fn top_level(&mut self, node: &Node) {
         self.no_annotation(node);
-        match &*node.name.text {
-            "plan" => self.plan(node),
-            "import" => self.import(node),
-            "seed" => self.seed(node),
-            "template" => self.template(node),
-            "package" => self.package(node),
-            "extend" => self.extend(node),
-            "image" => self.image(node),
-            "verify" => self.verify(node),
+        match node.name.text.as_bytes() {
+            b"plan" => self.plan(node),
+            b"import" => self.import(node),
+            b"seed" => self.seed(node),
+            b"template" => self.template(node),
+            b"package" => self.package(node),
+            b"extend" => self.extend(node),
+            b"image" => self.image(node),
+            b"verify" => self.verify(node),
             _ => self.unknown_node(node, "a plan file", TOP_LEVEL),
         }
     }
@@ -112,7 +112,7 @@ impl<'a> Lower<'a> {
             if let Some(ty) = &entry.ty {
                 self.error(DiagnosticKind::UnexpectedAnnotation, ty.span);
             }
-            if !allowed.contains(&&*key.text) {
+            if !allowed.iter().any(|a| key.text == *a) {
                 let suggestion = did_you_mean(&key.text, allowed.iter().copied());
                 self.error(
                     DiagnosticKind::UnknownProperty {
@@ -320,8 +320,8 @@ impl<'a> Lower<'a> {
         };
         for child in self.children(node) {
             self.no_annotation(child);
-            match &*child.name.text {
-                "stages" => {
+            match child.name.text.as_bytes() {
+                b"stages" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     for stage in self.names(child, "at least one stage name") {
@@ -340,12 +340,12 @@ impl<'a> Lower<'a> {
                         }
                     }
                 }
-                "rebuild-tainted" => {
+                b"rebuild-tainted" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     decl.rebuild_tainted = self.bool_arg(child);
                 }
-                "cycle-breaking" => {
+                b"cycle-breaking" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     if let Some(value) = self.one_string(child, "`fewest-redirects` or `fewest-builds`") {
@@ -364,13 +364,13 @@ impl<'a> Lower<'a> {
                         }
                     }
                 }
-                "stage" => {
+                b"stage" => {
                     self.check_props(child, &[]);
                     let Some(stage) = self.name_arg(child, "a stage name") else { continue };
                     let mut profiles = Vec::new();
                     for grandchild in self.children(child) {
                         self.no_annotation(grandchild);
-                        if &*grandchild.name.text == "profiles" {
+                        if grandchild.name.text == "profiles" {
                             self.check_props(grandchild, &[]);
                             self.no_children(grandchild);
                             profiles.extend(self.profile_names(grandchild));
@@ -455,13 +455,13 @@ impl<'a> Lower<'a> {
         let mut seed = Seed { name, from_host: Vec::new(), archive: None, provides: Vec::new(), outputs: Vec::new() };
         for child in self.children(node) {
             self.no_annotation(child);
-            match &*child.name.text {
-                "from-host" => {
+            match child.name.text.as_bytes() {
+                b"from-host" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     seed.from_host.extend(self.names(child, "at least one host tool name"));
                 }
-                "archive" => {
+                b"archive" => {
                     self.check_props(child, &["sha256"]);
                     self.no_children(child);
                     if let Some(path) = self.one_string(child, "a path") {
@@ -469,13 +469,13 @@ impl<'a> Lower<'a> {
                         seed.archive = Some(ArchiveRef { path, sha256 });
                     }
                 }
-                "provides" => {
+                b"provides" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     let provides = self.provides(child);
                     seed.provides.extend(provides);
                 }
-                "output" => {
+                b"output" => {
                     if let Some(output) = self.output(child) {
                         seed.outputs.push(output);
                     }
@@ -547,6 +547,13 @@ impl<'a> Lower<'a> {
 
     /// `build-depends "a" "b | c" when="…" stage="…"` or `depends …`
     fn dep_entries(&mut self, node: &Node, allow_pin: bool) -> Vec<DepEntry> {
+        let mut out = Vec::with_capacity(args(node).count());
+        self.dep_entries_into(node, allow_pin, &mut out);
+        out
+    }
+
+    /// [`Lower::dep_entries`], appended to `out`: a body's nodes fill its one list.
+    fn dep_entries_into(&mut self, node: &Node, allow_pin: bool, out: &mut Vec<DepEntry>) {
         self.check_props(node, if allow_pin { &["when", "stage"] } else { &["when"] });
         self.no_children(node);
         let when = self.formula_prop(node, "when");
@@ -561,7 +568,6 @@ impl<'a> Lower<'a> {
         } else {
             None
         };
-        let mut out = Vec::with_capacity(node.entries.len());
         self.each_string_arg(node, "at least one dependency", |this, text, span| {
             match dependency::parse_dependency(text) {
                 Ok(dep) => {
@@ -571,7 +577,6 @@ impl<'a> Lower<'a> {
                 Err(e) => this.dependency_error(text, span, e),
             }
         });
-        out
     }
 
     fn output(&mut self, node: &Node) -> Option<Output> {
@@ -582,8 +587,8 @@ impl<'a> Lower<'a> {
         let mut output = Output { name, version, when, depends: Vec::new(), provides: Vec::new() };
         for child in self.children(node) {
             self.no_annotation(child);
-            match &*child.name.text {
-                "depends" => {
+            match child.name.text.as_bytes() {
+                b"depends" => {
                     let deps = self.dep_entries(child, false);
                     // Usually the only `depends` node: its vector is taken as it is.
                     if output.depends.is_empty() {
@@ -592,7 +597,7 @@ impl<'a> Lower<'a> {
                         output.depends.extend(deps);
                     }
                 }
-                "provides" => {
+                b"provides" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     let provides = self.provides(child);
@@ -634,7 +639,7 @@ impl<'a> Lower<'a> {
         let dependencies = self
             .children(node)
             .iter()
-            .filter(|child| &*child.name.text == "build-depends")
+            .filter(|child| child.name.text == "build-depends")
             .map(|child| args(child).count())
             .sum();
         body.build_depends.reserve_exact(dependencies);
@@ -645,8 +650,9 @@ impl<'a> Lower<'a> {
         };
         for child in self.children(node) {
             self.no_annotation(child);
-            let field = &*child.name.text;
-            if kind == BodyKind::Extend && matches!(field, "source" | "license" | "timeout" | "build" | "check") {
+            let field = child.name.text.as_bytes();
+            if kind == BodyKind::Extend && matches!(field, b"source" | b"license" | b"timeout" | b"build" | b"check") {
+                let field = &child.name.text;
                 self.error(
                     DiagnosticKind::InvalidValue {
                         what: format!("`{field}` in `extend`"),
@@ -657,28 +663,25 @@ impl<'a> Lower<'a> {
                 continue;
             }
             match field {
-                "source" => {
+                b"source" => {
                     if let Some(source) = self.source(child) {
                         body.source = Some(source);
                     }
                 }
-                "build-depends" => {
-                    let deps = self.dep_entries(child, true);
-                    body.build_depends.extend(deps);
-                }
-                "output" => {
+                b"build-depends" => self.dep_entries_into(child, true, &mut body.build_depends),
+                b"output" => {
                     if let Some(output) = self.output(child) {
                         body.outputs.push(output);
                     }
                 }
-                "stage" => {
+                b"stage" => {
                     if let Some(stage) = self.stage_block(child) {
                         body.stages.push(stage);
                     }
                 }
-                "build" => body.build = self.steps(child),
-                "check" => body.check = self.steps(child),
-                "env" => {
+                b"build" => body.build = self.steps(child),
+                b"check" => body.check = self.steps(child),
+                b"env" => {
                     self.no_children(child);
                     if let Some(extra) = args(child).next() {
                         self.error(
@@ -709,12 +712,12 @@ impl<'a> Lower<'a> {
                         }
                     }
                 }
-                "license" => {
+                b"license" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     body.license = self.one_string(child, "an SPDX expression");
                 }
-                "timeout" => {
+                b"timeout" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     if let Some(value) = self.one_string(child, "a duration") {
@@ -797,22 +800,22 @@ impl<'a> Lower<'a> {
         };
         for child in self.children(node) {
             self.no_annotation(child);
-            match &*child.name.text {
-                "build-depends" => {
+            match child.name.text.as_bytes() {
+                b"build-depends" => {
                     let deps = self.dep_entries(child, true);
                     block.build_depends.get_or_insert_with(Vec::new).extend(deps);
                 }
-                "drop" => {
+                b"drop" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     block.drop.extend(self.names(child, "at least one dependency name"));
                 }
-                "output" => {
+                b"output" => {
                     if let Some(output) = self.output(child) {
                         block.outputs.push(output);
                     }
                 }
-                "profiles" => {
+                b"profiles" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     block.profiles.extend(self.profile_names(child));
@@ -833,7 +836,7 @@ impl<'a> Lower<'a> {
         let mut commands = Vec::new();
         for child in self.children(node) {
             self.no_annotation(child);
-            if &*child.name.text == "run" {
+            if child.name.text == "run" {
                 self.check_props(child, &[]);
                 self.no_children(child);
                 if let Some(command) = self.one_string(child, "a shell command") {
@@ -852,13 +855,13 @@ impl<'a> Lower<'a> {
         let mut image = Image { name, include: Vec::new(), format: None };
         for child in self.children(node) {
             self.no_annotation(child);
-            match &*child.name.text {
-                "include" => {
+            match child.name.text.as_bytes() {
+                b"include" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     image.include.extend(self.names(child, "at least one package or output name"));
                 }
-                "format" => {
+                b"format" => {
                     self.check_props(child, &[]);
                     self.no_children(child);
                     if let Some(format) = self.one_string(child, "a format") {
@@ -899,7 +902,7 @@ impl<'a> Lower<'a> {
         let mut packages = Vec::new();
         for child in self.children(node) {
             self.no_annotation(child);
-            if &*child.name.text == "packages" {
+            if child.name.text == "packages" {
                 self.check_props(child, &[]);
                 self.no_children(child);
                 packages.extend(self.names(child, "at least one package name"));
@@ -917,7 +920,7 @@ impl<'a> Lower<'a> {
 }
 
 fn prop<'n>(node: &'n Node, key: &str) -> Option<&'n Entry> {
-    node.entries.iter().find(|e| e.name.as_ref().is_some_and(|k| &*k.text == key))
+    node.entries.iter().find(|e| e.name.as_ref().is_some_and(|k| k.text == key))
 }
 
 fn args(node: &Node) -> impl Iterator<Item = &Entry> {
