@@ -50,6 +50,18 @@ impl SmallStr {
         SmallStr::new(s)
     }
 
+    /// The text's bytes, without the UTF-8 check that `as_str` makes. Comparisons go
+    /// through here: lowering compares every node name and property key with the names it
+    /// knows, and checking each one first was 8% of the instructions of a cold check of the
+    /// 30,000-package bench plan's front end (callgrind).
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Repr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
@@ -104,7 +116,7 @@ impl From<String> for SmallStr {
 
 impl PartialEq for SmallStr {
     fn eq(&self, other: &SmallStr) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -112,13 +124,13 @@ impl Eq for SmallStr {}
 
 impl PartialEq<str> for SmallStr {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for SmallStr {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -130,7 +142,8 @@ impl PartialOrd for SmallStr {
 
 impl Ord for SmallStr {
     fn cmp(&self, other: &SmallStr) -> Ordering {
-        self.as_str().cmp(other.as_str())
+        // `str` orders by bytes too.
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
