@@ -377,6 +377,8 @@ struct Carry {
     options: memo::Fingerprint,
     files: Arc<memo::Files>,
     plan: Arc<MergedPlan>,
+    /// The last clean plan's packages by name produced, when they still hold.
+    producers: Option<HashMap<Box<str>, Vec<u32>>>,
     reusable: Option<memo::Reusable>,
     kept: HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
     reused: u64,
@@ -564,12 +566,17 @@ impl<'a> Planner<'a> {
         // what planning an archive holds at once.
         let keeps = extra_drops.is_empty();
         let carried = if keeps { memo.lock().ok().and_then(|mut m| m.take(options)) } else { None };
-        let (names, reusable) = match carried {
-            Some(c) => (
-                c.names,
-                crate::timing::pass("plan: what the last plan left", || memo::Reusable::new(c.choices, c.closures, &c.files, plan, files)),
-            ),
-            None => (HashMap::default(), None),
+        let (names, reusable, producers) = match carried {
+            Some(c) => {
+                let reusable = crate::timing::pass("plan: what the last plan left", || {
+                    memo::Reusable::new(c.choices, c.closures, &c.files, plan, files)
+                });
+                // Which packages produce each name holds while the interface does, as it
+                // does when the last plan's choices may be reused.
+                let producers = c.clean.and_then(|clean| clean.producers).filter(|_| reusable.is_some());
+                (c.names, reusable, producers)
+            }
+            None => (HashMap::default(), None, None),
         };
         let mut planner =
             crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names, None));
@@ -578,6 +585,7 @@ impl<'a> Planner<'a> {
             options,
             files: files.clone(),
             plan: plan.clone(),
+            producers,
             reusable,
             kept: HashMap::default(),
             reused: 0,
@@ -609,7 +617,7 @@ impl<'a> Planner<'a> {
                 clean: clean.then(|| memo::Clean {
                     plan: carry.plan,
                     overrides: self.insts.iter_mut().map(|i| std::mem::take(&mut i.overrides)).collect(),
-                    producers: None,
+                    producers: carry.producers,
                 }),
                 closures: memo::KeptClosures {
                     sets: std::mem::take(&mut self.closure_memo),
