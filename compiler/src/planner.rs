@@ -138,7 +138,9 @@ fn planned_files(db: &dyn Db, root: PlanRoot) -> Arc<memo::Files> {
 
 /// What a planner starts from: the merged plan and the global profiles.
 fn planner_inputs(db: &dyn Db, root: PlanRoot) -> (&Arc<MergedPlan>, Vec<Box<str>>) {
-    let plan = crate::timing::pass("plan: merge", || merged_plan(db, root));
+    // Not timed here: salsa merges (`merged_plan` times itself) while it verifies this
+    // query's inputs, before the query runs.
+    let plan = merged_plan(db, root);
     (plan, root.profiles(db).iter().map(|p| p.as_str().into()).collect())
 }
 
