@@ -26,6 +26,8 @@ mod restriction;
 mod session;
 mod stdlib;
 mod suggest;
+#[cfg(test)]
+mod test_dir;
 pub mod timing;
 pub mod fas;
 pub mod debian;

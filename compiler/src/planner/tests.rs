@@ -2,9 +2,7 @@
 //! determinism, suggested breaks, and the semantics of stages on small cases.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 
@@ -12,24 +10,7 @@ use crate::dag::{Producer, StagedDag};
 use crate::db::Db;
 use crate::outcome::PlanOutcome;
 use crate::session::{Session, SessionConfig};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!("planc-planner-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::test_dir::TempDir;
 
 /// Writes the files and plans the root `plan.kdl` (with optional overlays).
 fn plan_files(files: &[(&str, &str)], overlays: &[&str]) -> PlanOutcome {
