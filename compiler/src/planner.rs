@@ -400,6 +400,12 @@ fn level_ranks(g: &ArcGraph, removed: &[EdgeId], pkg_of: impl Fn(u32) -> u32) ->
     ranks
 }
 
+/// A package's dependency list under a stage block: the block's own list if it has one,
+/// else the package's default list.
+fn list_with_block<'p>(def: &'p PackageDef, block: Option<&'p crate::merged::StageDef>) -> &'p [Dep] {
+    block.and_then(|b| b.deps.as_deref()).unwrap_or(&def.deps)
+}
+
 /// Sorted, without repeats.
 fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
     v.sort();
@@ -728,7 +734,7 @@ impl<'a> Planner<'a> {
     /// The dependency list of P@s: its stage block's, if that has one, else the default.
     fn dep_list(&self, pkg: u32, stage: Stage) -> &'a [Dep] {
         let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
-        block.and_then(|b| b.deps.as_deref()).unwrap_or(&self.pkg(pkg).deps)
+        list_with_block(self.pkg(pkg), block)
     }
 
     /// The dependency entries in effect for P@s (their places in [`Planner::dep_list`]),

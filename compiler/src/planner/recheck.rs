@@ -25,7 +25,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::memo::{self, Carried, Files, InterfaceCache, KeptChoice, PlanMemo};
 use super::{Choice, ExtraDrops, From, Planner, Stage};
 use crate::diagnostic::Diagnostic;
-use crate::merged::{Dep, MergedPlan, PackageDef};
+use crate::merged::{Dep, MergedPlan};
 
 /// Past this many changed packages a re-check plans in full: choosing producers for them
 /// alone would no longer be much cheaper.
@@ -64,8 +64,9 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
     if old.packages.len() != plan.packages.len() {
         return None;
     }
+    // `Arc<PackageDef>` compares pointers first: the merge shares unchanged packages.
     let differ: Vec<u32> = (0..plan.packages.len() as u32)
-        .filter(|&p| !same_def(&old.packages[p as usize], &plan.packages[p as usize]))
+        .filter(|&p| old.packages[p as usize] != plan.packages[p as usize])
         .take(MAX_CHANGED_PACKAGES + 1)
         .collect();
     if differ.len() > MAX_CHANGED_PACKAGES {
@@ -121,17 +122,12 @@ fn producers_by_name(plan: &MergedPlan) -> HashMap<Box<str>, Vec<u32>> {
     by_name
 }
 
-/// Whether two definitions of a package are one (the merged plan shares unchanged ones).
-fn same_def(a: &PackageDef, b: &PackageDef) -> bool {
-    std::ptr::eq(a, b) || a == b
-}
-
 /// The dependency list of P@s in `plan` (the kept plan), as [`Planner::dep_list`] reads it
 /// in the plan it indexes.
 fn list_at<'p>(planner: &Planner, plan: &'p MergedPlan, p: u32, stage: Stage) -> &'p [Dep] {
     let def = &plan.packages[p as usize];
     let block = if stage < planner.final_stage { def.stages.iter().find(|b| *b.name == *planner.stage_names[stage as usize]) } else { None };
-    block.and_then(|b| b.deps.as_deref()).unwrap_or(&def.deps)
+    super::list_with_block(def, block)
 }
 
 /// Whether the choices `now` make the inputs `before` made, as far as planning's checks
