@@ -279,6 +279,10 @@ struct Inst<'a> {
     reason: Reason,
     /// Redirects applied to this consumer: (package, stage it resolved to, new stage).
     overrides: Vec<(u32, Stage, Stage)>,
+    /// What its dependency entries chose before any redirect: redirects only substitute
+    /// earlier instances of the producers chosen (see [`Planner::resolve_alt`]), so the
+    /// consumer's choices with redirects are these, substituted, not chosen again.
+    base_choices: Option<Arc<Vec<KeptChoice>>>,
     tainted: bool,
     /// On a cycle among the instances of its stage, before cycles were broken.
     cyclic: bool,
@@ -339,6 +343,9 @@ struct Planner<'a> {
     /// Profiles every instance of a stage has (the stage's name and its plan profiles).
     stage_profiles: Vec<Vec<Box<str>>>,
     insts: Vec<Inst<'a>>,
+    /// By instance: its package. The same as `insts[i].pkg`, packed: scans of
+    /// installation sets ask it for millions of members.
+    inst_pkg: Vec<u32>,
     index: HashMap<(u32, Stage), InstId>,
     pending: Vec<InstId>,
     diagnostics: Vec<Diagnostic>,
@@ -404,6 +411,21 @@ fn level_ranks(g: &ArcGraph, removed: &[EdgeId], pkg_of: impl Fn(u32) -> u32) ->
 /// else the package's default list.
 fn list_with_block<'p>(def: &'p PackageDef, block: Option<&'p crate::merged::StageDef>) -> &'p [Dep] {
     block.and_then(|b| b.deps.as_deref()).unwrap_or(&def.deps)
+}
+
+/// A consumer's choices with redirects, from its choices without: each chosen instance a
+/// redirect names becomes the redirect's earlier instance, exactly as
+/// [`Planner::resolve_alt`] substitutes it after ranking the producers.
+fn redirected_choices(base: &[KeptChoice], overrides: &[(u32, Stage, Stage)]) -> Vec<KeptChoice> {
+    base.iter()
+        .map(|c| match &c.result {
+            Ok((name, Choice::Package(p, t), output)) => match overrides.iter().find(|&&(q, from, _)| q == *p && from == *t) {
+                Some(&(_, _, to)) => KeptChoice { slot: c.slot, result: Ok((name.clone(), Choice::Package(*p, to), output.clone())) },
+                None => c.clone(),
+            },
+            _ => c.clone(),
+        })
+        .collect()
 }
 
 /// Sorted, without repeats.
@@ -531,6 +553,7 @@ impl<'a> Planner<'a> {
             producers,
             output_names,
             insts: Vec::new(),
+            inst_pkg: Vec::new(),
             index: HashMap::default(),
             pending: Vec::new(),
             diagnostics: Vec::new(),
@@ -723,10 +746,12 @@ impl<'a> Planner<'a> {
             deps: Vec::new(),
             reason,
             overrides: Vec::new(),
+            base_choices: None,
             tainted: false,
             cyclic: false,
         });
         self.index.insert((pkg, stage), id);
+        self.inst_pkg.push(pkg);
         self.pending.push(id);
         id
     }
@@ -1039,8 +1064,14 @@ impl<'a> Planner<'a> {
         let choices = match (self.chosen.get_mut(id as usize).and_then(Option::take), reusable) {
             (Some(choices), _) => Arc::new(choices),
             (None, Some(kept)) => kept,
-            (None, None) => Arc::new(self.dep_choices(pkg, stage, &profiles, &overrides)),
+            (None, None) => match &self.insts[id as usize].base_choices {
+                Some(base) if !overrides.is_empty() => Arc::new(redirected_choices(base, &overrides)),
+                _ => Arc::new(self.dep_choices(pkg, stage, &profiles, &overrides)),
+            },
         };
+        if overrides.is_empty() {
+            self.insts[id as usize].base_choices = Some(choices.clone());
+        }
         if self.keeps_at(stage)
             && let Some(carry) = &mut self.carry
         {
@@ -1075,7 +1106,7 @@ impl<'a> Planner<'a> {
                             cycle: Vec::new(),
                         });
                     }
-                    let has_own = closure.iter().any(|m| matches!(m.2, From::Inst(i) if self.insts[i as usize].pkg == pkg));
+                    let has_own = closure.iter().any(|m| matches!(m.2, From::Inst(i) if self.inst_pkg[i as usize] == pkg));
                     if !has_own {
                         closures.push((dep_index as u32, closure));
                         entries.push(dep);
@@ -1342,14 +1373,10 @@ impl<'a> Planner<'a> {
         // Most installation sets hold nothing a redirect applies to: those are the plain,
         // memoized ones.
         let plain = self.closure(from, output, consumer_stage, me);
-        let redirected = |m: &Member| match m.2 {
-            From::Inst(j) => {
-                let inst = &self.insts[j as usize];
-                overrides.iter().any(|&(p, s, _)| p == inst.pkg && s == inst.stage)
-            }
-            From::Seed(_) => false,
-        };
-        if !plain.iter().any(redirected) {
+        // The instances redirected away, by number: a set's members are compared with
+        // these rather than looked up one by one.
+        let away: Vec<InstId> = overrides.iter().filter_map(|&(p, s, _)| self.index.get(&(p, s)).copied()).collect();
+        if !plain.iter().any(|m| matches!(m.2, From::Inst(j) if away.contains(&j))) {
             return plain;
         }
         let mut out: Vec<Member> = Vec::new();
