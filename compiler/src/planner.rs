@@ -1287,8 +1287,9 @@ impl<'a> Planner<'a> {
             return kept;
         }
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Name)> = HashSet::default();
-        seen.insert((from, output.clone()));
+        // Members are told apart by producer and output; names are shared, so by address.
+        let mut seen: HashSet<(From, NameId)> = HashSet::default();
+        seen.insert((from, NameId::of(output)));
         let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
@@ -1297,7 +1298,7 @@ impl<'a> Planner<'a> {
             if expand_fully && let Some(done) = self.closure_memo.get(&sub).cloned() {
                 complete &= !self.incomplete.contains(&sub);
                 for m in done.iter() {
-                    if seen.insert((m.2, m.1.clone())) {
+                    if seen.insert((m.2, NameId::of(&m.1))) {
                         out.push(m.clone());
                     }
                 }
@@ -1306,7 +1307,7 @@ impl<'a> Planner<'a> {
             let direct = self.direct_deps(f, &o, consumer_stage, me);
             complete &= !self.incomplete.contains(&(f, NameId::of(&o), direct_key(f)));
             for m in direct.iter() {
-                if seen.insert((m.2, m.1.clone())) {
+                if seen.insert((m.2, NameId::of(&m.1))) {
                     out.push(m.clone());
                     queue.push((m.2, m.1.clone()));
                 }
@@ -1380,8 +1381,9 @@ impl<'a> Planner<'a> {
             return plain;
         }
         let mut out: Vec<Member> = Vec::new();
-        let mut seen: HashSet<(From, Name)> = HashSet::default();
-        seen.insert((from, output.clone()));
+        // Members are told apart by producer and output; names are shared, so by address.
+        let mut seen: HashSet<(From, NameId)> = HashSet::default();
+        seen.insert((from, NameId::of(output)));
         let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
         while let Some((f, o)) = queue.pop() {
             let direct = self.direct_deps(f, &o, consumer_stage, me);
@@ -1396,7 +1398,7 @@ impl<'a> Planner<'a> {
                     }
                     From::Seed(_) => f2,
                 };
-                if seen.insert((f2, o2.clone())) {
+                if seen.insert((f2, NameId::of(&o2))) {
                     out.push((name, o2.clone(), f2));
                     queue.push((f2, o2));
                 }
@@ -1939,11 +1941,12 @@ impl<'a> Planner<'a> {
                 users[j as usize].push(i as InstId);
             }
         }
+        let rank = self.package_name_ranks();
         let key = |i: InstId| {
             let inst = &self.insts[i as usize];
-            Reverse((inst.stage, &*self.pkg(inst.pkg).name))
+            Reverse((inst.stage, rank[inst.pkg as usize]))
         };
-        let mut ready: BinaryHeap<(Reverse<(Stage, &str)>, InstId)> = (0..self.insts.len() as InstId)
+        let mut ready: BinaryHeap<(Reverse<(Stage, u32)>, InstId)> = (0..self.insts.len() as InstId)
             .filter(|&i| reachable[i as usize] && indegree[i as usize] == 0)
             .map(|i| (key(i), i))
             .collect();
@@ -1959,6 +1962,20 @@ impl<'a> Planner<'a> {
         }
         let expected = reachable.iter().filter(|&&r| r).count();
         (order.len() == expected).then_some(order)
+    }
+
+    /// By package: its place among the packages sorted by name (equal names, equal
+    /// places), so that orders by name compare integers.
+    fn package_name_ranks(&self) -> Vec<u32> {
+        let packages = &self.plan.packages;
+        let mut by_name: Vec<u32> = (0..packages.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| packages[a as usize].name.cmp(&packages[b as usize].name));
+        let mut rank = vec![0u32; packages.len()];
+        for (k, w) in by_name.windows(2).enumerate() {
+            let same = packages[w[0] as usize].name == packages[w[1] as usize].name;
+            rank[w[1] as usize] = if same { rank[w[0] as usize] } else { k as u32 + 1 };
+        }
+        rank
     }
 
     /// A cycle among the instances reachable from the targets, if there is one.
