@@ -1676,8 +1676,17 @@ impl<'a> Planner<'a> {
         let pos = self.positions(&nodes);
         let mut g = ArcGraph::new(nodes.len());
         let mut edge_info = Vec::new();
+        // Most edges carry one name, and a producer's name is taken by many consumers:
+        // where it can be taken from instead is found once for each.
+        let mut targets_of_one: HashMap<(u32, NameId), Option<Stage>> = HashMap::default();
         for &((x, y), ref edge) in &edges {
-            let target = self.redirect_target(self.insts[y as usize].pkg, stage, &edge.names);
+            let y_pkg = self.insts[y as usize].pkg;
+            let target = match &edge.names[..] {
+                [name] => *targets_of_one
+                    .entry((y_pkg, NameId::of(name)))
+                    .or_insert_with(|| self.redirect_target(y_pkg, stage, &edge.names)),
+                _ => self.redirect_target(y_pkg, stage, &edge.names),
+            };
             let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
                     let reduced = self.has_block(self.insts[y as usize].pkg, t);
