@@ -33,7 +33,7 @@ pub fn seeds_used(db: &dyn Db, root: PlanRoot, file: SourceFile) -> Arc<Vec<Arc<
     let mut used: Vec<Arc<str>> = Vec::new();
     let template_counts = |t: &Template| !in_stdlib || index.used_templates.contains(&*t.name.text);
     for_each_dep(items, &template_counts, &mut |dep| {
-        for alt in &dep.dep.alternatives {
+        for alt in dep.dep.alternatives.iter() {
             if let Some(seeds) = index.seed_provides.get(&*alt.name) {
                 used.extend(seeds.iter().cloned());
             }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::restriction::{self, Formula};
 use crate::version::{self, Constraint, Relation};
@@ -13,7 +14,10 @@ use crate::version::{self, Constraint, Relation};
 /// One dependency: alternatives, the first that resolves wins.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dependency {
-    pub alternatives: Vec<Alternative>,
+    /// Shared, because the merged plan copies every dependency entry into each package
+    /// whose definition reads it (a template's into every package that uses it): a copy
+    /// is then a count, not an allocation for the list and one for each name.
+    pub alternatives: Arc<[Alternative]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -60,13 +64,15 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 
 pub fn parse_dependency(text: &str) -> Result<Dependency, DependencyError> {
     let bytes = text.as_bytes();
-    let mut pos = 0;
-    // Almost every dependency has one alternative: no room for four.
-    let mut alternatives = Vec::with_capacity(1);
+    let (first, next) = parse_alternative(text, 0)?;
+    let mut pos = skip_ws(bytes, next);
+    if bytes.get(pos).is_none() {
+        // Almost every dependency has one alternative: made shared at once, without a
+        // list to copy from.
+        return Ok(Dependency { alternatives: Arc::new([first]) });
+    }
+    let mut alternatives = vec![first];
     loop {
-        let (alt, next) = parse_alternative(text, pos)?;
-        alternatives.push(alt);
-        pos = skip_ws(bytes, next);
         match bytes.get(pos) {
             None => break,
             Some(b'|') => pos += 1,
@@ -79,8 +85,11 @@ pub fn parse_dependency(text: &str) -> Result<Dependency, DependencyError> {
                 return Err(syntax(pos..pos + char_at(text, pos).len_utf8(), reason));
             }
         }
+        let (alt, next) = parse_alternative(text, pos)?;
+        alternatives.push(alt);
+        pos = skip_ws(bytes, next);
     }
-    Ok(Dependency { alternatives })
+    Ok(Dependency { alternatives: alternatives.into() })
 }
 
 fn parse_alternative(text: &str, start: usize) -> Result<(Alternative, usize), DependencyError> {

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::db::Db;
 use crate::dependency::Dependency;
@@ -334,21 +335,30 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
     plan
 }
 
+/// Packages in one share of the full merge's work (see [`in_shares`]).
+const SHARE: usize = 256;
+
 /// The full merge: `header` (the plan-level fields and the root directory) with every
-/// file's packages, seeds, images and verifies.
-fn merge(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)]) -> MergedPlan {
+/// file's packages, seeds, images and verifies. The packages are built on every core.
+fn merge(plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)]) -> MergedPlan {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    merge_on(plan, all, threads, SHARE)
+}
+
+/// The full merge, its packages built on `threads` threads in shares of `share`.
+fn merge_on(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)], threads: usize, share: usize) -> MergedPlan {
     let root_dir = plan.root_dir.clone();
     let layers = Layers::new(all);
-    let mut packages: BTreeMap<Box<str>, Arc<PackageDef>> = BTreeMap::new();
+    // Each name's first definition in file order; the others are duplicates, reported by
+    // `duplicate_definitions`.
+    let mut first: BTreeMap<&str, (&FileName, &items::Package)> = BTreeMap::new();
     for (file, items) in all {
         for p in &items.packages {
-            if packages.contains_key(&p.name.text) {
-                continue; // a duplicate, reported by `duplicate_definitions`
-            }
-            packages.insert(p.name.text.clone(), Arc::new(layers.package_def(file, p, &root_dir)));
+            first.entry(&p.name.text).or_insert((file, p));
         }
     }
-    plan.packages = packages.into_values().collect();
+    let first: Vec<(&FileName, &items::Package)> = first.into_values().collect();
+    plan.packages = in_shares(threads, share, &first, |&(file, p)| Arc::new(layers.package_def(file, p, &root_dir)));
     let mut seeds: BTreeMap<Box<str>, SeedDef> = BTreeMap::new();
     for (file, items) in all {
         for s in &items.seeds {
@@ -390,4 +400,40 @@ fn merge(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)]) -> Mer
             .cmp(&(&b.item.left.text, &b.item.right.text, &b.file, b.item.span.start))
     });
     plan
+}
+
+/// `f` of every item, in order, computed on up to `threads` threads. The threads take
+/// `share` items at a time as they finish the last, rather than a fixed part each: on a
+/// shared machine (and beside the front end's threads, which the merge runs with) a
+/// thread that gets less of a core then does less of the work instead of holding up the
+/// others. One share or less is done on the calling thread alone.
+fn in_shares<T: Sync, R: Send>(threads: usize, share: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let share = share.max(1);
+    let threads = threads.min(items.len().div_ceil(share));
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let start = at * share;
+            if start >= items.len() {
+                return done;
+            }
+            let part = &items[start..items.len().min(start + share)];
+            done.push((at, part.iter().map(&f).collect()));
+        }
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = work();
+        for other in others {
+            parts.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|&(at, _)| at);
+    parts.into_iter().flat_map(|(_, part)| part).collect()
 }

@@ -1444,7 +1444,7 @@ impl<'a> Planner<'a> {
         for dep in deps {
             let mut resolved = None;
             let mut first_miss = None;
-            for alt in &dep.dep().alternatives {
+            for alt in dep.dep().alternatives.iter() {
                 // A name the same instance produces comes from it (one build installs together).
                 if let (From::Inst(i), Some(owner)) = (f, owner) {
                     let own = self

@@ -315,6 +315,28 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The full merge with its packages built on several threads, one package a share (so
+    /// that the threads interleave), is the merge built on one thread.
+    #[test]
+    fn merging_on_threads_is_merging_on_one(plan in random_plan(), threads in 2usize..=4) {
+        let dir = TempDir::new();
+        plan.write(&dir.0);
+        let session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+        let db = session.db();
+        let all: Vec<_> = crate::plan_files::plan_files(db, session.root())
+            .files
+            .iter()
+            .map(|&f| (f.name(db).clone(), crate::front::lower_file(db, f).clone()))
+            .collect();
+        let header = super::MergedPlan { root_dir: dir.0.clone(), ..super::MergedPlan::default() };
+        let one = super::merge_on(header.clone(), &all, 1, usize::MAX);
+        prop_assert_eq!(super::merge_on(header, &all, threads, 1), one);
+    }
+}
+
 /// An edit of a package's build dependencies in one of several files rebuilds that
 /// file's packages and shares every other package with the last plan.
 #[test]
