@@ -490,17 +490,25 @@ impl<'a> Planner<'a> {
         let mut shared: HashMap<&'a str, Name> = HashMap::default();
         let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| names.get(name).cloned().unwrap_or_else(|| name.into())).clone();
         let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
+        // Each producer's `Ranked` record, made while its definition is at hand, with its
+        // name's number (`Candidates::ranked` holds it until the records are sorted).
+        let mut records: Vec<(u32, Ranked<'a>)> = Vec::new();
+        // Returns the name's shared copy.
+        let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
+            let slot = producers.len() as u32;
+            let candidates =
+                producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new(), ranked: slot..slot });
+            candidates.list.push(producer);
+            records.push((candidates.ranked.start, Planner::ranked(plan, &producer)));
+            candidates.name.clone()
+        };
         let mut output_names: Vec<Name> = Vec::new();
         for &(i, p) in &packages {
             let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
                 let out = output_names.len() as u32;
-                output_names.push(share(&output.name));
-                let mut push = |name: &'a str, producer: Producer<'a>| {
-                    producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new(), ranked: 0..0 }).list.push(producer);
-                };
-                push(&output.name, Producer::Output { pkg: i, output, out, stage_only, provided: None });
+                output_names.push(add_producer(&output.name, Producer::Output { pkg: i, output, out, stage_only, provided: None }));
                 for (name, version) in &output.provides {
-                    push(name, Producer::Output { pkg: i, output, out, stage_only, provided: Some((name, version.as_deref())) });
+                    add_producer(name, Producer::Output { pkg: i, output, out, stage_only, provided: Some((name, version.as_deref())) });
                 }
             };
             let indexed = |output: &OutputDef| {
@@ -519,26 +527,26 @@ impl<'a> Planner<'a> {
         for (i, seed) in plan.seeds.iter().enumerate() {
             for (name, version) in &seed.provides {
                 let host_tool = version.is_none() && seed.host_tools.contains(name);
-                producers
-                    .entry(name)
-                    .or_insert_with(|| Candidates { name: share(name), list: Vec::new(), ranked: 0..0 })
-                    .list
-                    .push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
+                add_producer(name, Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
             }
         }
-        // One vector for every name's records rather than one each: an archive has a
-        // hundred thousand names, nearly all with one producer.
-        let mut ranked = Vec::with_capacity(producers.values().map(|c| c.list.len()).sum());
+        // One vector for every name's records rather than one each (an archive has a
+        // hundred thousand names, nearly all with one producer), grouped by name. The
+        // sort is stable, so that the plan's order decides among equals, as it did;
+        // names are only read to order the producers of one name.
+        let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
+        records.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y)))));
+        let mut ranges = vec![0..0; producers.len()];
+        let mut start = 0;
+        for group in records.chunk_by(|(a, _), (b, _)| a == b) {
+            let end = start + group.len() as u32;
+            ranges[group[0].0 as usize] = start..end;
+            start = end;
+        }
         for candidates in producers.values_mut() {
-            let start = ranked.len();
-            ranked.extend(candidates.list.iter().map(|producer| Planner::ranked(plan, producer)));
-            if ranked.len() - start > 1 {
-                let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
-                // Stable, so that the plan's order decides among equals, as it did.
-                ranked[start..].sort_by(|x, y| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y))));
-            }
-            candidates.ranked = start as u32..ranked.len() as u32;
+            candidates.ranked = ranges[candidates.ranked.start as usize].clone();
         }
+        let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
         for &(i, p) in packages.iter().filter(|_| wanted.is_none()) {
             for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
