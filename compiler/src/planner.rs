@@ -917,8 +917,8 @@ impl<'a> Planner<'a> {
     /// (strictly below for P's own outputs), honouring a pin and the consumer's redirects.
     /// Among producers at the same stage, a real output beats a provided name, then the
     /// package name decides; seeds are at stage 0.
-    fn resolve_alt<'s>(
-        &'s self,
+    fn resolve_alt(
+        &self,
         consumer: Option<u32>,
         stage: Stage,
         alt: &Alternative,
