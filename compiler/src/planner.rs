@@ -54,8 +54,6 @@ struct LevelEdge {
     /// Whether a pinned dependency makes it (pinned edges are never redirected).
     pinned: bool,
 }
-/// How candidate producers rank: greatest stage, then real outputs, then name.
-type Rank<'a> = (Stage, Reverse<u8>, Reverse<&'a str>);
 
 /// The planned campaign of a plan: the DAG (when there are no errors) and everything
 /// `planc plan`/`explain` report. Planning runs only when the plan has no front-end
@@ -298,7 +296,48 @@ enum Owner {
 /// Everything that can produce one name, and the name's shared copy.
 struct Candidates<'a> {
     name: Name,
+    /// In the order the plan declares them (the order misses are reported in).
     list: Vec<Producer<'a>>,
+    /// The same producers as `Planner::resolve_alt` reads them, best first among those
+    /// that resolve at the same stage: a range of `Planner::ranked`.
+    ranked: std::ops::Range<u32>,
+}
+
+/// A producer flattened into what choosing reads, so that it need not follow the
+/// pointers into the merged plan that `Producer` holds: on an archive, reading the
+/// output's `when=` and the package's name for every candidate were the cost of
+/// choosing (cache misses). `Candidates::ranked` is sorted by what breaks ties between
+/// producers at the same stage (output before provided before seed, then the package's
+/// or seed's name), the plan's order kept among equals, so that the first producer at
+/// the greatest stage is the one chosen.
+#[derive(Clone, Copy, Debug)]
+struct Ranked<'a> {
+    /// The version it offers for the name.
+    version: Option<&'a str>,
+    /// The output's `when=`; `None` when it always holds (and for seeds).
+    when: Option<&'a crate::restriction::Formula>,
+    /// The package, or the seed.
+    owner: u32,
+    /// The output's name, an index into `Planner::output_names` (not used for seeds).
+    out: u32,
+    stage_only: Option<Stage>,
+    seed: bool,
+    /// A provided name rather than the output's own.
+    provided: bool,
+    /// A `from-host` tool, whose version is not checked here.
+    host_tool: bool,
+}
+
+impl Ranked<'_> {
+    /// What ranks producers at one stage first: 0 for an output, 1 for a provided name,
+    /// 2 for a seed (the least wins).
+    fn kind(&self) -> u8 {
+        if self.seed {
+            2
+        } else {
+            u8::from(self.provided)
+        }
+    }
 }
 
 /// A way a name can be produced.
@@ -334,6 +373,8 @@ struct Planner<'a> {
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
     producers: HashMap<&'a str, Candidates<'a>>,
+    /// Every name's producers as choosing reads them (`Candidates::ranked`).
+    ranked: Vec<Ranked<'a>>,
     /// Shared copies of output names, for `Producer::Output::out`.
     output_names: Vec<Name>,
     /// Suggested breaks applied while computing more of them.
@@ -471,17 +512,25 @@ impl<'a> Planner<'a> {
         let mut shared: HashMap<&'a str, Name> = HashMap::default();
         let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| names.get(name).cloned().unwrap_or_else(|| name.into())).clone();
         let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
+        // Each producer's `Ranked` record, made while its definition is at hand, with its
+        // name's number (`Candidates::ranked` holds it until the records are sorted).
+        let mut records: Vec<(u32, Ranked<'a>)> = Vec::new();
+        // Returns the name's shared copy.
+        let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
+            let slot = producers.len() as u32;
+            let candidates =
+                producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new(), ranked: slot..slot });
+            candidates.list.push(producer);
+            records.push((candidates.ranked.start, Planner::ranked(plan, &producer)));
+            candidates.name.clone()
+        };
         let mut output_names: Vec<Name> = Vec::new();
         for &(i, p) in &packages {
             let mut add = |output: &'a OutputDef, stage_only: Option<Stage>| {
                 let out = output_names.len() as u32;
-                output_names.push(share(&output.name));
-                let mut push = |name: &'a str, producer: Producer<'a>| {
-                    producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new() }).list.push(producer);
-                };
-                push(&output.name, Producer::Output { pkg: i, output, out, stage_only, provided: None });
+                output_names.push(add_producer(&output.name, Producer::Output { pkg: i, output, out, stage_only, provided: None }));
                 for (name, version) in &output.provides {
-                    push(name, Producer::Output { pkg: i, output, out, stage_only, provided: Some((name, version.as_deref())) });
+                    add_producer(name, Producer::Output { pkg: i, output, out, stage_only, provided: Some((name, version.as_deref())) });
                 }
             };
             let indexed = |output: &OutputDef| {
@@ -500,13 +549,26 @@ impl<'a> Planner<'a> {
         for (i, seed) in plan.seeds.iter().enumerate() {
             for (name, version) in &seed.provides {
                 let host_tool = version.is_none() && seed.host_tools.contains(name);
-                producers
-                    .entry(name)
-                    .or_insert_with(|| Candidates { name: share(name), list: Vec::new() })
-                    .list
-                    .push(Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
+                add_producer(name, Producer::Seed { seed: i as u32, version: version.as_deref(), host_tool });
             }
         }
+        // One vector for every name's records rather than one each (an archive has a
+        // hundred thousand names, nearly all with one producer), grouped by name. The
+        // sort is stable, so that the plan's order decides among equals, as it did;
+        // names are only read to order the producers of one name.
+        let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
+        records.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y)))));
+        let mut ranges = vec![0..0; producers.len()];
+        let mut start = 0;
+        for group in records.chunk_by(|(a, _), (b, _)| a == b) {
+            let end = start + group.len() as u32;
+            ranges[group[0].0 as usize] = start..end;
+            start = end;
+        }
+        for candidates in producers.values_mut() {
+            candidates.ranked = ranges[candidates.ranked.start as usize].clone();
+        }
+        let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
         let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
         for &(i, p) in packages.iter().filter(|_| wanted.is_none()) {
             for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
@@ -551,6 +613,7 @@ impl<'a> Planner<'a> {
             final_stage,
             rebuild_stage,
             producers,
+            ranked,
             output_names,
             insts: Vec::new(),
             inst_pkg: Vec::new(),
@@ -721,10 +784,15 @@ impl<'a> Planner<'a> {
 
     /// Whether P@s produces `output` (its `when=` holds; a stage-only output at its stage).
     fn produces(&self, pkg: u32, output: &OutputDef, stage_only: Option<Stage>, stage: Stage) -> bool {
+        self.produced(pkg, Some(&output.when), stage_only, stage)
+    }
+
+    /// [`Planner::produces`] of an output with this `when=` (`None`: always).
+    fn produced(&self, pkg: u32, when: Option<&crate::restriction::Formula>, stage_only: Option<Stage>, stage: Stage) -> bool {
         if stage_only.is_some_and(|only| only != stage) {
             return false;
         }
-        output.when.is_always() || output.when.eval(|p| self.profile_active(pkg, stage, p))
+        when.is_none_or(|when| when.is_always() || when.eval(|p| self.profile_active(pkg, stage, p)))
     }
 
     /// P@s, created on first need; `reason` is only made then (it formats names, and an
@@ -834,13 +902,25 @@ impl<'a> Planner<'a> {
     }
 
     /// The version a producer offers for a name.
-    fn version_of(&self, producer: &Producer) -> Option<String> {
-        match producer {
-            Producer::Output { provided: Some((_, v)), .. } => v.map(str::to_string),
-            Producer::Output { pkg, output, .. } => {
-                output.version.as_deref().or(self.pkg(*pkg).version.as_deref()).map(str::to_string)
+    fn version_of(plan: &'a MergedPlan, producer: &Producer<'a>) -> Option<&'a str> {
+        match *producer {
+            Producer::Output { provided: Some((_, v)), .. } => v,
+            Producer::Output { pkg, output, .. } => output.version.as_deref().or(plan.packages[pkg as usize].version.as_deref()),
+            Producer::Seed { version, .. } => version,
+        }
+    }
+
+    /// A producer as a [`Ranked`] record.
+    fn ranked(plan: &'a MergedPlan, producer: &Producer<'a>) -> Ranked<'a> {
+        let version = Planner::version_of(plan, producer);
+        match *producer {
+            Producer::Output { pkg, output, out, stage_only, provided } => {
+                let when = (!output.when.is_always()).then_some(&output.when);
+                Ranked { version, when, owner: pkg, out, stage_only, seed: false, provided: provided.is_some(), host_tool: false }
             }
-            Producer::Seed { version, .. } => version.map(str::to_string),
+            Producer::Seed { seed, host_tool, .. } => {
+                Ranked { version, when: None, owner: seed, out: 0, stage_only: None, seed: true, provided: false, host_tool }
+            }
         }
     }
 
@@ -851,9 +931,9 @@ impl<'a> Planner<'a> {
         if let Producer::Seed { host_tool: true, .. } = producer {
             return Ok(());
         }
-        match self.version_of(producer) {
-            Some(v) if c.allows(&v) => Ok(()),
-            Some(v) => Err(v),
+        match Planner::version_of(self.plan, producer) {
+            Some(v) if c.allows(v) => Ok(()),
+            Some(v) => Err(v.to_string()),
             None => Err("no version".into()),
         }
     }
@@ -862,15 +942,15 @@ impl<'a> Planner<'a> {
     /// (strictly below for P's own outputs), honouring a pin and the consumer's redirects.
     /// Among producers at the same stage, a real output beats a provided name, then the
     /// package name decides; seeds are at stage 0.
-    fn resolve_alt<'s>(
-        &'s self,
+    fn resolve_alt(
+        &self,
         consumer: Option<u32>,
         stage: Stage,
         alt: &Alternative,
         pin: Option<&Pin>,
         overrides: &[(u32, Stage, Stage)],
     ) -> Result<(Choice, Name, Name), Miss> {
-        let Some(Candidates { name: alt_name, list: candidates }) = self.producers.get(&*alt.name) else {
+        let Some(candidates) = self.producers.get(&*alt.name) else {
             return Err(Miss::Nothing);
         };
         let pinned: Option<Stage> = match pin {
@@ -882,16 +962,56 @@ impl<'a> Planner<'a> {
             },
             None => None,
         };
-        // (stage, kind: 0 output / 1 provided / 2 seed, producer name) → best is max stage,
-        // then min kind, then min name.
-        let mut best: Option<(Rank, Choice, &Name)> = None;
-        let mut consider = |key: Rank<'a>, choice: Choice, output: &'s Name| {
-            if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
-                best = Some((key, choice, output));
+        // A pin resolves as if the consumer were at the pinned stage; no producer resolves
+        // above that.
+        let at = pinned.unwrap_or(stage);
+        // The ranked order breaks ties, so a producer wins only at a greater stage than
+        // the best so far, and none can beat one at `at`.
+        let mut best: Option<(Stage, Choice, &Name)> = None;
+        for r in &self.ranked[candidates.ranked.start as usize..candidates.ranked.end as usize] {
+            if let Some(c) = &alt.constraint
+                && !r.host_tool
+                && !r.version.is_some_and(|v| c.allows(v))
+            {
+                continue;
             }
-        };
+            let (ranked, choice, output) = if r.seed {
+                (0, Choice::Seed(r.owner), &candidates.name)
+            } else {
+                let pkg = r.owner;
+                // Own outputs always come from strictly below the consumer.
+                let hi = if Some(pkg) == consumer { at.min(stage.saturating_sub(1)) } else { at };
+                let Some(t) = self.resolved_stage(pkg, r.when, r.stage_only, hi) else { continue };
+                // Rank by where the producer resolved; a redirect then substitutes its
+                // earlier instance without letting another producer win instead.
+                let to = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t).map_or(t, |&(_, _, to)| to);
+                (t, Choice::Package(pkg, to), &self.output_names[r.out as usize])
+            };
+            if best.is_none_or(|(b, _, _)| ranked > b) {
+                best = Some((ranked, choice, output));
+                if ranked == at {
+                    break;
+                }
+            }
+        }
+        match best {
+            Some((_, choice, output)) => Ok((choice, output.clone(), candidates.name.clone())),
+            None => Err(self.miss(consumer, stage, alt, &candidates.list, at)),
+        }
+    }
+
+    /// The greatest stage t ≤ `hi` (at least 1) at which P@t produces an output, once
+    /// rebuild instances resolve as [`Planner::effective_stage`] says.
+    fn resolved_stage(&self, pkg: u32, when: Option<&crate::restriction::Formula>, stage_only: Option<Stage>, hi: Stage) -> Option<Stage> {
+        (1..=hi).rev().map(|t| self.effective_stage(pkg, t)).find(|&effective| effective <= hi && self.produced(pkg, when, stage_only, effective))
+    }
+
+    /// Why no producer in `list` resolves an alternative for consumer P@s, whose pin
+    /// (if any) resolves it at stage `at`: the best reason among the producers', in the
+    /// plan's order (a version miss lists the versions found in that order).
+    fn miss(&self, consumer: Option<u32>, stage: Stage, alt: &Alternative, list: &[Producer<'a>], at: Stage) -> Miss {
         let mut miss = Miss::Nothing;
-        for producer in candidates {
+        for producer in list {
             if let Err(found) = self.satisfies(producer, alt.constraint.as_ref()) {
                 let mut versions = match &miss {
                     Miss::Version(v) => v.clone(),
@@ -906,52 +1026,21 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
-            match *producer {
-                Producer::Seed { seed, .. } => {
-                    let name = &*self.plan.seeds[seed as usize].name;
-                    consider((0, Reverse(2), Reverse(name)), Choice::Seed(seed), alt_name);
+            if let Producer::Output { pkg, output, stage_only, .. } = *producer {
+                let hi = if Some(pkg) == consumer { at.min(stage.saturating_sub(1)) } else { at };
+                if self.resolved_stage(pkg, Some(&output.when), stage_only, hi).is_some() {
+                    continue;
                 }
-                Producer::Output { pkg, output, out, stage_only, provided } => {
-                    // A pin resolves as if the consumer were at the pinned stage; own
-                    // outputs always come from strictly below the consumer.
-                    let own = Some(pkg) == consumer;
-                    let at = pinned.unwrap_or(stage);
-                    let hi = if own { at.min(stage.saturating_sub(1)) } else { at };
-                    let mut chosen = None;
-                    let mut t = hi;
-                    while t >= 1 {
-                        let effective = self.effective_stage(pkg, t);
-                        if effective <= hi && self.produces(pkg, output, stage_only, effective) {
-                            chosen = Some(effective);
-                            break;
-                        }
-                        t -= 1;
-                    }
-                    let Some(mut t) = chosen else {
-                        // Produced only at a later stage? Say which.
-                        let later = (hi + 1..=self.final_stage).find(|&l| self.produces(pkg, output, stage_only, l));
-                        if let Some(l) = later
-                            && Miss::Later(l) > miss {
-                                miss = Miss::Later(l);
-                            }
-                        continue;
-                    };
-                    // Rank by where the producer resolved; a redirect then substitutes its
-                    // earlier instance without letting another producer win instead.
-                    let ranked = t;
-                    if let Some(&(_, _, to)) = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t) {
-                        t = to;
-                    }
-                    let kind = if provided.is_some() { 1 } else { 0 };
-                    let name = &*self.pkg(pkg).name;
-                    consider((ranked, Reverse(kind), Reverse(name)), Choice::Package(pkg, t), &self.output_names[out as usize]);
+                // Produced only at a later stage? Say which.
+                let later = (hi + 1..=self.final_stage).find(|&l| self.produces(pkg, output, stage_only, l));
+                if let Some(l) = later
+                    && Miss::Later(l) > miss
+                {
+                    miss = Miss::Later(l);
                 }
             }
         }
-        match best {
-            Some((_, choice, output)) => Ok((choice, output.clone(), alt_name.clone())),
-            None => Err(miss),
-        }
+        miss
     }
 
     /// For the rebuild stage, packages without a rebuild instance resolve to final.
