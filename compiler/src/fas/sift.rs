@@ -13,8 +13,13 @@ use super::order::Order;
 pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) -> (u64, u64) {
     let mut saved = 0u64;
     let mut moves = 0u64;
-    // (position of the other end once v is taken out, cost change when v passes it)
-    let mut events: Vec<(u32, i64)> = Vec::new();
+    // Events, one per removable edge of v: (position of the other end once v is taken
+    // out) << 32 | (index into `deltas`), so that sorting plain integers sorts them by
+    // position. The sweep below adds up all the events at one position before it looks
+    // at the cost, so their order among themselves does not matter.
+    let mut events: Vec<u64> = Vec::new();
+    // The cost change when v passes the other end of the edge.
+    let mut deltas: Vec<i64> = Vec::new();
     let snapshot = order.nodes.clone();
     for &v in &snapshot {
         let p = order.pos[v as usize];
@@ -23,25 +28,28 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
             if q > p { q - 1 } else { q }
         };
         events.clear();
+        deltas.clear();
         // Insertion gaps allowed: lo..=hi (gap g puts v before the node now at g).
         let mut lo = 0u32;
         let mut hi = (c.len() - 1) as u32;
         // Cost of v's edges when v is put first: all its in-edges point backwards.
         let mut cost_first = 0i64;
-        for &e in c.outgoing(v) {
-            let e = &c.edges[e as usize];
-            let q = gap_pos(e.to);
-            match e.cost {
-                Some(k) => events.push((q, i64::from(k))),
+        for a in c.out_arcs(v) {
+            let q = gap_pos(a.node);
+            match a.cost {
+                Some(k) => {
+                    events.push(u64::from(q) << 32 | deltas.len() as u64);
+                    deltas.push(i64::from(k));
+                }
                 None => hi = hi.min(q),
             }
         }
-        for &e in c.incoming(v) {
-            let e = &c.edges[e as usize];
-            let q = gap_pos(e.from);
-            match e.cost {
+        for a in c.in_arcs(v) {
+            let q = gap_pos(a.node);
+            match a.cost {
                 Some(k) => {
-                    events.push((q, -i64::from(k)));
+                    events.push(u64::from(q) << 32 | deltas.len() as u64);
+                    deltas.push(-i64::from(k));
                     cost_first += i64::from(k);
                 }
                 None => lo = lo.max(q + 1),
@@ -49,6 +57,8 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
         }
         let looked = events.len() as u64 + 1;
         events.sort_unstable();
+        let event_pos = |i: usize| (events[i] >> 32) as u32;
+        let event_delta = |i: usize| deltas[(events[i] & u64::from(u32::MAX)) as usize];
 
         // Sweep the gaps left to right: passing the node at q turns v's edge to it
         // backwards (out-edge) or forwards (in-edge).
@@ -59,7 +69,7 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
         let mut gap = 0u32;
         loop {
             // The cost is `running` on gaps gap..=next event position.
-            let until = events.get(i).map_or(u32::MAX, |&(q, _)| q);
+            let until = if i < events.len() { event_pos(i) } else { u32::MAX };
             let from = gap.max(lo);
             let to = until.min(hi);
             if from <= to {
@@ -73,14 +83,12 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
             if i == events.len() || until >= hi {
                 break;
             }
-            while i < events.len() && events[i].0 == until {
-                running += events[i].1;
+            while i < events.len() && event_pos(i) == until {
+                running += event_delta(i);
                 i += 1;
             }
             gap = until + 1;
         }
-        // The node's own position is always allowed, unless an unremovable edge already
-        // points backwards (a bug the driver's final check catches): then leave it.
         let here = here.unwrap_or(i64::MIN);
         let mut shifted = 0;
         if best.0 < here {
