@@ -6,7 +6,7 @@ use super::component::Component;
 use super::greedy::greedy_order;
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
-use super::sift::sift_round;
+use super::sift::Sifter;
 use super::swap::swap_pass;
 use super::window::window_pass;
 
@@ -26,7 +26,7 @@ pub(super) struct HeuristicRun {
 /// The better of two greedy orderings ([`greedy_order`] on the graph and on its
 /// reverse), then, while the budget lasts, rounds of local improvement until none of
 /// them changes anything:
-/// 1. sifting rounds until one saves nothing ([`sift_round`]);
+/// 1. sifting rounds until one saves nothing ([`Sifter::round`]);
 /// 2. exact reordering of short runs of nodes ([`window_pass`]); back to 1 if it helped;
 /// 3. putting back redundant removals ([`reinsert`]), which also reorders nodes; back
 ///    to 1 if it put any back;
@@ -105,8 +105,9 @@ pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: 
     let mut budget = Budget::new(budget_units);
     let mut witnesses = Witnesses::new(c);
     while !budget.exhausted() {
+        let mut sifter = Sifter::new(c);
         loop {
-            let (saved, moves) = sift_round(c, order, &mut budget);
+            let (saved, moves) = sifter.round(c, order, &mut budget);
             run.sift_moves += moves;
             if saved == 0 || budget.exhausted() {
                 break;
