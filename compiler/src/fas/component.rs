@@ -12,6 +12,15 @@ pub(super) struct LocalEdge {
     pub(super) id: EdgeId,
 }
 
+/// An edge as seen from one of its ends: the node at its other end and its cost, stored per node so that a pass over a node's edges reads one contiguous run
+/// instead of looking each edge up in [`Component::edges`].
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Arc {
+    pub(super) node: u32,
+    /// `None`: unremovable.
+    pub(super) cost: Option<u32>,
+}
+
 /// The nodes of one strongly connected component (local node `i` is `nodes[i]`, so local
 /// order is global order) and the edges between them, self-loops left out: the driver
 /// handles those.
@@ -23,6 +32,10 @@ pub(super) struct Component {
     out_list: Vec<u32>,
     in_start: Vec<u32>,
     in_list: Vec<u32>,
+    /// `out_arcs[i]` is the edge `out_list[i]` seen from its tail, `in_arcs[i]` the edge
+    /// `in_list[i]` seen from its head.
+    out_arcs: Vec<Arc>,
+    in_arcs: Vec<Arc>,
 }
 
 impl Component {
@@ -57,14 +70,33 @@ impl Component {
         let n = nodes.len();
         let (out_start, out_list) = counting_sort(n, edges.iter().map(|e| e.from));
         let (in_start, in_list) = counting_sort(n, edges.iter().map(|e| e.to));
-        Component {
+        let mut c = Component {
             nodes: nodes.to_vec(),
             edges,
             out_start,
             out_list,
             in_start,
             in_list,
-        }
+            out_arcs: Vec::new(),
+            in_arcs: Vec::new(),
+        };
+        c.fill_arcs();
+        c
+    }
+
+    /// Derives the arcs from the edge lists (again after the costs change).
+    fn fill_arcs(&mut self) {
+        let edges = &self.edges;
+        self.out_arcs = self
+            .out_list
+            .iter()
+            .map(|&i| Arc { node: edges[i as usize].to, cost: edges[i as usize].cost })
+            .collect();
+        self.in_arcs = self
+            .in_list
+            .iter()
+            .map(|&i| Arc { node: edges[i as usize].from, cost: edges[i as usize].cost })
+            .collect();
     }
 
     pub(super) fn len(&self) -> usize {
@@ -81,6 +113,16 @@ impl Component {
         &self.in_list[self.in_start[v as usize] as usize..self.in_start[v as usize + 1] as usize]
     }
 
+    /// The edges leaving `v`, in the order of [`Component::outgoing`].
+    pub(super) fn out_arcs(&self, v: u32) -> &[Arc] {
+        &self.out_arcs[self.out_start[v as usize] as usize..self.out_start[v as usize + 1] as usize]
+    }
+
+    /// The edges entering `v`, in the order of [`Component::incoming`].
+    pub(super) fn in_arcs(&self, v: u32) -> &[Arc] {
+        &self.in_arcs[self.in_start[v as usize] as usize..self.in_start[v as usize + 1] as usize]
+    }
+
     /// The largest removal cost in the component (0 when none is removable).
     pub(super) fn max_cost(&self) -> u32 {
         self.edges.iter().filter_map(|e| e.cost).max().unwrap_or(0)
@@ -94,6 +136,7 @@ impl Component {
                 e.cost = None;
             }
         }
+        c.fill_arcs();
         c
     }
 }

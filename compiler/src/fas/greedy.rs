@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::component::{Component, LocalEdge};
+use super::component::Component;
 use super::order::Order;
 
 /// Eades, Lin and Smyth (1993), weighted: repeatedly take a sink (placed at the right end,
@@ -20,39 +20,43 @@ use super::order::Order;
 /// the same runs on the reversed graph and its ordering is reversed.
 pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
     let n = c.len();
-    // Run on the reversed graph when asked, and reverse the ordering found.
-    let tail = |e: &LocalEdge| if reversed { e.to } else { e.from };
-    let head = |e: &LocalEdge| if reversed { e.from } else { e.to };
+    // Run on the reversed graph when asked, and reverse the ordering found: a node's
+    // out-arcs there are its in-arcs here, each naming the node at its other end.
     let outgoing = |v: u32| {
         if reversed {
-            c.incoming(v)
+            c.in_arcs(v)
         } else {
-            c.outgoing(v)
+            c.out_arcs(v)
         }
     };
     let incoming = |v: u32| {
         if reversed {
-            c.outgoing(v)
+            c.out_arcs(v)
         } else {
-            c.incoming(v)
+            c.in_arcs(v)
         }
     };
     let hard_weight = i64::from(c.max_cost()) + 1;
-    let weight = |e: u32| c.edges[e as usize].cost.map_or(hard_weight, i64::from);
+    let weight = |cost: Option<u32>| cost.map_or(hard_weight, i64::from);
 
     let mut placed = vec![false; n];
     let mut out_left = vec![0u32; n];
     let mut in_left = vec![0u32; n];
     let mut hard_in_left = vec![0u32; n];
     let mut delta = vec![0i64; n];
-    for (i, e) in c.edges.iter().enumerate() {
-        out_left[tail(e) as usize] += 1;
-        in_left[head(e) as usize] += 1;
+    for e in &c.edges {
+        let (tail, head) = if reversed {
+            (e.to, e.from)
+        } else {
+            (e.from, e.to)
+        };
+        out_left[tail as usize] += 1;
+        in_left[head as usize] += 1;
         if e.cost.is_none() {
-            hard_in_left[head(e) as usize] += 1;
+            hard_in_left[head as usize] += 1;
         }
-        delta[tail(e) as usize] += weight(i as u32);
-        delta[head(e) as usize] -= weight(i as u32);
+        delta[tail as usize] += weight(e.cost);
+        delta[head as usize] -= weight(e.cost);
     }
     // Candidate lists are checked when popped, so stale entries are harmless.
     let mut sinks: Vec<u32> = (0..n as u32)
@@ -91,14 +95,14 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
             v
         };
         placed[v as usize] = true;
-        for &e in outgoing(v) {
-            let u = head(&c.edges[e as usize]) as usize;
+        for a in outgoing(v) {
+            let u = a.node as usize;
             if placed[u] {
                 continue;
             }
             in_left[u] -= 1;
-            delta[u] += weight(e);
-            if c.edges[e as usize].cost.is_none() {
+            delta[u] += weight(a.cost);
+            if a.cost.is_none() {
                 hard_in_left[u] -= 1;
             }
             if in_left[u] == 0 {
@@ -108,13 +112,13 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
                 heap.push((delta[u], Reverse(u as u32)));
             }
         }
-        for &e in incoming(v) {
-            let u = tail(&c.edges[e as usize]) as usize;
+        for a in incoming(v) {
+            let u = a.node as usize;
             if placed[u] {
                 continue;
             }
             out_left[u] -= 1;
-            delta[u] -= weight(e);
+            delta[u] -= weight(a.cost);
             if out_left[u] == 0 {
                 sinks.push(u as u32);
             }

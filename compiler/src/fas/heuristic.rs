@@ -6,7 +6,7 @@ use super::component::Component;
 use super::greedy::greedy_order;
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
-use super::sift::sift_round;
+use super::sift::Sifter;
 use super::swap::swap_pass;
 use super::window::window_pass;
 
@@ -26,7 +26,7 @@ pub(super) struct HeuristicRun {
 /// The better of two greedy orderings ([`greedy_order`] on the graph and on its
 /// reverse), then, while the budget lasts, rounds of local improvement until none of
 /// them changes anything:
-/// 1. sifting rounds until one saves nothing ([`sift_round`]);
+/// 1. sifting rounds until one saves nothing ([`Sifter::round`]);
 /// 2. exact reordering of short runs of nodes ([`window_pass`]); back to 1 if it helped;
 /// 3. putting back redundant removals ([`reinsert`]), which also reorders nodes; back
 ///    to 1 if it put any back;
@@ -46,7 +46,7 @@ pub(super) fn heuristic_order_from(c: &Component, budget_units: u64, ranks: Opti
     // No step points an unremovable edge backwards; if one did (a bug), the driver's
     // final check would catch it, so do not fail here.
     let cost_of = |o: &Order| o.removable_back_cost(c);
-    let (forward, backward) = (greedy_order(c, false), greedy_order(c, true));
+    let (forward, backward) = both_greedy_orders(c);
     let (forward_cost, backward_cost) = (cost_of(&forward), cost_of(&backward));
     let hinted = ranks.map(|ranks| {
         let mut nodes = forward.nodes.clone();
@@ -78,6 +78,26 @@ pub(super) fn heuristic_order_from(c: &Component, budget_units: u64, ranks: Opti
     (order, run)
 }
 
+/// Components with at least this many edges compute their two greedy orderings at once
+/// on two threads: on smaller ones (a few milliseconds each) starting a thread is not
+/// worth it.
+const PARALLEL_GREEDY_EDGES: usize = 20_000;
+
+/// [`greedy_order`] forwards and backwards; each depends only on `c`, so running them on
+/// two threads changes nothing but the time.
+fn both_greedy_orders(c: &Component) -> (Order, Order) {
+    let parallel = c.edges.len() >= PARALLEL_GREEDY_EDGES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if !parallel {
+        return (greedy_order(c, false), greedy_order(c, true));
+    }
+    std::thread::scope(|scope| {
+        let backward = scope.spawn(|| greedy_order(c, true));
+        let forward = greedy_order(c, false);
+        (forward, backward.join().expect("the greedy ordering does not panic"))
+    })
+}
+
 /// The improvement loop of [`heuristic_order`] from a valid `order` (no unremovable edge
 /// pointing backwards), counted into `run`; ends with a minimal removal.
 pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: &mut HeuristicRun) {
@@ -85,8 +105,9 @@ pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: 
     let mut budget = Budget::new(budget_units);
     let mut witnesses = Witnesses::new(c);
     while !budget.exhausted() {
+        let mut sifter = Sifter::new(c);
         loop {
-            let (saved, moves) = sift_round(c, order, &mut budget);
+            let (saved, moves) = sifter.round(c, order, &mut budget);
             run.sift_moves += moves;
             if saved == 0 || budget.exhausted() {
                 break;
