@@ -26,6 +26,7 @@ mod restriction;
 mod session;
 mod stdlib;
 mod suggest;
+mod threads;
 #[cfg(test)]
 mod test_dir;
 pub mod timing;

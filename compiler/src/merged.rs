@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::db::Db;
 use crate::dependency::Dependency;
@@ -17,6 +16,7 @@ use crate::items::{self, ArchiveRef, DepEntry, Output, PackageBody, SourceRef, S
 use crate::plan_files::{normalize, plan_files};
 use crate::restriction::Formula;
 use crate::syntax::Span;
+use crate::threads::map_in_shares;
 
 mod memo;
 #[cfg(test)]
@@ -335,7 +335,7 @@ pub(crate) fn merged_plan(db: &dyn Db, root: PlanRoot) -> Arc<MergedPlan> {
     plan
 }
 
-/// Packages in one share of the full merge's work (see [`in_shares`]).
+/// Packages in one share of the full merge's work (see [`map_in_shares`]).
 const SHARE: usize = 256;
 
 /// The full merge: `header` (the plan-level fields and the root directory) with every
@@ -358,7 +358,7 @@ fn merge_on(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)], thr
         }
     }
     let first: Vec<(&FileName, &items::Package)> = first.into_values().collect();
-    plan.packages = in_shares(threads, share, &first, |&(file, p)| Arc::new(layers.package_def(file, p, &root_dir)));
+    plan.packages = map_in_shares(threads, share, &first, || (), |(), &(file, p)| Arc::new(layers.package_def(file, p, &root_dir)));
     let mut seeds: BTreeMap<Box<str>, SeedDef> = BTreeMap::new();
     for (file, items) in all {
         for s in &items.seeds {
@@ -400,40 +400,4 @@ fn merge_on(mut plan: MergedPlan, all: &[(FileName, Arc<items::FileItems>)], thr
             .cmp(&(&b.item.left.text, &b.item.right.text, &b.file, b.item.span.start))
     });
     plan
-}
-
-/// `f` of every item, in order, computed on up to `threads` threads. The threads take
-/// `share` items at a time as they finish the last, rather than a fixed part each: on a
-/// shared machine (and beside the front end's threads, which the merge runs with) a
-/// thread that gets less of a core then does less of the work instead of holding up the
-/// others. One share or less is done on the calling thread alone.
-fn in_shares<T: Sync, R: Send>(threads: usize, share: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let share = share.max(1);
-    let threads = threads.min(items.len().div_ceil(share));
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let start = at * share;
-            if start >= items.len() {
-                return done;
-            }
-            let part = &items[start..items.len().min(start + share)];
-            done.push((at, part.iter().map(&f).collect()));
-        }
-    };
-    let mut parts = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut parts = work();
-        for other in others {
-            parts.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        }
-        parts
-    });
-    parts.sort_unstable_by_key(|&(at, _)| at);
-    parts.into_iter().flat_map(|(_, part)| part).collect()
 }

@@ -27,6 +27,7 @@ use crate::items::CycleBreaking;
 use crate::ir::PlanRoot;
 use crate::items::Pin;
 use crate::merged::{merged_plan, Dep, MergedPlan, OutputDef, PackageDef};
+use crate::threads::map_in_shares;
 use crate::outcome::{PlanOutcome, PlanStats, Reason, SuggestedBreak};
 use crate::syntax::Span;
 use crate::version::Constraint;
@@ -146,8 +147,10 @@ fn planner_inputs(db: &dyn Db, root: PlanRoot) -> (&Arc<MergedPlan>, Vec<Box<str
 /// into the suggestions, text).
 type ComponentReport = (Vec<EdgeId>, Vec<(usize, String)>);
 
-/// From this many actions on, the DAG is built on two threads.
+/// From this many actions on, the DAG is built on the planner's threads.
 const PARALLEL_EMIT_MIN: usize = 4096;
+/// Instances in one share of the work done on several threads (see [`map_in_shares`]).
+const PARALLEL_SHARE: usize = 256;
 
 /// From this many instances waiting at once on, their producers are chosen on several
 /// threads (`Planner::choose_pending`).
@@ -1131,23 +1134,12 @@ impl<'a> Planner<'a> {
             return;
         }
         let this = &*self;
-        let choose = |part: &[InstId]| -> Vec<(InstId, Vec<KeptChoice>)> {
-            part.iter()
-                .map(|&i| {
-                    let inst = &this.insts[i as usize];
-                    (i, this.dep_choices(inst.pkg, inst.stage, &inst.profiles, &inst.overrides))
-                })
-                .collect()
-        };
-        let chunk = pending.len().div_ceil(threads);
-        let chosen: Vec<Vec<(InstId, Vec<KeptChoice>)>> = std::thread::scope(|scope| {
-            let later: Vec<_> = pending.chunks(chunk).skip(1).map(|part| scope.spawn(move || choose(part))).collect();
-            let mut all = vec![choose(pending.chunks(chunk).next().unwrap_or_default())];
-            all.extend(later.into_iter().map(|h| h.join().expect("choosing producers does not panic")));
-            all
+        let chosen = map_in_shares(threads, PARALLEL_SHARE, &pending, || (), |(), &i| {
+            let inst = &this.insts[i as usize];
+            this.dep_choices(inst.pkg, inst.stage, &inst.profiles, &inst.overrides)
         });
         self.chosen.resize_with(self.insts.len(), || None);
-        for (i, choices) in chosen.into_iter().flatten() {
+        for (i, choices) in pending.into_iter().zip(chosen) {
             self.chosen[i as usize] = Some(choices);
         }
     }
@@ -2412,20 +2404,10 @@ impl<'a> Planner<'a> {
             .map(|c| self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e))
             .collect();
         e.set_sizes = input_sets.iter().map(Vec::len).collect();
-        // Actions are independent of one another: half of them are built on a second
-        // thread (an archive's DAG has millions of inputs to copy and sort).
-        let build = |part: &[InstId]| -> Vec<dag::Action> { part.iter().map(|&i| self.action(i, &e)).collect() };
-        let actions: Vec<dag::Action> = if order.len() >= PARALLEL_EMIT_MIN {
-            let (first, second) = order.split_at(order.len() / 2);
-            std::thread::scope(|scope| {
-                let later = scope.spawn(|| build(second));
-                let mut actions = build(first);
-                actions.extend(later.join().expect("building actions does not panic"));
-                actions
-            })
-        } else {
-            build(&order)
-        };
+        // Actions are independent of one another: they are built on the planner's threads
+        // (an archive's DAG has millions of inputs to copy and sort).
+        let threads = if order.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
+        let actions: Vec<dag::Action> = map_in_shares(threads, PARALLEL_SHARE, &order, || (), |(), &i| self.action(i, &e));
         let action_at = e.actions;
         let reasons: Vec<Reason> = order.iter().map(|&i| self.insts[i as usize].reason.clone()).collect();
         let mut redirects = Vec::new();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
@@ -12,6 +12,7 @@ use crate::db::Database;
 use crate::diagnostic::{Diagnostic, FileName};
 use crate::index::{file_names, name_index};
 use crate::outcome::PlanOutcome;
+use crate::threads::map_in_shares;
 use crate::merged::{merged_plan, MergedPlan};
 use crate::planner::{plan_check, plan_outcome};
 use crate::ir::{PlanRoot, SourceFile, Workspace};
@@ -120,33 +121,6 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Runs `work` on every item on `threads` threads, each taking the next item as it
-/// finishes one: on a machine shared with other work, a thread that gets less of a core
-/// does fewer items rather than holding up the others (fixed halves left one thread idle
-/// for as long as the other was descheduled).
-/// Each thread gets its own `state` (a database handle), made on the calling thread.
-fn on_threads<T: Sync, S: Send>(threads: usize, items: &[T], mut state: impl FnMut() -> S, work: impl Fn(&S, &T) + Sync) {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let run = |state: S| {
-        while let Some(item) = items.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            work(&state, item);
-        }
-    };
-    let threads = threads.min(items.len());
-    if threads <= 1 {
-        run(state());
-        return;
-    }
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            let state = state();
-            let run = &run;
-            scope.spawn(move || run(state));
-        }
-        run(state());
-    });
-}
-
 /// The front end's diagnostics followed by planning's.
 fn with_planning(front: &Arc<Vec<Diagnostic>>, planning: &[Diagnostic]) -> Arc<Vec<Diagnostic>> {
     if planning.is_empty() {
@@ -251,7 +225,7 @@ impl Session {
     /// Runs `query` on every file on the session's threads; salsa memoizes what it
     /// computes, so the callers then find the results done.
     fn on_threads(&self, files: &[SourceFile], query: impl Fn(&Database, SourceFile) + Sync) {
-        on_threads(self.threads, files, || self.db.clone(), |db, file| query(db, *file));
+        map_in_shares(self.threads, 1, files, || self.db.clone(), |db, file| query(db, *file));
     }
 
     /// Loads imported files until nothing new is wanted.
@@ -265,13 +239,8 @@ impl Session {
             let mut unreadable = (**self.workspace.unreadable(&self.db)).clone();
             let mut new_files = Vec::new();
             // Read (and checked as UTF-8) on the threads too: 13 MB in 300 files.
-            let texts: Vec<OnceLock<Result<String, String>>> = wanted.iter().map(|_| OnceLock::new()).collect();
-            let jobs: Vec<(&FileName, &OnceLock<Result<String, String>>)> = wanted.iter().zip(&texts).collect();
-            on_threads(self.threads, &jobs, || (), |(), (name, text)| {
-                text.get_or_init(|| read_text(name));
-            });
+            let texts = map_in_shares(self.threads, 1, &wanted, || (), |(), name| read_text(name));
             for (name, text) in wanted.into_iter().zip(texts) {
-                let text = text.into_inner().unwrap_or_else(|| read_text(&name));
                 match text {
                     Ok(text) => {
                         let file = SourceFile::new(&self.db, name.clone(), text.into());
