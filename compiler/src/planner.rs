@@ -423,6 +423,8 @@ struct Planner<'a> {
     memo: Option<&'a Mutex<PlanMemo>>,
     /// This plan's dependency choices, and the last plan's that still hold.
     carry: Option<Carry>,
+    /// The `final` stage's graph before cycle breaking, to keep for re-checks.
+    final_level: Option<memo::KeptLevel>,
 }
 
 /// A planner's dependency choices, to keep for the next plan (see [`memo`]).
@@ -645,6 +647,7 @@ impl<'a> Planner<'a> {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             memo: None,
             carry: None,
+            final_level: None,
         }
     }
 
@@ -715,6 +718,7 @@ impl<'a> Planner<'a> {
                     plan: carry.plan,
                     overrides: self.insts.iter_mut().map(|i| std::mem::take(&mut i.overrides)).collect(),
                     producers: carry.producers,
+                    final_level: self.final_level.take(),
                 }),
                 closures: memo::KeptClosures {
                     sets: std::mem::take(&mut self.closure_memo),
@@ -1665,7 +1669,10 @@ impl<'a> Planner<'a> {
     /// the member is in the set, so the components' instances are the same, but the
     /// shared sets' members are visited once rather than once per consumer (ten million
     /// times on an archive). Edges are written out only inside components.
-    fn cyclic_level(&self, stage: Stage) -> (Vec<InstId>, LevelEdges, Vec<usize>) {
+    ///
+    /// At `final`, when the plan is kept for the next, the whole graph is kept too
+    /// ([`memo::KeptLevel`]): an edit's re-check reads it.
+    fn cyclic_level(&self, stage: Stage) -> (Vec<InstId>, LevelEdges, Vec<usize>, Option<memo::KeptLevel>) {
         let nodes: Vec<InstId> = (0..self.insts.len() as InstId)
             .filter(|&i| self.insts[i as usize].stage == stage && self.insts[i as usize].resolved)
             .collect();
@@ -1702,8 +1709,21 @@ impl<'a> Planner<'a> {
             }
         }
         let mut g = ArcGraph::new(nodes.len() + sets.len());
+        // The arcs come grouped by their first node, ascending: instances, then sets.
+        let keep = stage == self.final_stage && self.carry.is_some();
+        let mut starts: Vec<u32> = Vec::with_capacity(if keep { nodes.len() + sets.len() + 1 } else { 0 });
+        let mut successors: Vec<u32> = Vec::with_capacity(if keep { arcs.len() } else { 0 });
         for (x, y) in arcs {
+            if keep {
+                while starts.len() <= x as usize {
+                    starts.push(successors.len() as u32);
+                }
+                successors.push(y);
+            }
             g.add_edge(x, y, Some(1));
+        }
+        if keep {
+            starts.resize(nodes.len() + sets.len() + 1, successors.len() as u32);
         }
         let mut component = vec![u32::MAX; nodes.len()];
         let mut sizes = Vec::new();
@@ -1753,12 +1773,16 @@ impl<'a> Planner<'a> {
             edge.names.sort();
             edge.names.dedup();
         }
-        (kept, edges, sizes)
+        let level = keep.then(|| memo::KeptLevel { on_cycle: component.iter().map(|&c| c != u32::MAX).collect(), node: pos, starts, successors });
+        (kept, edges, sizes, level)
     }
 
     /// Breaks the cycles among instances of one stage; returns false when some remain.
     fn break_cycles(&mut self, stage: Stage) -> bool {
-        let (nodes, edges, sccs) = crate::timing::pass("plan: cyclic components", || self.cyclic_level(stage));
+        let (nodes, edges, sccs, level) = crate::timing::pass("plan: cyclic components", || self.cyclic_level(stage));
+        if level.is_some() {
+            self.final_level = level;
+        }
         if edges.is_empty() {
             return true;
         }

@@ -312,6 +312,51 @@ pub(super) struct Clean {
     /// By output or provided name: the packages producing it, ascending. Made by the
     /// first re-check (it holds while the interface does, as every re-check's does).
     pub(super) producers: Option<HashMap<Box<str>, Vec<u32>>>,
+    /// The `final` stage's graph as cycle breaking found it, for a re-check to show that
+    /// an edit's new edges close no cycle.
+    pub(super) final_level: Option<KeptLevel>,
+}
+
+/// One stage's graph before its cycles were broken, in a plan's instance numbers: each
+/// instance of the stage a node, and each installation set its consumers share one more
+/// node between them and its members (as [`super::Planner::cyclic_level`] builds it).
+pub(super) struct KeptLevel {
+    /// By instance number: its node, or `u32::MAX` for an instance of another stage.
+    pub(super) node: Vec<u32>,
+    /// By node: where its successors (the nodes it takes outputs from) start in
+    /// `successors`; one more entry ends the last node's.
+    pub(super) starts: Vec<u32>,
+    pub(super) successors: Vec<u32>,
+    /// By instance node: whether it is on a cycle (in a strongly connected component of
+    /// more than one).
+    pub(super) on_cycle: Vec<bool>,
+}
+
+impl KeptLevel {
+    /// The node of an instance of this stage.
+    pub(super) fn node_of(&self, i: InstId) -> Option<u32> {
+        self.node.get(i as usize).copied().filter(|&n| n != u32::MAX)
+    }
+
+    /// Whether `target` is reached from `from` through successors, with `edited` nodes'
+    /// successors replaced.
+    pub(super) fn reaches(&self, from: &[u32], target: u32, edited: &HashMap<u32, Vec<u32>>) -> bool {
+        let mut seen = vec![false; self.starts.len() - 1];
+        let mut stack: Vec<u32> = from.to_vec();
+        while let Some(n) = stack.pop() {
+            if n == target {
+                return true;
+            }
+            if std::mem::replace(&mut seen[n as usize], true) {
+                continue;
+            }
+            match edited.get(&n) {
+                Some(next) => stack.extend_from_slice(next),
+                None => stack.extend_from_slice(&self.successors[self.starts[n as usize] as usize..self.starts[n as usize + 1] as usize]),
+            }
+        }
+        false
+    }
 }
 
 /// A plan's installation sets as it left them: its memo, which of them are

@@ -15,15 +15,25 @@
 //! clean plan is kept for this. What differs (the names taken from a seed, the places of
 //! the entries) is what the DAG would show and checking does not read.
 //!
-//! Anything else (a choice that differs, an instance at the rebuild stage, whose choices
-//! read which packages are rebuilt, too many changed packages) plans in full.
+//! A choice may also differ at a changed package's `final` instance when it takes, before
+//! and after, only final instances of other packages (directly and through complete
+//! installation sets the last plan computed), was on no cycle and had no redirect. Such
+//! an instance makes no instance (every final one is a target) and is not tainted (it
+//! takes nothing from below `final`), and nothing else reads its choices. If its new
+//! edges close no cycle in the kept `final` graph ([`KeptLevel`]), cycle breaking sees
+//! the same components and does what it did, and the edited plan is clean too. The kept
+//! plan stays as it was: the next re-check compares with it again.
+//!
+//! Anything else (another choice at a lower stage, one that closes a cycle, an instance at
+//! the rebuild stage, whose choices read which packages are rebuilt, too many changed
+//! packages) plans in full.
 
 use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::memo::{self, Carried, Files, InterfaceCache, KeptChoice, PlanMemo};
-use super::{Choice, ExtraDrops, From, Planner, Stage};
+use super::memo::{self, Carried, Files, InterfaceCache, KeptChoice, KeptClosures, KeptLevel, PlanMemo};
+use super::{Choice, ExtraDrops, From, InstId, Name, NameId, Planner, Stage};
 use crate::diagnostic::Diagnostic;
 use crate::merged::{Dep, MergedPlan};
 
@@ -50,7 +60,7 @@ pub(super) fn unchanged(plan: &MergedPlan, profiles: &[Box<str>], files: &Files,
 /// Whether the edited plan resolves to the kept plan's instance graph; `None` when that
 /// cannot be decided without planning.
 fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: &mut Carried, interfaces: &mut InterfaceCache) -> Option<bool> {
-    let Carried { files: kept_files, choices, closures: kept, clean, .. } = carried;
+    let Carried { files: kept_files, choices, closures: kept, clean, names, .. } = carried;
     let clean = clean.as_mut()?;
     let changed = files.changed_since_cached(kept_files, interfaces)?;
     // Images and verify pairs are not part of the interface; checking reads them.
@@ -87,6 +97,9 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
     packages.sort_unstable();
     packages.dedup();
     let planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), Default::default(), Some((&wanted, &packages)));
+    let final_stage = planner.final_stage;
+    // Final instances whose producers changed, with their new producers.
+    let mut edited: Vec<(InstId, Vec<InstId>)> = Vec::new();
     for &p in &differ {
         for stage in 1..planner.stage_names.len() as Stage {
             let Some(&id) = kept.index.get(&(p, stage)) else { continue };
@@ -97,12 +110,90 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
             let before = choices.get(&(p, stage, overrides.clone()))?;
             let now = planner.dep_choices(p, stage, &planner.profiles(p, stage), overrides);
             let lists = (list_at(&planner, old, p, stage), planner.dep_list(p, stage));
-            if !same_choices(&planner, before, &now, lists) {
+            if same_choices(&planner, before, &now, lists) {
+                continue;
+            }
+            // Other producers: only a final instance taking final instances of other
+            // packages before and after, with no redirect, may (see `closes_no_cycle`).
+            if stage != final_stage || !overrides.is_empty() {
                 return Some(false);
+            }
+            let producers = |choices: &[KeptChoice]| final_producers(choices, p, final_stage, kept, names);
+            let (Some(_), Some(new)) = (producers(before), producers(&now)) else { return Some(false) };
+            edited.push((id, new));
+        }
+    }
+    if edited.is_empty() {
+        return Some(true);
+    }
+    Some(closes_no_cycle(clean.final_level.as_ref()?, &edited))
+}
+
+/// The final instances (in the kept plan's numbers) an instance of package `pkg` at
+/// `final` with these choices takes outputs of, directly or through installation sets;
+/// `None` when one is not a final instance of another package, or a set is not kept
+/// complete (or at all, when nothing took that output at `final`), or an entry does not
+/// resolve.
+///
+/// Such an instance makes no instance (every final one is a target), is not tainted (it
+/// takes nothing from below `final`), and no instance exists for it alone.
+fn final_producers(
+    choices: &[KeptChoice],
+    pkg: u32,
+    final_stage: Stage,
+    kept: &KeptClosures,
+    names: &HashMap<Box<str>, Name>,
+) -> Option<Vec<InstId>> {
+    let mut out = Vec::new();
+    let mut take = |i: InstId| {
+        let (q, stage) = *kept.instances.get(i as usize)?;
+        (q != pkg && stage == final_stage).then(|| out.push(i))
+    };
+    for choice in choices {
+        let Ok((_, choice, output)) = &choice.result else { return None };
+        let from = match *choice {
+            Choice::Seed(s) => From::Seed(s),
+            Choice::Package(q, stage) => {
+                let i = *kept.index.get(&(q, stage))?;
+                take(i)?;
+                From::Inst(i)
+            }
+        };
+        let key = (from, NameId::of(names.get(&**output)?), final_stage);
+        if kept.incomplete.contains(&key) {
+            return None;
+        }
+        for (_, _, member) in kept.sets.get(&key)?.iter() {
+            if let From::Inst(i) = *member {
+                take(i)?;
             }
         }
     }
-    Some(true)
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// Whether the kept plan's `final` graph, with the `edited` instances taking outputs of
+/// the new producers instead, has the same cycles: then cycle breaking redirects what it
+/// did, and makes the instances it made, and the edited plan is as clean as the kept one.
+///
+/// The edited instances were on no cycle. A cycle of the edited graph that passes none of
+/// them is one of the kept graph, and the kept graph's cycles pass none of them and keep
+/// their edges; so the cycles are the same exactly when no edited instance reaches itself.
+fn closes_no_cycle(level: &KeptLevel, edited: &[(InstId, Vec<InstId>)]) -> bool {
+    let mut successors: HashMap<u32, Vec<u32>> = HashMap::default();
+    for (x, producers) in edited {
+        let (Some(x), Some(producers)) = (level.node_of(*x), producers.iter().map(|&y| level.node_of(y)).collect::<Option<Vec<u32>>>())
+        else {
+            return false;
+        };
+        if level.on_cycle[x as usize] {
+            return false;
+        }
+        successors.insert(x, producers);
+    }
+    successors.iter().all(|(&x, producers)| !level.reaches(producers, x, &successors))
 }
 
 /// By output or provided name (of outputs and stage blocks' outputs): the packages

@@ -776,7 +776,21 @@ proptest! {
         prop_assert_eq!(&again, &fresh().diagnostics());
         let after = fresh().plan();
         if rechecks(&session) > 0 {
-            let graph = |o: &Option<Arc<PlanOutcome>>| o.as_ref().and_then(|o| o.dag.as_ref()).map(instance_graph);
+            // Planning nothing is right when the instances, their taint and the redirects
+            // are the same, and only the edited package's final instance may take
+            // other producers (which may change the order the actions are built in).
+            let edited = format!("p{which}@final");
+            let graph = |o: &Option<Arc<PlanOutcome>>| {
+                o.as_ref().and_then(|o| o.dag.as_ref()).map(instance_graph).map(|(mut actions, redirects)| {
+                    for (id, _, producers) in &mut actions {
+                        if *id == edited {
+                            producers.clear();
+                        }
+                    }
+                    actions.sort();
+                    (actions, redirects)
+                })
+            };
             prop_assert!(graph(&before).is_some());
             prop_assert_eq!(graph(&before), graph(&after));
         }
@@ -841,6 +855,54 @@ fn rechecking_plans_nothing_when_the_graph_is_the_same() {
     session.set_text(&a_name, &a_text(r#""cc" "doc-b" "b""#));
     assert_eq!(*session.diagnostics(), []);
     assert_eq!(rechecks(&session), 3);
+}
+
+/// A re-check after an edit that gives a final instance other final producers plans
+/// nothing when the new edges close no cycle (even into a cycle's component), and plans
+/// when they do, or when the instance takes a lower stage's. (The producers' installation
+/// sets must be in the memo: `h` takes `e`, so that `e`'s is.)
+#[test]
+fn rechecking_plans_nothing_when_new_final_edges_close_no_cycle() {
+    let dir = TempDir::new();
+    let f = dir.0.join("f.kdl");
+    let f_name = f.display().to_string();
+    let root = r#"plan "p" { stages "stage1"; }
+import "./f.kdl"
+seed "host" { from-host "cc"; }
+package "a" { build-depends "cc" "b"; stage "stage1" { build-depends "cc"; }; }
+package "b" { build-depends "cc" "a"; stage "stage1" { build-depends "cc"; }; }
+package "e" { build-depends "cc"; }
+package "h" { build-depends "cc" "e"; }
+"#;
+    std::fs::write(dir.0.join("plan.kdl"), root).unwrap();
+    let f_text = |deps: &str| format!("package \"f\" {{ build-depends {deps}; }}\npackage \"g\" {{ build-depends \"cc\" \"f\"; }}\n");
+    std::fs::write(&f, f_text(r#""cc""#)).unwrap();
+    let mut session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let rechecks = |s: &Session| s.db().plan_memo().lock().unwrap().recheck_count();
+    let fresh = |text: &str| {
+        std::fs::write(&f, text).unwrap();
+        Session::open(&dir.0, &SessionConfig::default()).unwrap().diagnostics()
+    };
+    assert_eq!(*session.diagnostics(), []);
+    for (deps, planned_nothing) in [
+        (r#""cc" "e""#, true),
+        // Into the cycle of `a` and `b`, which does not reach `f`.
+        (r#""cc" "a""#, true),
+        (r#""cc" "e" "b""#, true),
+        // A lower stage's instance: planned.
+        (r#""cc" "a" stage="stage1""#, false),
+        // `g` takes `f`: a cycle no stage block breaks.
+        (r#""cc" "g""#, false),
+    ] {
+        let before = rechecks(&session);
+        let text = f_text(deps);
+        session.set_text(&f_name, &text);
+        let diagnostics = session.diagnostics();
+        assert_eq!(rechecks(&session) > before, planned_nothing, "{deps}: {diagnostics:?}");
+        assert_eq!(diagnostics, fresh(&text), "{deps}");
+    }
+    let codes = session.diagnostics().iter().map(|d| d.code()).collect::<Vec<_>>();
+    assert_eq!(codes, ["planc::unbreakable-cycle"]);
 }
 
 /// Two separate cycles of different shapes (a memo would rightly answer two alike ones
