@@ -425,6 +425,8 @@ struct Planner<'a> {
     carry: Option<Carry>,
     /// The `final` stage's graph before cycle breaking, to keep for re-checks.
     final_level: Option<memo::KeptLevel>,
+    /// By instance: its producers, each once, as the last order read them.
+    producers_of: Vec<Vec<InstId>>,
 }
 
 /// A planner's dependency choices, to keep for the next plan (see [`memo`]).
@@ -648,6 +650,7 @@ impl<'a> Planner<'a> {
             memo: None,
             carry: None,
             final_level: None,
+            producers_of: Vec::new(),
         }
     }
 
@@ -738,7 +741,7 @@ impl<'a> Planner<'a> {
     fn free_off_thread(&mut self) {
         let held: Vec<_> =
             self.insts.iter_mut().map(|i| (std::mem::take(&mut i.inputs), std::mem::take(&mut i.closures))).collect();
-        let memos = (std::mem::take(&mut self.closure_memo), std::mem::take(&mut self.direct_memo));
+        let memos = (std::mem::take(&mut self.closure_memo), std::mem::take(&mut self.direct_memo), std::mem::take(&mut self.producers_of));
         std::thread::spawn(move || drop((held, memos)));
     }
 
@@ -2045,7 +2048,8 @@ impl<'a> Planner<'a> {
 
     /// Every instance reachable from the targets, in a deterministic topological order
     /// (stage, then package name, among the ready ones); `None` if a cycle remains.
-    fn topo_order(&self, targets: &[InstId]) -> Option<Vec<InstId>> {
+    /// Leaves every instance's producers in `producers_of` (the DAG's figures read them).
+    fn topo_order(&mut self, targets: &[InstId]) -> Option<Vec<InstId>> {
         let all = self.all_producers();
         let mut reachable = vec![false; self.insts.len()];
         let mut stack: Vec<InstId> = targets.to_vec();
@@ -2086,6 +2090,7 @@ impl<'a> Planner<'a> {
             }
         }
         let expected = reachable.iter().filter(|&&r| r).count();
+        self.producers_of = all;
         (order.len() == expected).then_some(order)
     }
 
@@ -2415,22 +2420,30 @@ impl<'a> Planner<'a> {
 
     /// Builds the DAG from a topological order of the instances.
     fn emit(&mut self, order: Vec<InstId>, mut stats: PlanStats) -> PlanOutcome {
-        let (shared, set_closures) = self.shared_sets(&order);
+        // Actions and shared sets are independent of one another: they are built on the
+        // planner's threads (an archive's DAG has millions of inputs to copy and sort), and
+        // so are the names' order and the sets to share, before them.
+        let threads = if order.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
+        let ((shared, set_closures), ranks) = if threads > 1 {
+            std::thread::scope(|scope| {
+                let ranks = scope.spawn(|| self.name_ranks());
+                let shared = self.shared_sets(&order);
+                (shared, ranks.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            })
+        } else {
+            (self.shared_sets(&order), self.name_ranks())
+        };
         let mut e = EmitContext {
-            ranks: self.name_ranks(),
+            ranks,
             actions: ActionIndex::of(&order, self.insts.len()),
             seed_names: self.plan.seeds.iter().map(|s| Arc::from(&*s.name)).collect(),
             shared,
             set_sizes: Vec::new(),
         };
-        let input_sets: Vec<Vec<dag::Input>> = set_closures
-            .iter()
-            .map(|c| self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e))
-            .collect();
+        let input_sets: Vec<Vec<dag::Input>> = map_in_shares(threads, PARALLEL_SHARE, &set_closures, || (), |(), c| {
+            self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e)
+        });
         e.set_sizes = input_sets.iter().map(Vec::len).collect();
-        // Actions are independent of one another: they are built on the planner's threads
-        // (an archive's DAG has millions of inputs to copy and sort).
-        let threads = if order.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
         let actions: Vec<dag::Action> = map_in_shares(threads, PARALLEL_SHARE, &order, || (), |(), &i| self.action(i, &e));
         let action_at = e.actions;
         let reasons: Vec<Reason> = order.iter().map(|&i| self.insts[i as usize].reason.clone()).collect();
@@ -2468,7 +2481,7 @@ impl<'a> Planner<'a> {
             images,
             redirects,
         };
-        self.fill_stats(&mut stats, &order, &dag);
+        self.fill_stats(&mut stats, &order, &action_at, dag.redirects.len());
         self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let ok = self.diagnostics.is_empty();
         PlanOutcome {
@@ -2485,17 +2498,20 @@ impl<'a> Planner<'a> {
 
     /// The DAG's figures: instances per stage, layers, taint, reduced builds, and what
     /// builds from the seed without meeting a cycle (botch's build fixpoint).
-    fn fill_stats(&self, stats: &mut PlanStats, order: &[InstId], dag: &StagedDag) {
+    /// Reads each instance's producers as the order left them (`producers_of`), by action
+    /// the same as the DAG's `all_producers`.
+    fn fill_stats(&self, stats: &mut PlanStats, order: &[InstId], action_at: &ActionIndex, redirects: usize) {
         let mut per_stage = vec![0usize; self.stage_names.len()];
         let mut depth = vec![0usize; order.len()];
         let mut from_seed = vec![false; order.len()];
         let mut reduced_by: BTreeMap<String, usize> = BTreeMap::new();
-        for (a, producers) in dag.all_producers().iter().enumerate() {
-            let inst = &self.insts[order[a] as usize];
-            depth[a] = producers.iter().map(|&p| depth[p] + 1).max().unwrap_or(0);
+        for (a, &i) in order.iter().enumerate() {
+            let inst = &self.insts[i as usize];
+            let producers = || self.producers_of[i as usize].iter().map(|&p| action_at.0[p as usize]);
+            depth[a] = producers().map(|p| depth[p] + 1).max().unwrap_or(0);
             if inst.stage == self.final_stage && !inst.cyclic {
-                from_seed[a] = producers.iter().all(|&p| from_seed[p]);
-                stats.from_seed_direct += usize::from(producers.is_empty());
+                from_seed[a] = producers().all(|p| from_seed[p]);
+                stats.from_seed_direct += usize::from(self.producers_of[i as usize].is_empty());
             }
             let (block, profiles) = self.reductions(inst.pkg, inst.stage);
             if block || !profiles.is_empty() {
@@ -2512,7 +2528,7 @@ impl<'a> Planner<'a> {
         stats.instances = order.len();
         stats.per_stage =
             self.stage_names.iter().zip(&per_stage).filter(|(_, n)| **n > 0).map(|(s, n)| (s.to_string(), *n)).collect();
-        stats.redirects = dag.redirects.len();
+        stats.redirects = redirects;
         stats.tainted = order.iter().filter(|&&i| self.insts[i as usize].tainted).count();
         stats.rebuilt = self.rebuilt.len();
         stats.layers = depth.iter().max().map_or(0, |d| d + 1);
