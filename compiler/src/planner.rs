@@ -34,8 +34,6 @@ use crate::version::Constraint;
 
 type Stage = u8;
 type InstId = u32;
-/// A shared name: closure members and inputs are cloned often, names rarely made.
-type Name = Arc<str>;
 /// Suggested breaks that get their own cycle in the overlay's comments.
 const MAX_EXPLAINED_SUGGESTIONS: usize = 500;
 /// The needs of a reported cycle shown at their places, besides the primary one.
@@ -192,25 +190,15 @@ struct Input {
 
 /// The sort order of names, as integers (see `Planner::name_ranks`).
 struct NameRanks {
-    /// Every shared name, sorted.
-    sorted: Vec<Name>,
-    /// Twice the position in `sorted`, by the address of the shared copy.
-    of: HashMap<usize, u32>,
+    /// By name: its place among the names sorted by text ([`Names::ranks`]).
+    names: Vec<u32>,
     /// By seed index.
     seeds: Vec<u32>,
 }
 
 impl NameRanks {
-    fn of(&self, name: &Name) -> u32 {
-        match self.of.get(&(Arc::as_ptr(name) as *const u8 as usize)) {
-            Some(&r) => r,
-            // Every name is made by the planner's interner, so this is not reached; were
-            // it, the name would still sort by its content.
-            None => match self.sorted.binary_search(name) {
-                Ok(r) => 2 * r as u32,
-                Err(r) => 2 * r as u32 + 1,
-            },
-        }
+    fn of(&self, name: Name) -> u32 {
+        self.names[name.index()]
     }
 }
 
@@ -243,23 +231,11 @@ impl ActionIndex {
     }
 }
 
-/// A memo key for a name: the address of its shared copy. Every name is shared from the
-/// start (`Planner::names`) and lives as long as the planner, so equal names have one
-/// address and no address is reused; hashing it spares hashing and comparing the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct NameId(usize);
-
-impl NameId {
-    fn of(name: &Name) -> NameId {
-        NameId(Arc::as_ptr(name) as *const u8 as usize)
-    }
-}
-
 /// An input of an instance, from its own list or a shared installation set.
 #[derive(Clone, Copy)]
-struct InputView<'i> {
-    name: &'i Name,
-    output: &'i Name,
+struct InputView {
+    name: Name,
+    output: Name,
     from: From,
     dep: u32,
 }
@@ -296,7 +272,7 @@ enum Owner {
     Seed(u32),
 }
 
-/// Everything that can produce one name, and the name's shared copy.
+/// Everything that can produce one name, and the name's number.
 struct Candidates<'a> {
     name: Name,
     /// In the order the plan declares them (the order misses are reported in).
@@ -396,11 +372,11 @@ struct Planner<'a> {
     reported: HashSet<(FileName, Span, Stage)>,
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
-    closure_memo: HashMap<(From, NameId, Stage), Closure>,
+    closure_memo: HashMap<(From, Name, Stage), Closure>,
     /// Closures and direct dependency lists with a dependency that could not be resolved.
-    incomplete: HashSet<(From, NameId, Stage)>,
-    names: HashMap<Box<str>, Name>,
-    direct_memo: HashMap<(From, NameId, Stage), Closure>,
+    incomplete: HashSet<(From, Name, Stage)>,
+    names: Names,
+    direct_memo: HashMap<(From, Name, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
     outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
     redirects: Vec<(InstId, Name, InstId, InstId)>,
@@ -468,7 +444,7 @@ fn redirected_choices(base: &[KeptChoice], overrides: &[(u32, Stage, Stage)]) ->
     base.iter()
         .map(|c| match &c.result {
             Ok((name, Choice::Package(p, t), output)) => match overrides.iter().find(|&&(q, from, _)| q == *p && from == *t) {
-                Some(&(_, _, to)) => KeptChoice { slot: c.slot, result: Ok((name.clone(), Choice::Package(*p, to), output.clone())) },
+                Some(&(_, _, to)) => KeptChoice { slot: c.slot, result: Ok((*name, Choice::Package(*p, to), *output)) },
                 None => c.clone(),
             },
             _ => c.clone(),
@@ -487,10 +463,10 @@ impl<'a> Planner<'a> {
     /// A planner without a memo (tests compare it with the memo's).
     #[cfg(test)]
     fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
-        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, HashMap::default(), None))
+        crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, Names::default(), None))
     }
 
-    /// `names`: shared names to use again (a memo's keys are their addresses). `wanted`:
+    /// `names`: the names to number from (a memo's keys hold their numbers). `wanted`:
     /// when given, only the producers of these names, among these packages (ascending,
     /// every package producing one of them, and those whose lists are resolved), and the
     /// seeds' outputs are indexed: enough to choose the producers of dependency lists
@@ -499,7 +475,7 @@ impl<'a> Planner<'a> {
         plan: &'a MergedPlan,
         global_profiles: Vec<Box<str>>,
         extra_drops: ExtraDrops,
-        mut names: HashMap<Box<str>, Name>,
+        mut names: Names,
         wanted: Option<(&HashSet<&str>, &[u32])>,
     ) -> Planner<'a> {
         let packages: Vec<(u32, &'a PackageDef)> = match wanted {
@@ -515,21 +491,19 @@ impl<'a> Planner<'a> {
         if rebuild_stage.is_some() {
             stage_names.push("rebuild".into());
         }
-        // Every name is shared from the start, so that hot paths need not intern.
-        let mut shared: HashMap<&'a str, Name> = HashMap::default();
-        let mut share = |name: &'a str| shared.entry(name).or_insert_with(|| names.get(name).cloned().unwrap_or_else(|| name.into())).clone();
+        // Every name is interned from the start, so that hot paths need not intern.
         let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
         // Each producer's `Ranked` record, made while its definition is at hand, with its
         // name's number (`Candidates::ranked` holds it until the records are sorted).
         let mut records: Vec<(u32, Ranked<'a>)> = Vec::new();
-        // Returns the name's shared copy.
+        // Returns the name's number.
         let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
             let slot = producers.len() as u32;
             let candidates =
-                producers.entry(name).or_insert_with(|| Candidates { name: share(name), list: Vec::new(), ranked: slot..slot });
+                producers.entry(name).or_insert_with(|| Candidates { name: names.intern(name), list: Vec::new(), ranked: slot..slot });
             candidates.list.push(producer);
             records.push((candidates.ranked.start, Planner::ranked(plan, &producer)));
-            candidates.name.clone()
+            candidates.name
         };
         let mut output_names: Vec<Name> = Vec::new();
         for &(i, p) in &packages {
@@ -631,10 +605,7 @@ impl<'a> Planner<'a> {
             rebuilt: HashSet::default(),
             closure_memo: HashMap::default(),
             incomplete: HashSet::default(),
-            names: {
-                names.extend(shared.into_iter().map(|(k, v)| (k.into(), v)));
-                names
-            },
+            names,
             direct_memo: HashMap::default(),
             outputs_by_name,
             redirects: Vec::new(),
@@ -679,7 +650,7 @@ impl<'a> Planner<'a> {
                 let producers = c.clean.and_then(|clean| clean.producers).filter(|_| reusable.is_some());
                 (c.names, reusable, producers)
             }
-            None => (HashMap::default(), None, None),
+            None => (Names::default(), None, None),
         };
         let mut planner =
             crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names, None));
@@ -698,7 +669,7 @@ impl<'a> Planner<'a> {
         planner
     }
 
-    /// Leaves this plan's dependency choices (and the shared names they use) in the memo;
+    /// Leaves this plan's dependency choices (and the names they use) in the memo;
     /// `clean` when it has no diagnostics and no suggested breaks.
     fn keep_memo(&mut self, clean: bool) {
         crate::timing::pass("plan: keep for the next plan", || self.keep_memo_now(clean));
@@ -736,7 +707,7 @@ impl<'a> Planner<'a> {
 
     /// Hands what the planner holds longest, its instances' inputs and installation sets
     /// and the memos of sets not kept for the next plan, to a thread that frees them:
-    /// millions of shared names and sets, whose freeing would otherwise come before the
+    /// millions of inputs and shared sets, whose freeing would otherwise come before the
     /// plan is reported (about 0.2 s of planning a 30,000-package plan).
     fn free_off_thread(&mut self) {
         let held: Vec<_> =
@@ -745,16 +716,14 @@ impl<'a> Planner<'a> {
         std::thread::spawn(move || drop((held, memos)));
     }
 
-    /// The shared copy of a name.
+    /// The number of a name.
     fn intern(&mut self, name: &str) -> Name {
-        match self.names.get(name) {
-            Some(n) => n.clone(),
-            None => {
-                let n: Name = name.into();
-                self.names.insert(name.into(), n.clone());
-                n
-            }
-        }
+        self.names.intern(name)
+    }
+
+    /// A name's text.
+    fn text(&self, name: Name) -> &str {
+        self.names.text(name)
     }
 
     fn pkg(&self, i: u32) -> &'a PackageDef {
@@ -818,11 +787,11 @@ impl<'a> Planner<'a> {
 
     /// P@s, created on first need; `reason` is only made then (it formats names, and an
     /// archive asks for existing instances millions of times).
-    fn instance(&mut self, pkg: u32, stage: Stage, reason: impl FnOnce() -> Reason) -> InstId {
+    fn instance(&mut self, pkg: u32, stage: Stage, reason: impl FnOnce(&Self) -> Reason) -> InstId {
         if let Some(&id) = self.index.get(&(pkg, stage)) {
             return id;
         }
-        let reason = reason();
+        let reason = reason(self);
         let id = self.insts.len() as InstId;
         let profiles = self.profiles(pkg, stage);
         self.insts.push(Inst {
@@ -1016,7 +985,7 @@ impl<'a> Planner<'a> {
             }
         }
         match best {
-            Some((_, choice, output)) => Ok((choice, output.clone(), candidates.name.clone())),
+            Some((_, choice, output)) => Ok((choice, *output, candidates.name)),
             None => Err(self.miss(consumer, stage, alt, &candidates.list, at)),
         }
     }
@@ -1185,23 +1154,23 @@ impl<'a> Planner<'a> {
             let dep = &list[*slot as usize];
             match result {
                 Ok((name, choice, output)) => {
-                    let (name, choice, output) = (name.clone(), *choice, output.clone());
-                    let from = self.materialize(choice, &me, &name);
-                    inputs.push(Input { name: name.clone(), output: output.clone(), from, dep: dep_index as u32, closure: false });
+                    let (name, choice, output) = (*name, *choice, *output);
+                    let from = self.materialize(choice, &me, name);
+                    inputs.push(Input { name, output, from, dep: dep_index as u32, closure: false });
                     let closure = if overrides.is_empty() {
-                        self.closure(from, &output, stage, &me)
+                        self.closure(from, output, stage, &me)
                     } else {
-                        self.closure_redirected(from, &output, stage, &me, &overrides)
+                        self.closure_redirected(from, output, stage, &me, &overrides)
                     };
                     // Below final, an installation set that cannot be completed (a runtime
                     // dependency nothing produces here) is fixed by dropping this entry.
-                    if stage < self.final_stage && self.incomplete.contains(&(from, NameId::of(&output), stage)) {
+                    if stage < self.final_stage && self.incomplete.contains(&(from, output, stage)) {
                         self.suggestions.push(SuggestedBreak {
                             package: self.pkg(pkg).name.to_string(),
                             stage: self.stage_name(stage).to_string(),
-                            name: name.to_string(),
+                            name: self.text(name).to_string(),
                             file: dep.file.clone(),
-                            span: dep.entry.name_span(dep.dep().alternatives.iter().position(|a| *a.name == *name).unwrap_or(0)),
+                            span: dep.entry.name_span(dep.dep().alternatives.iter().position(|a| *a.name == *self.text(name)).unwrap_or(0)),
                             cycle: Vec::new(),
                         });
                     }
@@ -1211,8 +1180,8 @@ impl<'a> Planner<'a> {
                         entries.push(dep);
                         continue;
                     }
-                    for (cname, coutput, cfrom) in closure.iter().cloned() {
-                        let cfrom = self.own_output_fix(pkg, stage, &cname, cfrom, &overrides, &me);
+                    for &(cname, coutput, cfrom) in closure.iter() {
+                        let cfrom = self.own_output_fix(pkg, stage, cname, cfrom, &overrides, &me);
                         if let Some(cfrom) = cfrom {
                             inputs.push(Input { name: cname, output: coutput, from: cfrom, dep: dep_index as u32, closure: true });
                         }
@@ -1249,9 +1218,9 @@ impl<'a> Planner<'a> {
         }
         // Kept per dependency entry: suggested breaks must drop every entry that pulls a
         // producer in. The DAG lists each input once.
-        // Names are interned, so equal names are the same pointer: sorting by pointer
-        // groups duplicates cheaply. The DAG sorts each action's inputs by name.
-        let key = |i: &Input| (i.from, i.dep, Arc::as_ptr(&i.output) as *const u8 as usize, Arc::as_ptr(&i.name) as *const u8 as usize);
+        // Names are numbers: sorting by them groups duplicates cheaply. The DAG sorts each
+        // action's inputs by name.
+        let key = |i: &Input| (i.from, i.dep, i.output.index(), i.name.index());
         inputs.sort_unstable_by_key(key);
         inputs.dedup_by(|a, b| key(a) == key(b));
         let inst = &mut self.insts[id as usize];
@@ -1301,11 +1270,11 @@ impl<'a> Planner<'a> {
     }
 
     /// Every input of an instance: its own list, then its shared installation sets.
-    fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView<'_>> + '_ {
+    fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView> + '_ {
         let inst = &self.insts[id as usize];
-        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep });
+        let own = inst.inputs.iter().map(|i| InputView { name: i.name, output: i.output, from: i.from, dep: i.dep });
         let shared = inst.closures.iter().flat_map(|(dep, members)| {
-            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep })
+            members.iter().map(move |&(name, output, from)| InputView { name, output, from, dep: *dep })
         });
         own.chain(shared)
     }
@@ -1340,10 +1309,12 @@ impl<'a> Planner<'a> {
     }
 
     /// The instance (created on demand) or seed a choice names.
-    fn materialize(&mut self, choice: Choice, by: &str, name: &str) -> From {
+    fn materialize(&mut self, choice: Choice, by: &str, name: Name) -> From {
         match choice {
             Choice::Seed(s) => From::Seed(s),
-            Choice::Package(q, t) => From::Inst(self.instance(q, t, || Reason::Needed { by: by.to_string(), name: name.to_string() })),
+            Choice::Package(q, t) => {
+                From::Inst(self.instance(q, t, |p| Reason::Needed { by: by.to_string(), name: p.text(name).to_string() }))
+            }
         }
     }
 
@@ -1352,7 +1323,7 @@ impl<'a> Planner<'a> {
         &mut self,
         pkg: u32,
         stage: Stage,
-        name: &str,
+        name: Name,
         from: From,
         overrides: &[(u32, Stage, Stage)],
         me: &str,
@@ -1361,7 +1332,7 @@ impl<'a> Planner<'a> {
         if self.insts[i as usize].pkg != pkg {
             return Some(from);
         }
-        let alt = Alternative { name: name.into(), name_range: 0..0, constraint: None, restrictions: Default::default() };
+        let alt = Alternative { name: self.text(name).into(), name_range: 0..0, constraint: None, restrictions: Default::default() };
         let (choice, ..) = self.resolve_alt(Some(pkg), stage, &alt, None, overrides).ok()?;
         Some(self.materialize(choice, me, name))
     }
@@ -1370,14 +1341,14 @@ impl<'a> Planner<'a> {
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage. Completed closures of members are reused.
-    fn closure(&mut self, from: From, output: &Name, consumer_stage: Stage, me: &str) -> Closure {
+    fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: &str) -> Closure {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
         // memoized per consumer stage; direct dependency lists of instances are not.
         let direct_key = |f: From| match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (from, NameId::of(output), consumer_stage);
+        let key = (from, output, consumer_stage);
         if let Some(hit) = self.closure_memo.get(&key) {
             return hit.clone();
         }
@@ -1386,29 +1357,29 @@ impl<'a> Planner<'a> {
             return kept;
         }
         let mut out: Vec<Member> = Vec::new();
-        // Members are told apart by producer and output; names are shared, so by address.
-        let mut seen: HashSet<(From, NameId)> = HashSet::default();
-        seen.insert((from, NameId::of(output)));
-        let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
+        // Members are told apart by producer and output.
+        let mut seen: HashSet<(From, Name)> = HashSet::default();
+        seen.insert((from, output));
+        let mut queue: Vec<(From, Name)> = vec![(from, output)];
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
-            let sub = (f, NameId::of(&o), consumer_stage);
-            let expand_fully = (f, &*o) != (from, output);
+            let sub = (f, o, consumer_stage);
+            let expand_fully = (f, o) != (from, output);
             if expand_fully && let Some(done) = self.closure_memo.get(&sub).cloned() {
                 complete &= !self.incomplete.contains(&sub);
                 for m in done.iter() {
-                    if seen.insert((m.2, NameId::of(&m.1))) {
-                        out.push(m.clone());
+                    if seen.insert((m.2, m.1)) {
+                        out.push(*m);
                     }
                 }
                 continue;
             }
-            let direct = self.direct_deps(f, &o, consumer_stage, me);
-            complete &= !self.incomplete.contains(&(f, NameId::of(&o), direct_key(f)));
+            let direct = self.direct_deps(f, o, consumer_stage, me);
+            complete &= !self.incomplete.contains(&(f, o, direct_key(f)));
             for m in direct.iter() {
-                if seen.insert((m.2, NameId::of(&m.1))) {
-                    out.push(m.clone());
-                    queue.push((m.2, m.1.clone()));
+                if seen.insert((m.2, m.1)) {
+                    out.push(*m);
+                    queue.push((m.2, m.1));
                 }
             }
         }
@@ -1425,7 +1396,7 @@ impl<'a> Planner<'a> {
     /// instances it names that do not exist yet are made here, in the order computing it
     /// would make them, and for the same reason: so a plan that takes it is the plan
     /// that computes it.
-    fn carried_closure(&mut self, key: (From, NameId, Stage), me: &str) -> Option<Closure> {
+    fn carried_closure(&mut self, key: (From, Name, Stage), me: &str) -> Option<Closure> {
         let reusable = self.carry.as_ref()?.reusable.as_ref()?;
         let from_stage = match key.0 {
             From::Inst(i) => self.insts[i as usize].stage,
@@ -1438,20 +1409,20 @@ impl<'a> Planner<'a> {
         let mut renumbered = std::mem::take(&mut self.carry.as_mut()?.renumbered);
         renumbered.resize(instances.len(), InstId::MAX);
         let mut out: Vec<Member> = Vec::with_capacity(kept.len());
-        for (name, output, from) in kept.iter() {
-            let from = match *from {
+        for &(name, output, from) in kept.iter() {
+            let from = match from {
                 From::Seed(s) => From::Seed(s),
                 From::Inst(old) => From::Inst(match renumbered[old as usize] {
                     InstId::MAX => {
                         let (pkg, stage) = instances[old as usize];
-                        let id = self.instance(pkg, stage, || Reason::Needed { by: me.to_string(), name: name.to_string() });
+                        let id = self.instance(pkg, stage, |p| Reason::Needed { by: me.to_string(), name: p.text(name).to_string() });
                         renumbered[old as usize] = id;
                         id
                     }
                     id => id,
                 }),
             };
-            out.push((name.clone(), output.clone(), from));
+            out.push((name, output, from));
         }
         if let Some(carry) = self.carry.as_mut() {
             carry.renumbered = renumbered;
@@ -1465,7 +1436,7 @@ impl<'a> Planner<'a> {
     fn closure_redirected(
         &mut self,
         from: From,
-        output: &Name,
+        output: Name,
         consumer_stage: Stage,
         me: &str,
         overrides: &[(u32, Stage, Stage)],
@@ -1480,25 +1451,25 @@ impl<'a> Planner<'a> {
             return plain;
         }
         let mut out: Vec<Member> = Vec::new();
-        // Members are told apart by producer and output; names are shared, so by address.
-        let mut seen: HashSet<(From, NameId)> = HashSet::default();
-        seen.insert((from, NameId::of(output)));
-        let mut queue: Vec<(From, Name)> = vec![(from, output.clone())];
+        // Members are told apart by producer and output.
+        let mut seen: HashSet<(From, Name)> = HashSet::default();
+        seen.insert((from, output));
+        let mut queue: Vec<(From, Name)> = vec![(from, output)];
         while let Some((f, o)) = queue.pop() {
-            let direct = self.direct_deps(f, &o, consumer_stage, me);
-            for (name, o2, f2) in direct.iter().cloned() {
+            let direct = self.direct_deps(f, o, consumer_stage, me);
+            for &(name, o2, f2) in direct.iter() {
                 let f2 = match f2 {
                     From::Inst(j) => {
                         let (p, st) = (self.insts[j as usize].pkg, self.insts[j as usize].stage);
                         match overrides.iter().find(|(q, from_stage, _)| *q == p && *from_stage == st) {
-                            Some(&(_, _, to)) => self.materialize(Choice::Package(p, to), me, &name),
+                            Some(&(_, _, to)) => self.materialize(Choice::Package(p, to), me, name),
                             None => f2,
                         }
                     }
                     From::Seed(_) => f2,
                 };
-                if seen.insert((f2, NameId::of(&o2))) {
-                    out.push((name, o2.clone(), f2));
+                if seen.insert((f2, o2)) {
+                    out.push((name, o2, f2));
                     queue.push((f2, o2));
                 }
             }
@@ -1516,12 +1487,14 @@ impl<'a> Planner<'a> {
     }
 
     /// The runtime dependencies of one output, resolved (not transitive), memoized.
-    fn direct_deps(&mut self, f: From, o: &str, consumer_stage: Stage, me: &str) -> Closure {
+    fn direct_deps(&mut self, f: From, output: Name, consumer_stage: Stage, me: &str) -> Closure {
         let at_key = match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
-        let key = (f, NameId::of(&self.intern(o)), at_key);
+        let key = (f, output, at_key);
+        let names = &self.names;
+        let o: &str = names.text(output);
         if let Some(hit) = self.direct_memo.get(&key) {
             return hit.clone();
         }
@@ -1558,7 +1531,7 @@ impl<'a> Planner<'a> {
                 }
                 match self.resolve_alt(owner, at, alt, None, &[]) {
                     Ok((choice, o2, name)) => {
-                        let f2 = self.materialize(choice, me, &alt.name);
+                        let f2 = self.materialize(choice, me, name);
                         resolved = Some((name, o2, f2));
                         break;
                     }
@@ -1629,14 +1602,14 @@ impl<'a> Planner<'a> {
     }
 
     /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
-    fn redirect_target(&self, y: u32, stage: Stage, names: &[Name]) -> Option<Stage> {
+    fn redirect_target(&self, y: u32, stage: Stage, names: &[&str]) -> Option<Stage> {
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
         let by_name = self.outputs_by_name.get(&Owner::Package(y))?;
         let mut t = stage.checked_sub(1)?;
         while t >= lowest {
             let block = self.block(y, t);
             let ok = names.iter().all(|n| {
-                by_name.get(&**n).is_some_and(|defs| {
+                by_name.get(n).is_some_and(|defs| {
                     defs.iter().any(|od| {
                         let stage_only = block.is_some_and(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
                         let in_other_block = !stage_only && self.pkg(y).stages.iter().any(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
@@ -1745,20 +1718,20 @@ impl<'a> Planner<'a> {
         // Nodes ascend and each one's producers are sorted, so the edges come out in
         // (consumer, producer) order.
         let mut edges: LevelEdges = Vec::new();
-        let mut found: Vec<(InstId, &Name, bool)> = Vec::new();
+        let mut found: Vec<(InstId, Name, bool)> = Vec::new();
         for &x in &kept {
             let inst = &self.insts[x as usize];
             found.clear();
             let inside = |y: InstId| same_stage(y) && on_cycle(y) == on_cycle(x);
             found.extend(inst.inputs.iter().filter_map(|input| match input.from {
                 From::Inst(y) if inside(y) => {
-                    Some((y, &input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()))
+                    Some((y, input.output, !input.closure && inst.deps[input.dep as usize].entry.pin.is_some()))
                 }
                 _ => None,
             }));
             // Installation-set members are never pinned.
             found.extend(inst.closures.iter().flat_map(|(_, c)| c.iter()).filter_map(|(_, output, from)| match *from {
-                From::Inst(y) if inside(y) => Some((y, output, false)),
+                From::Inst(y) if inside(y) => Some((y, *output, false)),
                 _ => None,
             }));
             found.sort_by_key(|f| f.0);
@@ -1767,13 +1740,13 @@ impl<'a> Planner<'a> {
                     edges.push(((x, y), LevelEdge::default()));
                 }
                 let edge = &mut edges.last_mut().expect("just pushed").1;
-                edge.names.push(output.clone());
+                edge.names.push(output);
                 edge.pinned |= pinned;
             }
         }
         debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
         for (_, edge) in edges.iter_mut() {
-            edge.names.sort();
+            edge.names.sort_by(|&a, &b| self.text(a).cmp(self.text(b)));
             edge.names.dedup();
         }
         let level = keep.then(|| memo::KeptLevel { on_cycle: component.iter().map(|&c| c != u32::MAX).collect(), node: pos, starts, successors });
@@ -1797,14 +1770,14 @@ impl<'a> Planner<'a> {
         let mut edge_info = Vec::new();
         // Most edges carry one name, and a producer's name is taken by many consumers:
         // where it can be taken from instead is found once for each.
-        let mut targets_of_one: HashMap<(u32, NameId), Option<Stage>> = HashMap::default();
+        let mut targets_of_one: HashMap<(u32, Name), Option<Stage>> = HashMap::default();
         for &((x, y), ref edge) in &edges {
             let y_pkg = self.insts[y as usize].pkg;
             let target = match &edge.names[..] {
                 [name] => *targets_of_one
-                    .entry((y_pkg, NameId::of(name)))
-                    .or_insert_with(|| self.redirect_target(y_pkg, stage, &edge.names)),
-                _ => self.redirect_target(y_pkg, stage, &edge.names),
+                    .entry((y_pkg, *name))
+                    .or_insert_with(|| self.redirect_target(y_pkg, stage, &[self.text(*name)])),
+                _ => self.redirect_target(y_pkg, stage, &edge.names.iter().map(|&n| self.text(n)).collect::<Vec<_>>()),
             };
             let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
@@ -1853,9 +1826,9 @@ impl<'a> Planner<'a> {
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
                     let names = &edges[e.index()].1.names;
                     let by = self.inst_name(x);
-                    let to = self.instance(y_pkg, t, || Reason::Needed { by, name: names[0].to_string() });
+                    let to = self.instance(y_pkg, t, |p| Reason::Needed { by, name: p.text(names[0]).to_string() });
                     for n in names {
-                        self.redirects.push((x, n.clone(), y, to));
+                        self.redirects.push((x, *n, y, to));
                         self.redirect_edges.push((graph_index, e.index() as u32));
                     }
                 }
@@ -1912,7 +1885,7 @@ impl<'a> Planner<'a> {
             .inputs
             .iter()
             .find(|i| i.dep == d && !i.closure)
-            .and_then(|i| dep.dep().alternatives.iter().position(|a| *a.name == *i.name))
+            .and_then(|i| dep.dep().alternatives.iter().position(|a| *a.name == *self.text(i.name)))
             .unwrap_or(0);
         (dep.dep().alternatives[alt].name.to_string(), dep.file.clone(), dep.entry.name_span(alt))
     }
@@ -1995,7 +1968,7 @@ impl<'a> Planner<'a> {
                 let (name, file, span) = entries
                     .iter()
                     .map(|&d| self.dep_site(*x, d))
-                    .find(|(name, ..)| self.redirect_target(y_pkg, stage, &[Name::from(name.as_str())]).is_none())
+                    .find(|(name, ..)| self.redirect_target(y_pkg, stage, &[name.as_str()]).is_none())
                     .unwrap_or_else(|| self.dep_site(*x, entries[0]));
                 chain.push(format!("{} needs `{name}`", self.inst_name(*x)));
                 sites.push((file, span, format!("`{}` needs `{name}` from `{}`", self.inst_name(*x), self.inst_name(*y))));
@@ -2190,7 +2163,7 @@ impl<'a> Planner<'a> {
     fn solve(&mut self) -> (Option<Vec<InstId>>, Vec<InstId>) {
         let mut targets: Vec<InstId> = Vec::new();
         for p in 0..self.plan.packages.len() as u32 {
-            targets.push(self.instance(p, self.final_stage, || Reason::Target("every package is built at `final`")));
+            targets.push(self.instance(p, self.final_stage, |_| Reason::Target("every package is built at `final`")));
         }
         for verify in &self.plan.verifies {
             for package in &verify.item.packages {
@@ -2198,7 +2171,7 @@ impl<'a> Planner<'a> {
                 for stage in [&verify.item.left, &verify.item.right] {
                     match self.stage_of(&stage.text) {
                         Some(s) if s >= 1 && Some(s) != self.rebuild_stage => {
-                            targets.push(self.instance(p as u32, s, || Reason::Target("a `verify` pair compares it")));
+                            targets.push(self.instance(p as u32, s, |_| Reason::Target("a `verify` pair compares it")));
                         }
                         _ => {}
                     }
@@ -2230,7 +2203,7 @@ impl<'a> Planner<'a> {
                 if !tainted.is_empty() {
                     self.rebuilt.extend(tainted.iter().copied());
                     for p in tainted {
-                        targets.push(self.instance(p, rebuild, || Reason::Target("`rebuild-tainted` rebuilds tainted instances")));
+                        targets.push(self.instance(p, rebuild, |_| Reason::Target("`rebuild-tainted` rebuilds tainted instances")));
                     }
                     self.resolve_pending();
                     if self.break_cycles(rebuild) {
@@ -2301,25 +2274,22 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Every shared name's position in the sorted order of all of them, and the seeds'
+    /// Every name's position in the sorted order of all of them, and the seeds'
     /// positions in the sorted order of their names.
     fn name_ranks(&self) -> NameRanks {
-        let mut sorted: Vec<Name> = self.names.values().cloned().collect();
-        sorted.sort_unstable();
-        let of = sorted.iter().enumerate().map(|(r, n)| (Arc::as_ptr(n) as *const u8 as usize, 2 * r as u32)).collect();
         let mut seeds: Vec<u32> = (0..self.plan.seeds.len() as u32).collect();
         seeds.sort_by_key(|&s| &self.plan.seeds[s as usize].name);
         let mut by_seed = vec![0; seeds.len()];
         for (r, s) in seeds.into_iter().enumerate() {
             by_seed[s as usize] = r as u32;
         }
-        NameRanks { sorted, of, seeds: by_seed }
+        NameRanks { names: self.names.ranks(), seeds: by_seed }
     }
 
     /// Inputs as the DAG lists them: producers by action index, sorted by name, then
     /// producer (compared through the names' ranks: an archive has millions of inputs,
     /// and comparing integers is what makes sorting them cheap), without duplicates.
-    fn dag_inputs<'v>(&self, views: impl Iterator<Item = InputView<'v>>, e: &EmitContext) -> Vec<dag::Input> {
+    fn dag_inputs(&self, views: impl Iterator<Item = InputView>, e: &EmitContext) -> Vec<dag::Input> {
         let mut keyed: Vec<((u32, usize, u32), InputView)> = views
             .map(|input| {
                 let key = match input.from {
@@ -2334,9 +2304,9 @@ impl<'a> Planner<'a> {
         keyed
             .into_iter()
             .map(|(key, input)| dag::Input {
-                name: input.name.clone(),
+                name: self.names.text(input.name).clone(),
                 from: match input.from {
-                    From::Inst(_) => dag::Producer::Action { action: key.1, output: input.output.clone() },
+                    From::Inst(_) => dag::Producer::Action { action: key.1, output: self.names.text(input.output).clone() },
                     From::Seed(s) => dag::Producer::Seed { seed: e.seed_names[s as usize].clone() },
                 },
             })
@@ -2393,9 +2363,9 @@ impl<'a> Planner<'a> {
         let mut input_sets: Vec<usize> = inst.closures.iter().filter_map(|(_, c)| shared(c)).collect();
         input_sets.sort_unstable();
         input_sets.dedup();
-        let own = inst.inputs.iter().map(|i| InputView { name: &i.name, output: &i.output, from: i.from, dep: i.dep });
+        let own = inst.inputs.iter().map(|i| InputView { name: i.name, output: i.output, from: i.from, dep: i.dep });
         let unshared = inst.closures.iter().filter(|(_, c)| shared(c).is_none()).flat_map(|(dep, members)| {
-            members.iter().map(move |(name, output, from)| InputView { name, output, from: *from, dep: *dep })
+            members.iter().map(move |&(name, output, from)| InputView { name, output, from, dep: *dep })
         });
         let inputs = self.dag_inputs(own.chain(unshared), e);
         let in_sets: usize = input_sets.iter().map(|&s| e.set_sizes[s]).sum();
@@ -2441,7 +2411,7 @@ impl<'a> Planner<'a> {
             set_sizes: Vec::new(),
         };
         let input_sets: Vec<Vec<dag::Input>> = map_in_shares(threads, PARALLEL_SHARE, &set_closures, || (), |(), c| {
-            self.dag_inputs(c.iter().map(|(name, output, from)| InputView { name, output, from: *from, dep: 0 }), &e)
+            self.dag_inputs(c.iter().map(|&(name, output, from)| InputView { name, output, from, dep: 0 }), &e)
         });
         e.set_sizes = input_sets.iter().map(Vec::len).collect();
         let actions: Vec<dag::Action> = map_in_shares(threads, PARALLEL_SHARE, &order, || (), |(), &i| self.action(i, &e));
@@ -2451,7 +2421,7 @@ impl<'a> Planner<'a> {
         let mut redirect_edges = Vec::new();
         for (k, (x, name, original, to)) in self.redirects.iter().enumerate() {
             if let (Some(from), Some(to)) = (action_at.get(*x), action_at.get(*to)) {
-                redirects.push(dag::Redirect { from, name: name.to_string(), original: self.inst_name(*original), to });
+                redirects.push(dag::Redirect { from, name: self.text(*name).to_string(), original: self.inst_name(*original), to });
                 redirect_edges.push(self.redirect_edges[k]);
             }
         }
@@ -2562,7 +2532,7 @@ impl<'a> Planner<'a> {
                     }
                 } else if let Some(producers) = self.producers.get(&*name.text) {
                     let found = producers.list.iter().find_map(|p| match p {
-                        Producer::Output { pkg, out, .. } => self.image_instance(*pkg).map(|i| (i, self.output_names[*out as usize].clone())),
+                        Producer::Output { pkg, out, .. } => self.image_instance(*pkg).map(|i| (i, self.output_names[*out as usize])),
                         Producer::Seed { .. } => None,
                     });
                     members.extend(found);
@@ -2572,7 +2542,7 @@ impl<'a> Planner<'a> {
             let mut queue = members;
             let mut refs = Vec::new();
             while let Some((i, o)) = queue.pop() {
-                if !seen.insert((i, o.clone())) {
+                if !seen.insert((i, o)) {
                     continue;
                 }
                 let inst = &self.insts[i as usize];
@@ -2580,7 +2550,7 @@ impl<'a> Planner<'a> {
                     let d = Diagnostic::new(
                         DiagnosticKind::ImageTainted {
                             image: image.item.name.text.to_string(),
-                            output: o.to_string(),
+                            output: self.text(o).to_string(),
                             instance: self.inst_name(i),
                             tainted: inst.tainted,
                         },
@@ -2591,14 +2561,14 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 let Some(action) = action_at.get(i) else { continue };
-                refs.push(dag::OutputRef { action, output: o.to_string() });
+                refs.push(dag::OutputRef { action, output: self.text(o).to_string() });
                 let stage = inst.stage;
                 let name = self.inst_name(i);
-                for (_, o2, f2) in self.closure(From::Inst(i), &o, stage, &name).iter() {
+                for &(_, o2, f2) in self.closure(From::Inst(i), o, stage, &name).iter() {
                     if let From::Inst(j) = f2 {
-                        let j_pkg = self.insts[*j as usize].pkg;
-                        let best = self.image_instance(j_pkg).unwrap_or(*j);
-                        queue.push((best, o2.clone()));
+                        let j_pkg = self.insts[j as usize].pkg;
+                        let best = self.image_instance(j_pkg).unwrap_or(j);
+                        queue.push((best, o2));
                     }
                 }
             }
@@ -2634,6 +2604,8 @@ impl<'a> Planner<'a> {
 mod tests;
 
 mod memo;
+mod names;
 mod recheck;
 pub use memo::PlanMemo;
 use memo::KeptChoice;
+use names::{Name, Names};

@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{Choice, Closure, ExtraDrops, From, InstId, Name, NameId, Stage, Unresolved};
+use super::names::{Name, Names};
+use super::{Choice, Closure, ExtraDrops, From, InstId, Stage, Unresolved};
 use crate::diagnostic::FileName;
 use crate::fas;
 use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin, Provide};
@@ -290,9 +291,8 @@ pub(super) type ChoiceKey = (u32, Stage, Vec<(u32, Stage, Stage)>);
 /// One plan's dependency choices, for the next plan with the same options and interface.
 pub(super) struct Carried {
     pub(super) options: Fingerprint,
-    /// The planner's shared names: kept choices name producers with them, and memo keys
-    /// are their addresses.
-    pub(super) names: HashMap<Box<str>, Name>,
+    /// The planner's names: kept choices and memo keys hold their numbers.
+    pub(super) names: Names,
     pub(super) files: Arc<Files>,
     pub(super) choices: HashMap<ChoiceKey, Arc<Vec<KeptChoice>>>,
     pub(super) closures: KeptClosures,
@@ -364,8 +364,8 @@ impl KeptLevel {
 /// kept (that would cost every plan what only a re-plan needs); a re-plan looks a set
 /// up by package and stage, and renumbers the members of the sets it takes.
 pub(super) struct KeptClosures {
-    pub(super) sets: HashMap<(From, NameId, Stage), Closure>,
-    pub(super) incomplete: HashSet<(From, NameId, Stage)>,
+    pub(super) sets: HashMap<(From, Name, Stage), Closure>,
+    pub(super) incomplete: HashSet<(From, Name, Stage)>,
     /// The plan's instance numbers by package and stage...
     pub(super) index: HashMap<(u32, Stage), InstId>,
     /// ...and each number's package and stage.
@@ -403,7 +403,7 @@ impl Reusable {
     /// The complete installation set the last plan computed for `key` (in this plan's
     /// instance numbers, whose package and stage `of` gives), with its members in the
     /// last plan's instance numbers, and the package and stage of each of those.
-    pub(super) fn closure(&self, key: (From, NameId, Stage), of: impl Fn(InstId) -> (u32, Stage)) -> Option<(Closure, Instances)> {
+    pub(super) fn closure(&self, key: (From, Name, Stage), of: impl Fn(InstId) -> (u32, Stage)) -> Option<(Closure, Instances)> {
         let kept = &self.closures;
         let from = match key.0 {
             From::Inst(i) => From::Inst(*kept.index.get(&of(i))?),

@@ -28,12 +28,13 @@
 //! the rebuild stage, whose choices read which packages are rebuilt, too many changed
 //! packages) plans in full.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::memo::{self, Carried, Files, InterfaceCache, KeptChoice, KeptClosures, KeptLevel, PlanMemo};
-use super::{Choice, ExtraDrops, From, InstId, Name, NameId, Planner, Stage};
+use super::names::Name;
+use super::{Choice, ExtraDrops, From, InstId, Planner, Stage};
 use crate::diagnostic::Diagnostic;
 use crate::merged::{Dep, MergedPlan};
 
@@ -96,11 +97,28 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
     let mut packages: Vec<u32> = wanted.iter().filter_map(|name| producers.get(*name)).flatten().copied().chain(differ.iter().copied()).collect();
     packages.sort_unstable();
     packages.dedup();
-    let planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), Default::default(), Some((&wanted, &packages)));
+    // The planner takes the kept names, so that its choices name what the kept ones do
+    // alike, and gives them back (with the names it added).
+    let mut planner = Planner::index(plan, profiles.to_vec(), ExtraDrops::default(), std::mem::take(names), Some((&wanted, &packages)));
+    let same = choose_alike(&planner, old, &differ, choices, kept, clean);
+    *names = std::mem::take(&mut planner.names);
+    same
+}
+
+/// Whether the changed packages' instances, chosen again by `planner`, make the kept
+/// plan's graph, or one with only final instances' producers changed and no new cycle.
+fn choose_alike(
+    planner: &Planner,
+    old: &MergedPlan,
+    differ: &[u32],
+    choices: &HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
+    kept: &KeptClosures,
+    clean: &memo::Clean,
+) -> Option<bool> {
     let final_stage = planner.final_stage;
     // Final instances whose producers changed, with their new producers.
     let mut edited: Vec<(InstId, Vec<InstId>)> = Vec::new();
-    for &p in &differ {
+    for &p in differ {
         for stage in 1..planner.stage_names.len() as Stage {
             let Some(&id) = kept.index.get(&(p, stage)) else { continue };
             if !planner.keeps_at(stage) {
@@ -109,8 +127,8 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
             let overrides = clean.overrides.get(id as usize)?;
             let before = choices.get(&(p, stage, overrides.clone()))?;
             let now = planner.dep_choices(p, stage, &planner.profiles(p, stage), overrides);
-            let lists = (list_at(&planner, old, p, stage), planner.dep_list(p, stage));
-            if same_choices(&planner, before, &now, lists) {
+            let lists = (list_at(planner, old, p, stage), planner.dep_list(p, stage));
+            if same_choices(planner, before, &now, lists) {
                 continue;
             }
             // Other producers: only a final instance taking final instances of other
@@ -118,7 +136,7 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
             if stage != final_stage || !overrides.is_empty() {
                 return Some(false);
             }
-            let producers = |choices: &[KeptChoice]| final_producers(choices, p, final_stage, kept, names);
+            let producers = |choices: &[KeptChoice]| final_producers(choices, p, final_stage, kept);
             let (Some(_), Some(new)) = (producers(before), producers(&now)) else { return Some(false) };
             edited.push((id, new));
         }
@@ -142,7 +160,6 @@ fn final_producers(
     pkg: u32,
     final_stage: Stage,
     kept: &KeptClosures,
-    names: &HashMap<Box<str>, Name>,
 ) -> Option<Vec<InstId>> {
     let mut out = Vec::new();
     let mut take = |i: InstId| {
@@ -159,7 +176,7 @@ fn final_producers(
                 From::Inst(i)
             }
         };
-        let key = (from, NameId::of(names.get(&**output)?), final_stage);
+        let key = (from, *output, final_stage);
         if kept.incomplete.contains(&key) {
             return None;
         }
@@ -228,7 +245,7 @@ fn list_at<'p>(planner: &Planner, plan: &'p MergedPlan, p: u32, stage: Stage) ->
 /// Unresolved entries are never the same: they are reported.
 fn same_choices(planner: &Planner, before: &[KeptChoice], now: &[KeptChoice], (old, new): (&[Dep], &[Dep])) -> bool {
     let pinned = |list: &[Dep], c: &KeptChoice| list.get(c.slot as usize).map(|d| d.entry.pin.is_some());
-    let no_set = |s: u32, output: &str| planner.output_defs(From::Seed(s), output).iter().all(|od| od.depends.is_empty());
+    let no_set = |s: u32, output: &Name| planner.output_defs(From::Seed(s), planner.text(*output)).iter().all(|od| od.depends.is_empty());
     before.len() == now.len()
         && before.iter().zip(now).all(|(b, n)| match (&b.result, &n.result) {
             (Ok((name_b, choice_b @ Choice::Package(..), output_b)), Ok((name_n, choice_n, output_n))) => {
