@@ -154,6 +154,14 @@ const PARALLEL_SHARE: usize = 256;
 /// threads (`Planner::choose_pending`).
 const PARALLEL_CHOICE_MIN: usize = 4096;
 
+/// A set of stages, one bit each (stages are `u8`).
+type StageMask = u128;
+
+/// The greatest stage of a set.
+fn highest_stage(mask: StageMask) -> Option<Stage> {
+    (mask != 0).then(|| (StageMask::BITS - 1 - mask.leading_zeros()) as Stage)
+}
+
 /// A dependency entry none of whose alternatives resolved.
 #[derive(Clone)]
 struct Unresolved {
@@ -1603,26 +1611,29 @@ impl<'a> Planner<'a> {
 
     /// The stage Y's outputs `names` can be taken from instead of Y@stage, if any.
     fn redirect_target(&self, y: u32, stage: Stage, names: &[&str]) -> Option<Stage> {
+        highest_stage(names.iter().fold(!0, |mask, name| mask & self.redirect_stages(y, stage, name)))
+    }
+
+    /// The stages below `stage` Y's outputs called `name` can be taken from instead of
+    /// Y@stage, one bit each (`1 << t`): those of [`Planner::redirect_target`] for one
+    /// name, whose answer for several names is the greatest stage all of theirs have.
+    fn redirect_stages(&self, y: u32, stage: Stage, name: &str) -> StageMask {
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
-        let by_name = self.outputs_by_name.get(&Owner::Package(y))?;
-        let mut t = stage.checked_sub(1)?;
-        while t >= lowest {
+        let Some(defs) = self.outputs_by_name.get(&Owner::Package(y)).and_then(|by_name| by_name.get(name)) else { return 0 };
+        let mut mask = 0;
+        // (A plan of more than 127 stages finds no redirect above stage 127.)
+        for t in lowest..stage.min(StageMask::BITS as Stage) {
             let block = self.block(y, t);
-            let ok = names.iter().all(|n| {
-                by_name.get(n).is_some_and(|defs| {
-                    defs.iter().any(|od| {
-                        let stage_only = block.is_some_and(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
-                        let in_other_block = !stage_only && self.pkg(y).stages.iter().any(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
-                        !in_other_block && (stage_only || self.produces(y, od, None, t))
-                    })
-                })
+            let ok = defs.iter().any(|od| {
+                let stage_only = block.is_some_and(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
+                let in_other_block = !stage_only && self.pkg(y).stages.iter().any(|b| b.outputs.iter().any(|o| std::ptr::eq(o, *od)));
+                !in_other_block && (stage_only || self.produces(y, od, None, t))
             });
             if ok {
-                return Some(t);
+                mask |= 1 << t;
             }
-            t -= 1;
         }
-        None
+        mask
     }
 
     /// Each listed instance's position in `nodes` (others: `u32::MAX`).
@@ -1684,26 +1695,24 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        let mut g = ArcGraph::new(nodes.len() + sets.len());
-        // The arcs come grouped by their first node, ascending: instances, then sets.
-        let keep = stage == self.final_stage && self.carry.is_some();
-        let mut starts: Vec<u32> = Vec::with_capacity(if keep { nodes.len() + sets.len() + 1 } else { 0 });
-        let mut successors: Vec<u32> = Vec::with_capacity(if keep { arcs.len() } else { 0 });
-        for (x, y) in arcs {
-            if keep {
+        // The arcs come grouped by their first node, ascending: instances, then sets; as
+        // each node's successors in one array, they are what finding components reads.
+        let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + sets.len() + 1);
+        let successors: Vec<u32> = arcs
+            .iter()
+            .enumerate()
+            .map(|(k, &(x, y))| {
                 while starts.len() <= x as usize {
-                    starts.push(successors.len() as u32);
+                    starts.push(k as u32);
                 }
-                successors.push(y);
-            }
-            g.add_edge(x, y, Some(1));
-        }
-        if keep {
-            starts.resize(nodes.len() + sets.len() + 1, successors.len() as u32);
-        }
+                y
+            })
+            .collect();
+        drop(arcs);
+        starts.resize(nodes.len() + sets.len() + 1, successors.len() as u32);
         let mut component = vec![u32::MAX; nodes.len()];
         let mut sizes = Vec::new();
-        for (c, members) in fas::sccs(&g).iter().enumerate() {
+        for (c, members) in fas::sccs_of_successors(&starts, &successors).iter().enumerate() {
             let instances: Vec<u32> = members.iter().copied().filter(|&m| m < n).collect();
             if instances.len() > 1 {
                 sizes.push(instances.len());
@@ -1749,6 +1758,8 @@ impl<'a> Planner<'a> {
             edge.names.sort_by(|&a, &b| self.text(a).cmp(self.text(b)));
             edge.names.dedup();
         }
+        // At `final`, when the plan is kept for the next, so is the graph.
+        let keep = stage == self.final_stage && self.carry.is_some();
         let level = keep.then(|| memo::KeptLevel { on_cycle: component.iter().map(|&c| c != u32::MAX).collect(), node: pos, starts, successors });
         (kept, edges, sizes, level)
     }
@@ -1768,17 +1779,17 @@ impl<'a> Planner<'a> {
         let pos = self.positions(&nodes);
         let mut g = ArcGraph::new(nodes.len());
         let mut edge_info = Vec::new();
-        // Most edges carry one name, and a producer's name is taken by many consumers:
-        // where it can be taken from instead is found once for each.
-        let mut targets_of_one: HashMap<(u32, Name), Option<Stage>> = HashMap::default();
+        // A producer's name is taken by many consumers: where it can be taken from instead
+        // is found once for each (an edge's target is the greatest stage all its names
+        // have).
+        let mut stages_of: HashMap<(u32, Name), StageMask> = HashMap::default();
         for &((x, y), ref edge) in &edges {
             let y_pkg = self.insts[y as usize].pkg;
-            let target = match &edge.names[..] {
-                [name] => *targets_of_one
-                    .entry((y_pkg, *name))
-                    .or_insert_with(|| self.redirect_target(y_pkg, stage, &[self.text(*name)])),
-                _ => self.redirect_target(y_pkg, stage, &edge.names.iter().map(|&n| self.text(n)).collect::<Vec<_>>()),
-            };
+            let mut mask = !0;
+            for &name in &edge.names {
+                mask &= *stages_of.entry((y_pkg, name)).or_insert_with(|| self.redirect_stages(y_pkg, stage, self.text(name)));
+            }
+            let target = highest_stage(mask);
             let cost = match (target, edge.pinned) {
                 (Some(t), false) => {
                     let reduced = self.has_block(self.insts[y as usize].pkg, t);

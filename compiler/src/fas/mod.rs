@@ -49,5 +49,5 @@ pub use cycle::{CycleFinder, cycle_through};
 pub use exact::MAX_EXACT_LIMIT;
 pub use graph::{ArcGraph, EdgeId};
 pub use memo::FasMemo;
-pub use scc::sccs;
+pub use scc::{sccs, sccs_of_successors};
 pub use solve::{FasResult, FasStats, acyclic_order, min_feedback_arc_set, min_feedback_arc_set_from, min_feedback_arc_set_memo};

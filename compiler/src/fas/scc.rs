@@ -19,9 +19,27 @@ pub(super) fn components(
     adj: &Adjacency,
     keep: impl Fn(&Edge) -> bool,
 ) -> Vec<Vec<u32>> {
-    const UNSEEN: u32 = u32::MAX;
-    let n = g.node_count();
     let edges = g.edges();
+    tarjan(g.node_count(), |v| adj.of(v).len(), |v, i| {
+        let e = &edges[adj.of(v)[i] as usize];
+        keep(e).then_some(e.to)
+    })
+}
+
+/// [`sccs`] of a graph given as each node's successors, in one array: node `v`'s are
+/// `successors[starts[v]..starts[v + 1]]` (so `starts` has one entry more than there are
+/// nodes). The same components, in the same order, as [`sccs`] of an `ArcGraph` with
+/// those edges added in that order, without building one.
+pub fn sccs_of_successors(starts: &[u32], successors: &[u32]) -> Vec<Vec<u32>> {
+    let n = starts.len().saturating_sub(1);
+    tarjan(n, |v| (starts[v as usize + 1] - starts[v as usize]) as usize, |v, i| Some(successors[starts[v as usize] as usize + i]))
+}
+
+/// Tarjan's algorithm over `n` nodes, visiting roots in ascending node order and each
+/// node's edges in order: node `v` has `degree(v)` edges, the `i`-th going to
+/// `target(v, i)` (`None` for an edge left out).
+fn tarjan(n: usize, degree: impl Fn(u32) -> usize, target: impl Fn(u32, usize) -> Option<u32>) -> Vec<Vec<u32>> {
+    const UNSEEN: u32 = u32::MAX;
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0u32; n];
     let mut on_stack = vec![false; n];
@@ -43,15 +61,12 @@ pub(super) fn components(
         calls.push((root, 0));
 
         while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            let list = adj.of(v);
+            let degree = degree(v);
             let mut descended = false;
-            while *pos < list.len() {
-                let e = &edges[list[*pos] as usize];
+            while *pos < degree {
+                let edge = target(v, *pos);
                 *pos += 1;
-                if !keep(e) {
-                    continue;
-                }
-                let w = e.to;
+                let Some(w) = edge else { continue };
                 if index[w as usize] == UNSEEN {
                     index[w as usize] = next_index;
                     low[w as usize] = next_index;

@@ -1100,3 +1100,26 @@ proptest! {
         prop_assert!(hits >= 2 * b_components, "{hits} hits, {misses} misses, {b_components} components in b");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Components of a graph given as successor arrays are those of the same edges in an
+    /// `ArcGraph`, in the same order.
+    #[test]
+    fn sccs_of_successors_are_sccs(g in arb_graph(30, 90, 6)) {
+        let n = g.node_count();
+        let mut by_node: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for e in g.edge_ids() {
+            let (from, to) = g.endpoints(e);
+            by_node[from as usize].push(to);
+        }
+        let mut starts = vec![0u32];
+        let mut successors = Vec::new();
+        for list in &by_node {
+            successors.extend_from_slice(list);
+            starts.push(successors.len() as u32);
+        }
+        prop_assert_eq!(crate::fas::sccs_of_successors(&starts, &successors), sccs(&g));
+    }
+}
