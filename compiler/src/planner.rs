@@ -1243,38 +1243,37 @@ impl<'a> Planner<'a> {
     /// Every instance's producers, sorted, each once. An installation set's producers are
     /// found once however many instances share it (on an archive, two thirds of the ten
     /// million members are seeds' names and most sets are shared).
+    ///
+    /// Both steps (the sets' producers, then the instances') run on the planner's
+    /// threads: each instance's and each set's list is independent of the others.
     fn all_producers(&self) -> Vec<Vec<InstId>> {
-        let mut by_set: HashMap<usize, Vec<InstId>> = HashMap::default();
-        let mut out = Vec::with_capacity(self.insts.len());
+        let mut set_of: HashMap<usize, usize> = HashMap::default();
+        let mut sets: Vec<&Closure> = Vec::new();
         for inst in &self.insts {
-            let mut producers: Vec<InstId> = inst
-                .inputs
-                .iter()
-                .filter_map(|i| match i.from {
+            for (_, c) in &inst.closures {
+                set_of.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+                    sets.push(c);
+                    sets.len() - 1
+                });
+            }
+        }
+        let threads = if self.insts.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
+        let producers_of = |members: &mut dyn Iterator<Item = From>| -> Vec<InstId> {
+            let mut v: Vec<InstId> = members
+                .filter_map(|from| match from {
                     From::Inst(j) => Some(j),
                     From::Seed(_) => None,
                 })
                 .collect();
-            for (_, c) in &inst.closures {
-                let set = by_set.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
-                    let mut v: Vec<InstId> = c
-                        .iter()
-                        .filter_map(|m| match m.2 {
-                            From::Inst(j) => Some(j),
-                            From::Seed(_) => None,
-                        })
-                        .collect();
-                    v.sort_unstable();
-                    v.dedup();
-                    v
-                });
-                producers.extend_from_slice(set);
-            }
-            producers.sort_unstable();
-            producers.dedup();
-            out.push(producers);
-        }
-        out
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let by_set: Vec<Vec<InstId>> = map_in_shares(threads, PARALLEL_SHARE, &sets, || (), |(), c| producers_of(&mut c.iter().map(|m| m.2)));
+        map_in_shares(threads, PARALLEL_SHARE, &self.insts, || (), |(), inst| {
+            let sets = inst.closures.iter().flat_map(|(_, c)| &by_set[set_of[&(Arc::as_ptr(c) as usize)]]).map(|&j| From::Inst(j));
+            producers_of(&mut inst.inputs.iter().map(|i| i.from).chain(sets))
+        })
     }
 
     /// Every input of an instance: its own list, then its shared installation sets.
