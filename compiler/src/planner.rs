@@ -1155,7 +1155,6 @@ impl<'a> Planner<'a> {
             carry.kept.insert((pkg, stage, overrides.clone()), choices.clone());
         }
         let list = self.dep_list(pkg, stage);
-        let me = self.inst_name(id);
         let mut inputs: Vec<Input> = Vec::new();
         let mut entries = Vec::new();
         for (dep_index, KeptChoice { slot, result }) in choices.iter().enumerate() {
@@ -1163,12 +1162,12 @@ impl<'a> Planner<'a> {
             match result {
                 Ok((name, choice, output)) => {
                     let (name, choice, output) = (*name, *choice, *output);
-                    let from = self.materialize(choice, &me, name);
+                    let from = self.materialize(choice, id, name);
                     inputs.push(Input { name, output, from, dep: dep_index as u32, closure: false });
                     let closure = if overrides.is_empty() {
-                        self.closure(from, output, stage, &me)
+                        self.closure(from, output, stage, id)
                     } else {
-                        self.closure_redirected(from, output, stage, &me, &overrides)
+                        self.closure_redirected(from, output, stage, id, &overrides)
                     };
                     // Below final, an installation set that cannot be completed (a runtime
                     // dependency nothing produces here) is fixed by dropping this entry.
@@ -1189,7 +1188,7 @@ impl<'a> Planner<'a> {
                         continue;
                     }
                     for &(cname, coutput, cfrom) in closure.iter() {
-                        let cfrom = self.own_output_fix(pkg, stage, cname, cfrom, &overrides, &me);
+                        let cfrom = self.own_output_fix(pkg, stage, cname, cfrom, &overrides, id);
                         if let Some(cfrom) = cfrom {
                             inputs.push(Input { name: cname, output: coutput, from: cfrom, dep: dep_index as u32, closure: true });
                         }
@@ -1201,7 +1200,7 @@ impl<'a> Planner<'a> {
                     match own {
                         // Needing itself with nothing below: a cycle of one.
                         Some(i) if stage < self.final_stage || self.final_stage == 1 => {
-                            self.self_cycle(id, dep, i, &me, stage);
+                            self.self_cycle(dep, i, &self.inst_name(id), stage);
                         }
                         _ => {
                             let (i, miss) = first_miss.unwrap_or((kept[0], Miss::Nothing));
@@ -1217,7 +1216,7 @@ impl<'a> Planner<'a> {
                                     cycle: Vec::new(),
                                 });
                             }
-                            self.report_miss(dep, i, miss, &me, stage);
+                            self.report_miss(dep, i, miss, &self.inst_name(id), stage);
                         }
                     }
                 }
@@ -1292,7 +1291,7 @@ impl<'a> Planner<'a> {
 
     /// A package needing its own output at the lowest stage, where nothing is below: an
     /// unbreakable cycle of one, fixed by dropping the dependency at this stage.
-    fn self_cycle(&mut self, _id: InstId, dep: &Dep, alt: usize, me: &str, stage: Stage) {
+    fn self_cycle(&mut self, dep: &Dep, alt: usize, me: &str, stage: Stage) {
         let name = dep.dep().alternatives[alt].name.to_string();
         let package = me.split('@').next().unwrap_or_default().to_string();
         let cycle = vec![me.to_string(), me.to_string()];
@@ -1315,14 +1314,17 @@ impl<'a> Planner<'a> {
         ));
     }
 
-    /// The instance (created on demand) or seed a choice names.
-    fn materialize(&mut self, choice: Choice, by: &str, name: Name) -> From {
+    /// The instance (created on demand, needed by `by`) or seed a choice names.
+    fn materialize(&mut self, choice: Choice, by: InstId, name: Name) -> From {
         match choice {
             Choice::Seed(s) => From::Seed(s),
-            Choice::Package(q, t) => {
-                From::Inst(self.instance(q, t, |p| Reason::Needed { by: by.to_string(), name: p.text(name).to_string() }))
-            }
+            Choice::Package(q, t) => From::Inst(self.instance(q, t, |p| p.needed(by, name))),
         }
+    }
+
+    /// Why an instance made for `by`'s need of `name` exists.
+    fn needed(&self, by: InstId, name: Name) -> Reason {
+        Reason::Needed { by: self.inst_name(by), name: self.text(name).to_string() }
     }
 
     /// A closure member produced by the consumer itself must come from below its stage.
@@ -1333,7 +1335,7 @@ impl<'a> Planner<'a> {
         name: Name,
         from: From,
         overrides: &[(u32, Stage, Stage)],
-        me: &str,
+        me: InstId,
     ) -> Option<From> {
         let From::Inst(i) = from else { return Some(from) };
         if self.insts[i as usize].pkg != pkg {
@@ -1348,7 +1350,7 @@ impl<'a> Planner<'a> {
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage. Completed closures of members are reused.
-    fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: &str) -> Closure {
+    fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: InstId) -> Closure {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
         // memoized per consumer stage; direct dependency lists of instances are not.
         let direct_key = |f: From| match f {
@@ -1403,7 +1405,7 @@ impl<'a> Planner<'a> {
     /// instances it names that do not exist yet are made here, in the order computing it
     /// would make them, and for the same reason: so a plan that takes it is the plan
     /// that computes it.
-    fn carried_closure(&mut self, key: (From, Name, Stage), me: &str) -> Option<Closure> {
+    fn carried_closure(&mut self, key: (From, Name, Stage), me: InstId) -> Option<Closure> {
         let reusable = self.carry.as_ref()?.reusable.as_ref()?;
         let from_stage = match key.0 {
             From::Inst(i) => self.insts[i as usize].stage,
@@ -1422,7 +1424,7 @@ impl<'a> Planner<'a> {
                 From::Inst(old) => From::Inst(match renumbered[old as usize] {
                     InstId::MAX => {
                         let (pkg, stage) = instances[old as usize];
-                        let id = self.instance(pkg, stage, |p| Reason::Needed { by: me.to_string(), name: p.text(name).to_string() });
+                        let id = self.instance(pkg, stage, |p| p.needed(me, name));
                         renumbered[old as usize] = id;
                         id
                     }
@@ -1445,7 +1447,7 @@ impl<'a> Planner<'a> {
         from: From,
         output: Name,
         consumer_stage: Stage,
-        me: &str,
+        me: InstId,
         overrides: &[(u32, Stage, Stage)],
     ) -> Closure {
         // Most installation sets hold nothing a redirect applies to: those are the plain,
@@ -1494,14 +1496,13 @@ impl<'a> Planner<'a> {
     }
 
     /// The runtime dependencies of one output, resolved (not transitive), memoized.
-    fn direct_deps(&mut self, f: From, output: Name, consumer_stage: Stage, me: &str) -> Closure {
+    fn direct_deps(&mut self, f: From, output: Name, consumer_stage: Stage, me: InstId) -> Closure {
         let at_key = match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
         };
         let key = (f, output, at_key);
-        let names = &self.names;
-        let o: &str = names.text(output);
+        let o: &str = self.names.text(output);
         if let Some(hit) = self.direct_memo.get(&key) {
             return hit.clone();
         }
@@ -1835,8 +1836,7 @@ impl<'a> Planner<'a> {
                     let y_pkg = self.insts[y as usize].pkg;
                     by_consumer.entry(x).or_default().push((y_pkg, stage, t, y));
                     let names = &edges[e.index()].1.names;
-                    let by = self.inst_name(x);
-                    let to = self.instance(y_pkg, t, |p| Reason::Needed { by, name: p.text(names[0]).to_string() });
+                    let to = self.instance(y_pkg, t, |p| p.needed(x, names[0]));
                     for n in names {
                         self.redirects.push((x, *n, y, to));
                         self.redirect_edges.push((graph_index, e.index() as u32));
@@ -2573,8 +2573,7 @@ impl<'a> Planner<'a> {
                 let Some(action) = action_at.get(i) else { continue };
                 refs.push(dag::OutputRef { action, output: self.text(o).to_string() });
                 let stage = inst.stage;
-                let name = self.inst_name(i);
-                for &(_, o2, f2) in self.closure(From::Inst(i), o, stage, &name).iter() {
+                for &(_, o2, f2) in self.closure(From::Inst(i), o, stage, i).iter() {
                     if let From::Inst(j) = f2 {
                         let j_pkg = self.insts[j as usize].pkg;
                         let best = self.image_instance(j_pkg).unwrap_or(j);
