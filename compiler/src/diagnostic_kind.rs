@@ -32,6 +32,7 @@ pub enum DiagnosticKind {
     UnresolvedConditionalDep { name: String, condition: String, suggestion: Option<String> },
     UnknownStage { name: String, suggestion: Option<String> },
     ReservedStage { name: String },
+    TooManyStages { max: usize },
     UnknownTemplate { name: String, suggestion: Option<String> },
     UnknownPackage { name: String, context: &'static str, suggestion: Option<String> },
     BadDependency { reason: String },
@@ -80,6 +81,7 @@ impl DiagnosticKind {
             UnresolvedConditionalDep { .. } => "planc::unresolved-conditional-dep",
             UnknownStage { .. } => "planc::unknown-stage",
             ReservedStage { .. } => "planc::reserved-stage",
+            TooManyStages { .. } => "planc::too-many-stages",
             UnknownTemplate { .. } => "planc::unknown-template",
             UnknownPackage { .. } => "planc::unknown-package",
             BadDependency { .. } => "planc::bad-dependency",
@@ -143,6 +145,7 @@ impl DiagnosticKind {
             }
             UnknownStage { name, .. } => format!("unknown stage `{name}`"),
             ReservedStage { name } => format!("`{name}` is a built-in stage and cannot be declared"),
+            TooManyStages { max } => format!("a plan declares at most {max} stages; this is one more"),
             UnknownTemplate { name, .. } => format!("unknown template `{name}`"),
             UnknownPackage { name, context, .. } => format!("{context} unknown package `{name}`"),
             BadDependency { reason } => format!("malformed dependency: {reason}"),
@@ -227,6 +230,9 @@ impl DiagnosticKind {
                 "`stage0` holds the seeds and `final` is implicit and last; declare only the stages between"
                     .into(),
             ),
+            TooManyStages { .. } => {
+                Some("a bootstrap needs a few stages; fold the later ones into fewer (this one and those after it are left out)".into())
+            }
             UnexpectedAnnotation => Some("remove the `(…)` annotation".into()),
             DuplicateProperty { .. } => Some("keep one of them".into()),
             Duplicate { what, .. } => Some(format!("rename or remove one of the {what}s")),

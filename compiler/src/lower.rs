@@ -32,6 +32,10 @@ pub(crate) fn lower_document(doc: &Document, text: &str, file: &FileName) -> Fil
 
 const TOP_LEVEL: &[&str] = &["plan", "import", "seed", "template", "package", "extend", "image", "verify"];
 const PLAN_CHILDREN: &[&str] = &["stages", "rebuild-tainted", "cycle-breaking", "stage"];
+/// The most stages a plan declares. The planner numbers stages in a byte (with `stage0`,
+/// `final` and `rebuild` besides) and finds redirects through a 128-bit set of them; a
+/// bootstrap needs a handful.
+pub const MAX_STAGES: usize = 32;
 const SEED_CHILDREN: &[&str] = &["from-host", "archive", "provides", "output"];
 const BODY_CHILDREN: &[&str] = &[
     "source",
@@ -340,6 +344,7 @@ impl<'a> Lower<'a> {
             cycle_breaking: CycleBreaking::default(),
             stage_profiles: Vec::new(),
         };
+        let mut too_many = false;
         for child in self.children(node) {
             self.no_annotation(child);
             match child.name.text.as_bytes() {
@@ -357,6 +362,12 @@ impl<'a> Lower<'a> {
                             )
                             .with_related(self.file, first.span, "first declared here");
                             self.push(d);
+                        } else if decl.stages.len() == MAX_STAGES {
+                            // Reported once; the stages after it are left out alike.
+                            if !too_many {
+                                self.error(DiagnosticKind::TooManyStages { max: MAX_STAGES }, stage.span);
+                                too_many = true;
+                            }
                         } else {
                             decl.stages.push(stage);
                         }

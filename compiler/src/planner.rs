@@ -1621,7 +1621,8 @@ impl<'a> Planner<'a> {
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
         let Some(defs) = self.outputs_by_name.get(&Owner::Package(y)).and_then(|by_name| by_name.get(name)) else { return 0 };
         let mut mask = 0;
-        // (A plan of more than 127 stages finds no redirect above stage 127.)
+        // A plan declares at most `lower::MAX_STAGES` stages, so all of them fit (the
+        // bound only keeps a shift from overflowing, should that change).
         for t in lowest..stage.min(StageMask::BITS as Stage) {
             let block = self.block(y, t);
             let ok = defs.iter().any(|od| {

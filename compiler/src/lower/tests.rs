@@ -128,6 +128,19 @@ stage "stage1"
 }
 
 #[test]
+fn too_many_stages_is_one_error_and_keeps_the_first_ones() {
+    let names = |range: std::ops::Range<usize>| range.map(|i| format!("\"s{i}\"")).collect::<Vec<_>>().join(" ");
+    let text = format!("plan \"p\" {{ stages {}; stages {}; }}", names(0..30), names(30..40));
+    let items = lower(&text);
+    assert_eq!(codes(&items), ["planc::too-many-stages"]);
+    let stages = items.plan.unwrap().stages;
+    assert_eq!(stages.len(), super::MAX_STAGES);
+    assert_eq!(&*stages[super::MAX_STAGES - 1].text, "s31");
+    let items = lower(&format!("plan \"p\" {{ stages {}; }}", names(0..super::MAX_STAGES)));
+    assert_eq!(codes(&items), [] as [&str; 0]);
+}
+
+#[test]
 fn reserved_and_duplicate_stages() {
     let items = lower(r#"plan "p" { stages "stage1" "final" "stage1"; }"#);
     assert_eq!(codes(&items), ["planc::reserved-stage", "planc::duplicate"]);
