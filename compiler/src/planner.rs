@@ -27,7 +27,7 @@ use crate::items::CycleBreaking;
 use crate::ir::PlanRoot;
 use crate::items::Pin;
 use crate::merged::{merged_plan, Dep, MergedPlan, OutputDef, PackageDef};
-use crate::threads::map_in_shares;
+use crate::threads::{join, map_in_shares};
 use crate::outcome::{PlanOutcome, PlanStats, Reason, SuggestedBreak};
 use crate::syntax::Span;
 use crate::version::Constraint;
@@ -1257,7 +1257,8 @@ impl<'a> Planner<'a> {
             }
         }
         let threads = if self.insts.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
-        let producers_of = |members: &mut dyn Iterator<Item = From>| -> Vec<InstId> {
+        /// The instances among `members`, sorted, each once.
+        fn instances(members: impl Iterator<Item = From>) -> Vec<InstId> {
             let mut v: Vec<InstId> = members
                 .filter_map(|from| match from {
                     From::Inst(j) => Some(j),
@@ -1267,11 +1268,11 @@ impl<'a> Planner<'a> {
             v.sort_unstable();
             v.dedup();
             v
-        };
-        let by_set: Vec<Vec<InstId>> = map_in_shares(threads, PARALLEL_SHARE, &sets, || (), |(), c| producers_of(&mut c.iter().map(|m| m.2)));
+        }
+        let by_set: Vec<Vec<InstId>> = map_in_shares(threads, PARALLEL_SHARE, &sets, || (), |(), c| instances(c.iter().map(|m| m.2)));
         map_in_shares(threads, PARALLEL_SHARE, &self.insts, || (), |(), inst| {
             let sets = inst.closures.iter().flat_map(|(_, c)| &by_set[set_of[&(Arc::as_ptr(c) as usize)]]).map(|&j| From::Inst(j));
-            producers_of(&mut inst.inputs.iter().map(|i| i.from).chain(sets))
+            instances(inst.inputs.iter().map(|i| i.from).chain(sets))
         })
     }
 
@@ -1669,48 +1670,38 @@ impl<'a> Planner<'a> {
         let n = nodes.len() as u32;
         let mut set_node: HashMap<usize, u32> = HashMap::default();
         let mut sets: Vec<&Closure> = Vec::new();
-        let mut arcs: Vec<(u32, u32)> = Vec::new();
-        for (xi, &x) in nodes.iter().enumerate() {
+        // Each node's successors in one array, node by node: the instances (numbered by
+        // position), then the sets (numbered from `n` as they were first taken).
+        let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + 1);
+        let mut successors: Vec<u32> = Vec::new();
+        for &x in &nodes {
+            starts.push(successors.len() as u32);
             let inst = &self.insts[x as usize];
             for input in &inst.inputs {
                 if let From::Inst(y) = input.from
                     && same_stage(y)
                 {
-                    arcs.push((xi as u32, pos[y as usize]));
+                    successors.push(pos[y as usize]);
                 }
             }
             for (_, c) in &inst.closures {
-                let s = *set_node.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+                successors.push(*set_node.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
                     sets.push(c);
                     n + sets.len() as u32 - 1
-                });
-                arcs.push((xi as u32, s));
+                }));
             }
         }
-        for (k, c) in sets.iter().enumerate() {
+        for c in &sets {
+            starts.push(successors.len() as u32);
             for (_, _, from) in c.iter() {
                 if let From::Inst(y) = *from
                     && same_stage(y)
                 {
-                    arcs.push((n + k as u32, pos[y as usize]));
+                    successors.push(pos[y as usize]);
                 }
             }
         }
-        // The arcs come grouped by their first node, ascending: instances, then sets; as
-        // each node's successors in one array, they are what finding components reads.
-        let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + sets.len() + 1);
-        let successors: Vec<u32> = arcs
-            .iter()
-            .enumerate()
-            .map(|(k, &(x, y))| {
-                while starts.len() <= x as usize {
-                    starts.push(k as u32);
-                }
-                y
-            })
-            .collect();
-        drop(arcs);
-        starts.resize(nodes.len() + sets.len() + 1, successors.len() as u32);
+        starts.push(successors.len() as u32);
         let mut component = vec![u32::MAX; nodes.len()];
         let mut sizes = Vec::new();
         for (c, members) in fas::sccs_of_successors(&starts, &successors).iter().enumerate() {
@@ -2405,15 +2396,7 @@ impl<'a> Planner<'a> {
         // planner's threads (an archive's DAG has millions of inputs to copy and sort), and
         // so are the names' order and the sets to share, before them.
         let threads = if order.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
-        let ((shared, set_closures), ranks) = if threads > 1 {
-            std::thread::scope(|scope| {
-                let ranks = scope.spawn(|| self.name_ranks());
-                let shared = self.shared_sets(&order);
-                (shared, ranks.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            })
-        } else {
-            (self.shared_sets(&order), self.name_ranks())
-        };
+        let (ranks, (shared, set_closures)) = join(threads > 1, || self.name_ranks(), || self.shared_sets(&order));
         let mut e = EmitContext {
             ranks,
             actions: ActionIndex::of(&order, self.insts.len()),

@@ -51,3 +51,16 @@ pub(crate) fn map_in_shares<T: Sync, S: Send, R: Send>(
     parts.sort_unstable_by_key(|&(at, _)| at);
     parts.into_iter().flat_map(|(_, part)| part).collect()
 }
+
+/// `a()` and `b()`, `a` on another thread when `parallel` (else one after the other on
+/// this one): for two independent pieces of work. A panic in either is the caller's.
+pub(crate) fn join<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        (a.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), b)
+    })
+}

@@ -74,14 +74,9 @@ pub(crate) fn read_index(path: &Path) -> Result<String, ImportError> {
 
 /// Reads both files at once, one per thread.
 pub(crate) fn read_both(sources: &Path, packages: &Path) -> Result<(String, String), ImportError> {
-    std::thread::scope(|scope| {
-        let sources = scope.spawn(|| read_index(sources));
-        let packages = read_index(packages)?;
-        let sources = sources
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        Ok((sources, packages))
-    })
+    let (sources, packages) = crate::threads::join(true, || read_index(sources), || read_index(packages));
+    let packages = packages?;
+    Ok((sources?, packages))
 }
 
 pub(crate) fn parse_sources<'a>(
@@ -134,17 +129,16 @@ impl<'a> Archive<'a> {
         packages: (&'a str, &Path),
         options: SourceOptions<'_>,
     ) -> Result<Archive<'a>, ImportError> {
-        std::thread::scope(|scope| {
-            let parsed_sources = scope.spawn(|| parse_sources(sources.0, sources.1, options));
-            let (binaries, binary_stanzas) = parse_packages(packages.0, packages.1, options.arch)?;
-            let sources = parsed_sources
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            Ok(Archive {
-                sources,
-                binaries,
-                binary_stanzas,
-            })
+        let (sources, parsed_packages) = crate::threads::join(
+            true,
+            || parse_sources(sources.0, sources.1, options),
+            || parse_packages(packages.0, packages.1, options.arch),
+        );
+        let (binaries, binary_stanzas) = parsed_packages?;
+        Ok(Archive {
+            sources: sources?,
+            binaries,
+            binary_stanzas,
         })
     }
 }

@@ -88,14 +88,8 @@ const PARALLEL_GREEDY_EDGES: usize = 20_000;
 fn both_greedy_orders(c: &Component) -> (Order, Order) {
     let parallel = c.edges.len() >= PARALLEL_GREEDY_EDGES
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    if !parallel {
-        return (greedy_order(c, false), greedy_order(c, true));
-    }
-    std::thread::scope(|scope| {
-        let backward = scope.spawn(|| greedy_order(c, true));
-        let forward = greedy_order(c, false);
-        (forward, backward.join().expect("the greedy ordering does not panic"))
-    })
+    let (backward, forward) = crate::threads::join(parallel, || greedy_order(c, true), || greedy_order(c, false));
+    (forward, backward)
 }
 
 /// The improvement loop of [`heuristic_order`] from a valid `order` (no unremovable edge
