@@ -1,5 +1,5 @@
 //! Pass timings for profiling: with `PLANC_TIME_PASSES=1` in the environment, each timed
-//! pass prints its wall time on stderr (like rustc's `-Z time-passes`). Off, a pass costs
+//! pass prints its wall time (and the resident set after it) on stderr (like rustc's `-Z time-passes`). Off, a pass costs
 //! one relaxed load.
 
 use std::sync::OnceLock;
@@ -17,6 +17,18 @@ pub fn pass<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let out = f();
-    eprintln!("time: {name}: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    match resident_mib() {
+        Some(rss) => eprintln!("time: {name}: {ms:.1} ms (rss {rss} MiB)"),
+        None => eprintln!("time: {name}: {ms:.1} ms"),
+    }
     out
+}
+
+/// The process's resident set in MiB, where `/proc` tells it (as rustc's time-passes
+/// prints it beside each pass).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1 << 20))
 }
