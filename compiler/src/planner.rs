@@ -41,6 +41,41 @@ const MAX_CHAIN_LABELS: usize = 6;
 /// A closure member: (name asked for, output name, where it comes from).
 type Member = (Name, Name, From);
 type Closure = Arc<Vec<Member>>;
+/// An installation set's number in [`Sets`].
+type SetId = u32;
+
+/// Every installation set a plan computed, numbered. Instances and the memo hold numbers:
+/// a set is taken by tens of consumers on an archive, and a number is copied without
+/// touching the set (a reference count would be a cache miss per consumer).
+#[derive(Default)]
+struct Sets {
+    sets: Vec<Closure>,
+    /// By set: one bit per package number modulo 64 of its instance members, so that
+    /// asking whether a set holds one package's instance rarely reads the set.
+    packages: Vec<u64>,
+}
+
+impl Sets {
+    fn add(&mut self, set: Closure, inst_pkg: &[u32]) -> SetId {
+        let packages = set.iter().fold(0u64, |bits, m| match m.2 {
+            From::Inst(i) => bits | 1 << (inst_pkg[i as usize] % 64),
+            From::Seed(_) => bits,
+        });
+        self.sets.push(set);
+        self.packages.push(packages);
+        (self.sets.len() - 1) as SetId
+    }
+
+    fn get(&self, id: SetId) -> &Closure {
+        &self.sets[id as usize]
+    }
+
+    /// Whether set `id` has an instance of package `pkg` among its members.
+    fn holds_package(&self, id: SetId, pkg: u32, inst_pkg: &[u32]) -> bool {
+        self.packages[id as usize] & 1 << (pkg % 64) != 0
+            && self.get(id).iter().any(|m| matches!(m.2, From::Inst(i) if inst_pkg[i as usize] == pkg))
+    }
+}
 /// Edges between instances of one stage, with the output names each carries.
 /// Sorted by (consumer, producer), one entry per pair.
 type LevelEdges = Vec<((InstId, InstId), LevelEdge)>;
@@ -151,8 +186,9 @@ const PARALLEL_EMIT_MIN: usize = 4096;
 const PARALLEL_SHARE: usize = 256;
 
 /// From this many instances waiting at once on, their producers are chosen on several
-/// threads (`Planner::choose_pending`).
-const PARALLEL_CHOICE_MIN: usize = 4096;
+/// threads (`Planner::choose_pending`): an archive's final instances at the start, and
+/// the earlier instances a stage's redirects make.
+const PARALLEL_CHOICE_MIN: usize = 1024;
 
 /// A set of stages, one bit each (stages are `u8`).
 type StageMask = u128;
@@ -216,8 +252,8 @@ struct EmitContext {
     actions: ActionIndex,
     /// By seed: its name, shared by every input it produces.
     seed_names: Vec<Arc<str>>,
-    /// Installation sets listed once in the DAG, by the address of the shared closure.
-    shared: HashMap<usize, usize>,
+    /// By installation set: its place among those listed once in the DAG, if it is one.
+    shared: Vec<Option<u32>>,
     set_sizes: Vec<usize>,
 }
 
@@ -258,7 +294,7 @@ struct Inst<'a> {
     inputs: Vec<Input>,
     /// The other installation sets, by dependency entry: shared with every consumer of the
     /// same output, not copied (an archive's instances would hold ten million members).
-    closures: Vec<(u32, Closure)>,
+    closures: Vec<(u32, SetId)>,
     /// The dependency entries in effect, for suggested breaks.
     deps: Vec<&'a Dep>,
     reason: Reason,
@@ -380,7 +416,8 @@ struct Planner<'a> {
     reported: HashSet<(FileName, Span, Stage)>,
     /// Packages with a rebuild instance.
     rebuilt: HashSet<u32>,
-    closure_memo: HashMap<(From, Name, Stage), Closure>,
+    closure_memo: HashMap<(From, Name, Stage), SetId>,
+    sets: Sets,
     /// Closures and direct dependency lists with a dependency that could not be resolved.
     incomplete: HashSet<(From, Name, Stage)>,
     names: Names,
@@ -612,6 +649,7 @@ impl<'a> Planner<'a> {
             reported: HashSet::default(),
             rebuilt: HashSet::default(),
             closure_memo: HashMap::default(),
+            sets: Sets::default(),
             incomplete: HashSet::default(),
             names,
             direct_memo: HashMap::default(),
@@ -703,7 +741,8 @@ impl<'a> Planner<'a> {
                     final_level: self.final_level.take(),
                 }),
                 closures: memo::KeptClosures {
-                    sets: std::mem::take(&mut self.closure_memo),
+                    memo: std::mem::take(&mut self.closure_memo),
+                    sets: std::mem::take(&mut self.sets.sets),
                     incomplete: std::mem::take(&mut self.incomplete),
                     index: std::mem::take(&mut self.index),
                     instances: self.insts.iter().map(|i| (i.pkg, i.stage)).collect(),
@@ -720,7 +759,12 @@ impl<'a> Planner<'a> {
     fn free_off_thread(&mut self) {
         let held: Vec<_> =
             self.insts.iter_mut().map(|i| (std::mem::take(&mut i.inputs), std::mem::take(&mut i.closures))).collect();
-        let memos = (std::mem::take(&mut self.closure_memo), std::mem::take(&mut self.direct_memo), std::mem::take(&mut self.producers_of));
+        let memos = (
+            std::mem::take(&mut self.closure_memo),
+            std::mem::take(&mut self.sets),
+            std::mem::take(&mut self.direct_memo),
+            std::mem::take(&mut self.producers_of),
+        );
         std::thread::spawn(move || drop((held, memos)));
     }
 
@@ -1100,8 +1144,8 @@ impl<'a> Planner<'a> {
     }
 
     /// [`Planner::dep_choices`] of every instance waiting to be resolved, on several
-    /// threads, for [`Planner::resolve`] to take. Only worth it for many instances: an
-    /// archive's final instances, all waiting at the start.
+    /// threads, for [`Planner::resolve`] to take. Only worth it for many instances (see
+    /// [`PARALLEL_CHOICE_MIN`]).
     fn choose_pending(&mut self) {
         let threads = self.threads;
         // Instances whose choices the last plan left are not chosen again.
@@ -1111,7 +1155,9 @@ impl<'a> Planner<'a> {
             .copied()
             .filter(|&i| {
                 let inst = &self.insts[i as usize];
-                !inst.resolved && self.reusable_choices(inst.pkg, inst.stage, &inst.overrides).is_none()
+                // A redirected consumer's choices are its first ones, redirected: cheap.
+                let redirected = !inst.overrides.is_empty() && inst.base_choices.is_some();
+                !inst.resolved && !redirected && self.reusable_choices(inst.pkg, inst.stage, &inst.overrides).is_none()
             })
             .collect();
         if threads < 2 || pending.len() < self.choose_ahead_min.max(1) {
@@ -1181,13 +1227,13 @@ impl<'a> Planner<'a> {
                             cycle: Vec::new(),
                         });
                     }
-                    let has_own = closure.iter().any(|m| matches!(m.2, From::Inst(i) if self.inst_pkg[i as usize] == pkg));
-                    if !has_own {
+                    if !self.sets.holds_package(closure, pkg, &self.inst_pkg) {
                         closures.push((dep_index as u32, closure));
                         entries.push(dep);
                         continue;
                     }
-                    for &(cname, coutput, cfrom) in closure.iter() {
+                    let members = self.sets.get(closure).clone();
+                    for &(cname, coutput, cfrom) in members.iter() {
                         let cfrom = self.own_output_fix(pkg, stage, cname, cfrom, &overrides, id);
                         if let Some(cfrom) = cfrom {
                             inputs.push(Input { name: cname, output: coutput, from: cfrom, dep: dep_index as u32, closure: true });
@@ -1246,16 +1292,6 @@ impl<'a> Planner<'a> {
     /// Both steps (the sets' producers, then the instances') run on the planner's
     /// threads: each instance's and each set's list is independent of the others.
     fn all_producers(&self) -> Vec<Vec<InstId>> {
-        let mut set_of: HashMap<usize, usize> = HashMap::default();
-        let mut sets: Vec<&Closure> = Vec::new();
-        for inst in &self.insts {
-            for (_, c) in &inst.closures {
-                set_of.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
-                    sets.push(c);
-                    sets.len() - 1
-                });
-            }
-        }
         let threads = if self.insts.len() >= PARALLEL_EMIT_MIN { self.threads } else { 1 };
         /// The instances among `members`, sorted, each once.
         fn instances(members: impl Iterator<Item = From>) -> Vec<InstId> {
@@ -1269,9 +1305,9 @@ impl<'a> Planner<'a> {
             v.dedup();
             v
         }
-        let by_set: Vec<Vec<InstId>> = map_in_shares(threads, PARALLEL_SHARE, &sets, || (), |(), c| instances(c.iter().map(|m| m.2)));
+        let by_set: Vec<Vec<InstId>> = map_in_shares(threads, PARALLEL_SHARE, &self.sets.sets, || (), |(), c| instances(c.iter().map(|m| m.2)));
         map_in_shares(threads, PARALLEL_SHARE, &self.insts, || (), |(), inst| {
-            let sets = inst.closures.iter().flat_map(|(_, c)| &by_set[set_of[&(Arc::as_ptr(c) as usize)]]).map(|&j| From::Inst(j));
+            let sets = inst.closures.iter().flat_map(|&(_, c)| &by_set[c as usize]).map(|&j| From::Inst(j));
             instances(inst.inputs.iter().map(|i| i.from).chain(sets))
         })
     }
@@ -1280,8 +1316,8 @@ impl<'a> Planner<'a> {
     fn each_input(&self, id: InstId) -> impl Iterator<Item = InputView> + '_ {
         let inst = &self.insts[id as usize];
         let own = inst.inputs.iter().map(|i| InputView { name: i.name, output: i.output, from: i.from, dep: i.dep });
-        let shared = inst.closures.iter().flat_map(|(dep, members)| {
-            members.iter().map(move |&(name, output, from)| InputView { name, output, from, dep: *dep })
+        let shared = inst.closures.iter().flat_map(|&(dep, set)| {
+            self.sets.get(set).iter().map(move |&(name, output, from)| InputView { name, output, from, dep })
         });
         own.chain(shared)
     }
@@ -1351,7 +1387,7 @@ impl<'a> Planner<'a> {
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
     /// consumer's stage. Completed closures of members are reused.
-    fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: InstId) -> Closure {
+    fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: InstId) -> SetId {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
         // memoized per consumer stage; direct dependency lists of instances are not.
         let direct_key = |f: From| match f {
@@ -1359,12 +1395,13 @@ impl<'a> Planner<'a> {
             From::Inst(_) => 0,
         };
         let key = (from, output, consumer_stage);
-        if let Some(hit) = self.closure_memo.get(&key) {
-            return hit.clone();
+        if let Some(&hit) = self.closure_memo.get(&key) {
+            return hit;
         }
         if let Some(kept) = self.carried_closure(key, me) {
-            self.closure_memo.insert(key, kept.clone());
-            return kept;
+            let id = self.sets.add(kept, &self.inst_pkg);
+            self.closure_memo.insert(key, id);
+            return id;
         }
         let mut out: Vec<Member> = Vec::new();
         // Members are told apart by producer and output.
@@ -1375,9 +1412,9 @@ impl<'a> Planner<'a> {
         while let Some((f, o)) = queue.pop() {
             let sub = (f, o, consumer_stage);
             let expand_fully = (f, o) != (from, output);
-            if expand_fully && let Some(done) = self.closure_memo.get(&sub).cloned() {
+            if expand_fully && let Some(&done) = self.closure_memo.get(&sub) {
                 complete &= !self.incomplete.contains(&sub);
-                for m in done.iter() {
+                for m in self.sets.get(done).iter() {
                     if seen.insert((m.2, m.1)) {
                         out.push(*m);
                     }
@@ -1396,9 +1433,9 @@ impl<'a> Planner<'a> {
         if !complete {
             self.incomplete.insert(key);
         }
-        let out = Arc::new(out);
-        self.closure_memo.insert(key, out.clone());
-        out
+        let id = self.sets.add(Arc::new(out), &self.inst_pkg);
+        self.closure_memo.insert(key, id);
+        id
     }
 
     /// The installation set the last plan computed for `key`, when it still holds (the
@@ -1450,14 +1487,14 @@ impl<'a> Planner<'a> {
         consumer_stage: Stage,
         me: InstId,
         overrides: &[(u32, Stage, Stage)],
-    ) -> Closure {
+    ) -> SetId {
         // Most installation sets hold nothing a redirect applies to: those are the plain,
         // memoized ones.
         let plain = self.closure(from, output, consumer_stage, me);
         // The instances redirected away, by number: a set's members are compared with
         // these rather than looked up one by one.
         let away: Vec<InstId> = overrides.iter().filter_map(|&(p, s, _)| self.index.get(&(p, s)).copied()).collect();
-        if !plain.iter().any(|m| matches!(m.2, From::Inst(j) if away.contains(&j))) {
+        if !self.sets.get(plain).iter().any(|m| matches!(m.2, From::Inst(j) if away.contains(&j))) {
             return plain;
         }
         let mut out: Vec<Member> = Vec::new();
@@ -1484,7 +1521,7 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        Arc::new(out)
+        self.sets.add(Arc::new(out), &self.inst_pkg)
     }
 
     /// The output definitions of an instance's package or a seed called `name`.
@@ -1668,8 +1705,9 @@ impl<'a> Planner<'a> {
         let pos = self.positions(&nodes);
         let same_stage = |y: InstId| pos[y as usize] != u32::MAX;
         let n = nodes.len() as u32;
-        let mut set_node: HashMap<usize, u32> = HashMap::default();
-        let mut sets: Vec<&Closure> = Vec::new();
+        // By set: its node number, once taken.
+        let mut set_node: Vec<u32> = vec![u32::MAX; self.sets.sets.len()];
+        let mut sets: Vec<SetId> = Vec::new();
         // Each node's successors in one array, node by node: the instances (numbered by
         // position), then the sets (numbered from `n` as they were first taken).
         let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + 1);
@@ -1684,16 +1722,17 @@ impl<'a> Planner<'a> {
                     successors.push(pos[y as usize]);
                 }
             }
-            for (_, c) in &inst.closures {
-                successors.push(*set_node.entry(Arc::as_ptr(c) as usize).or_insert_with(|| {
+            for &(_, c) in &inst.closures {
+                if set_node[c as usize] == u32::MAX {
                     sets.push(c);
-                    n + sets.len() as u32 - 1
-                }));
+                    set_node[c as usize] = n + sets.len() as u32 - 1;
+                }
+                successors.push(set_node[c as usize]);
             }
         }
-        for c in &sets {
+        for &c in &sets {
             starts.push(successors.len() as u32);
-            for (_, _, from) in c.iter() {
+            for (_, _, from) in self.sets.get(c).iter() {
                 if let From::Inst(y) = *from
                     && same_stage(y)
                 {
@@ -1731,7 +1770,7 @@ impl<'a> Planner<'a> {
                 _ => None,
             }));
             // Installation-set members are never pinned.
-            found.extend(inst.closures.iter().flat_map(|(_, c)| c.iter()).filter_map(|(_, output, from)| match *from {
+            found.extend(inst.closures.iter().flat_map(|&(_, c)| self.sets.get(c).iter()).filter_map(|(_, output, from)| match *from {
                 From::Inst(y) if inside(y) => Some((y, *output, false)),
                 _ => None,
             }));
@@ -1840,7 +1879,13 @@ impl<'a> Planner<'a> {
                     inst.resolved = false;
                     self.pending.push(x);
                 }
-                crate::timing::pass("plan: resolve redirected", || self.resolve_pending());
+                crate::timing::pass("plan: resolve redirected", || {
+                    // The earlier instances the redirects made wait together: choose theirs
+                    // on the threads first.
+                    self.choose_pending();
+                    self.resolve_pending();
+                    self.chosen = Vec::new();
+                });
                 true
             }
             FasResult::Unbreakable { .. } => {
@@ -2318,21 +2363,20 @@ impl<'a> Planner<'a> {
     /// The installation sets that go to the DAG's shared `input_sets`: those taken by two
     /// actions or more (the others are listed in their one action's inputs), numbered
     /// in order of first use.
-    fn shared_sets(&self, order: &[InstId]) -> (HashMap<usize, usize>, Vec<Closure>) {
-        let mut uses: HashMap<usize, u32> = HashMap::default();
+    fn shared_sets(&self, order: &[InstId]) -> (Vec<Option<u32>>, Vec<SetId>) {
+        let mut uses: Vec<u32> = vec![0; self.sets.sets.len()];
         for &i in order {
-            for (_, c) in &self.insts[i as usize].closures {
-                *uses.entry(Arc::as_ptr(c) as usize).or_default() += 1;
+            for &(_, c) in &self.insts[i as usize].closures {
+                uses[c as usize] += 1;
             }
         }
-        let mut index: HashMap<usize, usize> = HashMap::default();
+        let mut index: Vec<Option<u32>> = vec![None; self.sets.sets.len()];
         let mut sets = Vec::new();
         for &i in order {
-            for (_, c) in &self.insts[i as usize].closures {
-                let key = Arc::as_ptr(c) as usize;
-                if uses[&key] >= 2 && c.len() >= 2 && !index.contains_key(&key) {
-                    index.insert(key, sets.len());
-                    sets.push(c.clone());
+            for &(_, c) in &self.insts[i as usize].closures {
+                if uses[c as usize] >= 2 && self.sets.get(c).len() >= 2 && index[c as usize].is_none() {
+                    index[c as usize] = Some(sets.len() as u32);
+                    sets.push(c);
                 }
             }
         }
@@ -2361,13 +2405,13 @@ impl<'a> Planner<'a> {
             .collect();
         outputs.sort_by(|x, y| x.name.cmp(&y.name));
         outputs.dedup_by(|x, y| x.name == y.name);
-        let shared = |c: &Closure| e.shared.get(&(Arc::as_ptr(c) as usize)).copied();
-        let mut input_sets: Vec<usize> = inst.closures.iter().filter_map(|(_, c)| shared(c)).collect();
+        let shared = |c: SetId| e.shared[c as usize].map(|s| s as usize);
+        let mut input_sets: Vec<usize> = inst.closures.iter().filter_map(|&(_, c)| shared(c)).collect();
         input_sets.sort_unstable();
         input_sets.dedup();
         let own = inst.inputs.iter().map(|i| InputView { name: i.name, output: i.output, from: i.from, dep: i.dep });
-        let unshared = inst.closures.iter().filter(|(_, c)| shared(c).is_none()).flat_map(|(dep, members)| {
-            members.iter().map(move |&(name, output, from)| InputView { name, output, from, dep: *dep })
+        let unshared = inst.closures.iter().filter(|&&(_, c)| shared(c).is_none()).flat_map(|&(dep, c)| {
+            self.sets.get(c).iter().map(move |&(name, output, from)| InputView { name, output, from, dep })
         });
         let inputs = self.dag_inputs(own.chain(unshared), e);
         let in_sets: usize = input_sets.iter().map(|&s| e.set_sizes[s]).sum();
@@ -2404,8 +2448,8 @@ impl<'a> Planner<'a> {
             shared,
             set_sizes: Vec::new(),
         };
-        let input_sets: Vec<Vec<dag::Input>> = map_in_shares(threads, PARALLEL_SHARE, &set_closures, || (), |(), c| {
-            self.dag_inputs(c.iter().map(|&(name, output, from)| InputView { name, output, from, dep: 0 }), &e)
+        let input_sets: Vec<Vec<dag::Input>> = map_in_shares(threads, PARALLEL_SHARE, &set_closures, || (), |(), &c| {
+            self.dag_inputs(self.sets.get(c).iter().map(|&(name, output, from)| InputView { name, output, from, dep: 0 }), &e)
         });
         e.set_sizes = input_sets.iter().map(Vec::len).collect();
         let actions: Vec<dag::Action> = map_in_shares(threads, PARALLEL_SHARE, &order, || (), |(), &i| self.action(i, &e));
@@ -2557,7 +2601,8 @@ impl<'a> Planner<'a> {
                 let Some(action) = action_at.get(i) else { continue };
                 refs.push(dag::OutputRef { action, output: self.text(o).to_string() });
                 let stage = inst.stage;
-                for &(_, o2, f2) in self.closure(From::Inst(i), o, stage, i).iter() {
+                let set = self.closure(From::Inst(i), o, stage, i);
+                for &(_, o2, f2) in self.sets.get(set).iter() {
                     if let From::Inst(j) = f2 {
                         let j_pkg = self.insts[j as usize].pkg;
                         let best = self.image_instance(j_pkg).unwrap_or(j);

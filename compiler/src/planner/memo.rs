@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::names::{Name, Names};
-use super::{Choice, Closure, ExtraDrops, From, InstId, Stage, Unresolved};
+use super::{Choice, Closure, ExtraDrops, From, InstId, SetId, Stage, Unresolved};
 use crate::diagnostic::FileName;
 use crate::fas;
 use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin, Provide};
@@ -364,7 +364,9 @@ impl KeptLevel {
 /// kept (that would cost every plan what only a re-plan needs); a re-plan looks a set
 /// up by package and stage, and renumbers the members of the sets it takes.
 pub(super) struct KeptClosures {
-    pub(super) sets: HashMap<(From, Name, Stage), Closure>,
+    pub(super) memo: HashMap<(From, Name, Stage), SetId>,
+    /// By number: the sets the memo names.
+    pub(super) sets: Vec<Closure>,
     pub(super) incomplete: HashSet<(From, Name, Stage)>,
     /// The plan's instance numbers by package and stage...
     pub(super) index: HashMap<(u32, Stage), InstId>,
@@ -413,7 +415,7 @@ impl Reusable {
         if kept.incomplete.contains(&key) {
             return None;
         }
-        Some((kept.sets.get(&key)?.clone(), kept.instances.clone()))
+        Some((kept.sets[*kept.memo.get(&key)? as usize].clone(), kept.instances.clone()))
     }
 
     pub(super) fn get(&self, key: &ChoiceKey) -> Option<&Arc<Vec<KeptChoice>>> {

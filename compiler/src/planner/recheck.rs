@@ -180,7 +180,7 @@ fn final_producers(
         if kept.incomplete.contains(&key) {
             return None;
         }
-        for (_, _, member) in kept.sets.get(&key)?.iter() {
+        for (_, _, member) in kept.sets[*kept.memo.get(&key)? as usize].iter() {
             if let From::Inst(i) = *member {
                 take(i)?;
             }
