@@ -44,6 +44,31 @@ type Closure = Arc<Vec<Member>>;
 /// An installation set's number in [`Sets`].
 type SetId = u32;
 
+/// The instances by package and stage: one table per stage, indexed by package (a
+/// lookup per dependency is an array read, not a hash probe).
+#[derive(Default)]
+pub(super) struct InstIndex {
+    by_stage: Vec<Vec<InstId>>,
+}
+
+impl InstIndex {
+    pub(super) fn get(&self, pkg: u32, stage: Stage) -> Option<InstId> {
+        let id = *self.by_stage.get(stage as usize)?.get(pkg as usize)?;
+        (id != InstId::MAX).then_some(id)
+    }
+
+    fn insert(&mut self, pkg: u32, stage: Stage, id: InstId) {
+        if self.by_stage.len() <= stage as usize {
+            self.by_stage.resize_with(stage as usize + 1, Vec::new);
+        }
+        let table = &mut self.by_stage[stage as usize];
+        if table.len() <= pkg as usize {
+            table.resize(pkg as usize + 1, InstId::MAX);
+        }
+        table[pkg as usize] = id;
+    }
+}
+
 /// Every installation set a plan computed, numbered. Instances and the memo hold numbers:
 /// a set is taken by tens of consumers on an archive, and a number is copied without
 /// touching the set (a reference count would be a cache miss per consumer).
@@ -410,7 +435,7 @@ struct Planner<'a> {
     /// By instance: its package. The same as `insts[i].pkg`, packed: scans of
     /// installation sets ask it for millions of members.
     inst_pkg: Vec<u32>,
-    index: HashMap<(u32, Stage), InstId>,
+    index: InstIndex,
     pending: Vec<InstId>,
     diagnostics: Vec<Diagnostic>,
     reported: HashSet<(FileName, Span, Stage)>,
@@ -643,7 +668,7 @@ impl<'a> Planner<'a> {
             output_names,
             insts: Vec::new(),
             inst_pkg: Vec::new(),
-            index: HashMap::default(),
+            index: InstIndex::default(),
             pending: Vec::new(),
             diagnostics: Vec::new(),
             reported: HashSet::default(),
@@ -840,7 +865,7 @@ impl<'a> Planner<'a> {
     /// P@s, created on first need; `reason` is only made then (it formats names, and an
     /// archive asks for existing instances millions of times).
     fn instance(&mut self, pkg: u32, stage: Stage, reason: impl FnOnce(&Self) -> Reason) -> InstId {
-        if let Some(&id) = self.index.get(&(pkg, stage)) {
+        if let Some(id) = self.index.get(pkg, stage) {
             return id;
         }
         let reason = reason(self);
@@ -860,7 +885,7 @@ impl<'a> Planner<'a> {
             tainted: false,
             cyclic: false,
         });
-        self.index.insert((pkg, stage), id);
+        self.index.insert(pkg, stage, id);
         self.inst_pkg.push(pkg);
         self.pending.push(id);
         id
@@ -1493,7 +1518,7 @@ impl<'a> Planner<'a> {
         let plain = self.closure(from, output, consumer_stage, me);
         // The instances redirected away, by number: a set's members are compared with
         // these rather than looked up one by one.
-        let away: Vec<InstId> = overrides.iter().filter_map(|&(p, s, _)| self.index.get(&(p, s)).copied()).collect();
+        let away: Vec<InstId> = overrides.iter().filter_map(|&(p, s, _)| self.index.get(p, s)).collect();
         if !self.sets.get(plain).iter().any(|m| matches!(m.2, From::Inst(j) if away.contains(&j))) {
             return plain;
         }
@@ -2270,7 +2295,7 @@ impl<'a> Planner<'a> {
             for package in &verify.item.packages {
                 let Some(p) = self.plan.package(&package.text) else { continue };
                 for stage in [&verify.item.left, &verify.item.right] {
-                    let exists = self.stage_of(&stage.text).and_then(|s| self.index.get(&(p as u32, s))).is_some();
+                    let exists = self.stage_of(&stage.text).and_then(|s| self.index.get(p as u32, s)).is_some();
                     if !exists {
                         verify_errors.push(Diagnostic::new(
                             DiagnosticKind::VerifyMissingInstance { package: package.text.to_string(), stage: stage.text.to_string() },
@@ -2549,9 +2574,8 @@ impl<'a> Planner<'a> {
     /// The instance an image takes a package from: the rebuild if there is one, else final.
     fn image_instance(&self, pkg: u32) -> Option<InstId> {
         self.rebuild_stage
-            .and_then(|r| self.index.get(&(pkg, r)))
-            .or_else(|| self.index.get(&(pkg, self.final_stage)))
-            .copied()
+            .and_then(|r| self.index.get(pkg, r))
+            .or_else(|| self.index.get(pkg, self.final_stage))
     }
 
     fn images(&mut self, action_at: &ActionIndex) -> Vec<dag::Image> {
@@ -2627,7 +2651,7 @@ impl<'a> Planner<'a> {
             for package in &verify.item.packages {
                 let Some(p) = self.plan.package(&package.text) else { continue };
                 let find = |stage: &str| {
-                    self.stage_of(stage).and_then(|s| self.index.get(&(p as u32, s))).and_then(|&i| action_at.get(i))
+                    self.stage_of(stage).and_then(|s| self.index.get(p as u32, s)).and_then(|i| action_at.get(i))
                 };
                 if let (Some(left), Some(right)) = (find(&verify.item.left.text), find(&verify.item.right.text)) {
                     out.push(dag::Verify { left, right });

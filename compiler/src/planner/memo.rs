@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::names::{Name, Names};
-use super::{Choice, Closure, ExtraDrops, From, InstId, SetId, Stage, Unresolved};
+use super::{Choice, Closure, ExtraDrops, From, InstId, InstIndex, SetId, Stage, Unresolved};
 use crate::diagnostic::FileName;
 use crate::fas;
 use crate::items::{DepEntry, FileItems, Name as ItemName, Output, Pin, Provide};
@@ -369,7 +369,7 @@ pub(super) struct KeptClosures {
     pub(super) sets: Vec<Closure>,
     pub(super) incomplete: HashSet<(From, Name, Stage)>,
     /// The plan's instance numbers by package and stage...
-    pub(super) index: HashMap<(u32, Stage), InstId>,
+    pub(super) index: InstIndex,
     /// ...and each number's package and stage.
     pub(super) instances: Instances,
 }
@@ -408,7 +408,10 @@ impl Reusable {
     pub(super) fn closure(&self, key: (From, Name, Stage), of: impl Fn(InstId) -> (u32, Stage)) -> Option<(Closure, Instances)> {
         let kept = &self.closures;
         let from = match key.0 {
-            From::Inst(i) => From::Inst(*kept.index.get(&of(i))?),
+            From::Inst(i) => {
+                let (pkg, stage) = of(i);
+                From::Inst(kept.index.get(pkg, stage)?)
+            }
             seed @ From::Seed(_) => seed,
         };
         let key = (from, key.1, key.2);

@@ -120,7 +120,7 @@ fn choose_alike(
     let mut edited: Vec<(InstId, Vec<InstId>)> = Vec::new();
     for &p in differ {
         for stage in 1..planner.stage_names.len() as Stage {
-            let Some(&id) = kept.index.get(&(p, stage)) else { continue };
+            let Some(id) = kept.index.get(p, stage) else { continue };
             if !planner.keeps_at(stage) {
                 return None;
             }
@@ -171,7 +171,7 @@ fn final_producers(
         let from = match *choice {
             Choice::Seed(s) => From::Seed(s),
             Choice::Package(q, stage) => {
-                let i = *kept.index.get(&(q, stage))?;
+                let i = kept.index.get(q, stage)?;
                 take(i)?;
                 From::Inst(i)
             }
