@@ -4,11 +4,16 @@
 //! always true (dpkg's evaluator; the BuildProfileSpec).
 
 use std::fmt;
+use std::sync::Arc;
 
 /// `lists` ORed, each list's terms ANDed; no lists means always true.
+///
+/// Shared: a node's `when=` is copied into each of its dependency entries, and the merged
+/// plan copies every entry into each package that reads it. A copy is a count (and
+/// nothing at all for the usual empty formula).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Formula {
-    pub lists: Vec<Vec<Term>>,
+    lists: Option<Arc<[Vec<Term>]>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -27,14 +32,22 @@ pub struct FormulaError {
 
 #[allow(dead_code, reason = "evaluation is used by the planner (issue 3)")]
 impl Formula {
+    fn of(lists: Vec<Vec<Term>>) -> Formula {
+        Formula { lists: (!lists.is_empty()).then(|| lists.into()) }
+    }
+
+    /// The `<…>` lists, ORed.
+    pub fn lists(&self) -> &[Vec<Term>] {
+        self.lists.as_deref().unwrap_or_default()
+    }
+
     pub fn is_always(&self) -> bool {
-        self.lists.is_empty()
+        self.lists.is_none()
     }
 
     /// True when the formula keeps its dependency (or output) under `active` profiles.
     pub fn eval(&self, active: impl Fn(&str) -> bool) -> bool {
-        self.lists.is_empty()
-            || self.lists.iter().any(|list| list.iter().all(|t| active(&t.profile) != t.negated))
+        self.lists().is_empty() || self.lists().iter().any(|list| list.iter().all(|t| active(&t.profile) != t.negated))
     }
 }
 
@@ -53,7 +66,7 @@ pub fn parse_formula(text: &str) -> Result<Formula, FormulaError> {
         }
         lists.push(p.list()?);
     }
-    Ok(Formula { lists })
+    Ok(Formula::of(lists))
 }
 
 /// Parses the `<…> <…>` lists at the start of `text`, stopping at the first byte that is
@@ -70,7 +83,7 @@ pub(crate) fn parse_formula_prefix(text: &str) -> Result<(Formula, usize), Formu
         }
         lists.push(p.list()?);
     }
-    Ok((Formula { lists }, p.pos))
+    Ok((Formula::of(lists), p.pos))
 }
 
 struct FormulaParser<'a> {
@@ -154,7 +167,7 @@ fn char_len(first: u8) -> usize {
 
 impl fmt::Display for Formula {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, list) in self.lists.iter().enumerate() {
+        for (i, list) in self.lists().iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
