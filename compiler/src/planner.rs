@@ -1203,7 +1203,7 @@ impl<'a> Planner<'a> {
     fn resolve(&mut self, id: InstId) {
         let (pkg, stage) = (self.insts[id as usize].pkg, self.insts[id as usize].stage);
         // Taken for the duration (nothing below reads this instance's own), then restored.
-        let profiles = std::mem::take(&mut self.insts[id as usize].profiles);
+        // Not its profiles: an installation set that holds its own outputs reads them.
         let overrides = std::mem::take(&mut self.insts[id as usize].overrides);
         let mut closures = Vec::new();
         let reusable = self.reusable_choices(pkg, stage, &overrides);
@@ -1213,7 +1213,7 @@ impl<'a> Planner<'a> {
             (None, Some(kept)) => kept,
             (None, None) => match &self.insts[id as usize].base_choices {
                 Some(base) if !overrides.is_empty() => Arc::new(redirected_choices(base, &overrides)),
-                _ => Arc::new(self.dep_choices(pkg, stage, &profiles, &overrides)),
+                _ => Arc::new(self.dep_choices(pkg, stage, &self.insts[id as usize].profiles, &overrides)),
             },
         };
         if overrides.is_empty() {
@@ -1305,7 +1305,6 @@ impl<'a> Planner<'a> {
         inst.inputs = inputs;
         inst.closures = closures;
         inst.deps = entries;
-        inst.profiles = profiles;
         inst.overrides = overrides;
         inst.resolved = true;
     }

@@ -160,6 +160,36 @@ package "x" {
     assert_eq!(dag.redirects.len(), 1);
 }
 
+/// An installation set that holds the consumer's own output reads that output's
+/// dependencies under the consumer's profiles, as every other consumer does: `a@stage1`'s
+/// `liba` does not need `libx`, for `a@stage1` itself and for `0c` (named to be resolved
+/// last, after `a@stage1` first read that output's dependencies).
+#[test]
+fn own_outputs_in_installation_sets_keep_their_instance_profiles() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1"; }
+seed "base" { from-host "cc" }
+package "a" {
+    build-depends "libb"
+    output "liba" { depends "libx" when="<!stage1>"; }
+}
+package "b" { output "libb" { depends "liba"; }; }
+package "x" { build-depends "cc"; output "libx"; }
+package "0c" { build-depends "liba" stage="stage1"; }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    assert_dag_invariants(&dag);
+    for action in ["a@stage1", "0c@final"] {
+        let a = dag.actions.iter().position(|a| a.id == action).unwrap_or_else(|| panic!("no action {action} in {:?}", ids(&dag)));
+        let names: Vec<String> = dag.inputs_of(a).iter().map(|i| i.name.to_string()).collect();
+        assert!(!names.contains(&"libx".to_string()), "{action} takes libx: {names:?}");
+    }
+    // Above stage1 the dependency holds.
+    assert_eq!(producer_id(&dag, "a@final", "libx"), "x@final");
+}
+
 #[test]
 fn stats_count_seed_builds_reduced_builds_and_redirect_targets() {
     // a and b build from the seed (b through a); x and doctool form a cycle that
