@@ -1410,7 +1410,12 @@ impl<'a> Planner<'a> {
     /// The runtime `depends` closure of one resolved output (its installation set),
     /// memoized. Dependencies of an instance's outputs resolve at that instance's stage;
     /// names the same instance produces come from it. Seeds' outputs resolve at the
-    /// consumer's stage. Completed closures of members are reused.
+    /// consumer's stage.
+    ///
+    /// A set is a function of its output alone: it is walked in full, depth first from
+    /// the output, each member named by the first dependency that reaches it. Members'
+    /// sets are not spliced in: that named a member as whichever set was memoized first
+    /// did, so a set kept from the last plan could differ from the same set made afresh.
     fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: InstId) -> SetId {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
         // memoized per consumer stage; direct dependency lists of instances are not.
@@ -1434,17 +1439,6 @@ impl<'a> Planner<'a> {
         let mut queue: Vec<(From, Name)> = vec![(from, output)];
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
-            let sub = (f, o, consumer_stage);
-            let expand_fully = (f, o) != (from, output);
-            if expand_fully && let Some(&done) = self.closure_memo.get(&sub) {
-                complete &= !self.incomplete.contains(&sub);
-                for m in self.sets.get(done).iter() {
-                    if seen.insert((m.2, m.1)) {
-                        out.push(*m);
-                    }
-                }
-                continue;
-            }
             let direct = self.direct_deps(f, o, consumer_stage, me);
             complete &= !self.incomplete.contains(&(f, o, direct_key(f)));
             for m in direct.iter() {

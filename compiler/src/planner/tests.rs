@@ -190,6 +190,35 @@ package "0c" { build-depends "liba" stage="stage1"; }
     assert_eq!(producer_id(&dag, "a@final", "libx"), "x@final");
 }
 
+/// An installation set names each member by the first dependency that reaches it walking
+/// its own `depends`, whichever sets were made before it: `o0`'s set takes `o1` as `o1`
+/// (through `o4` and `alias2`), even once `o4`'s set (made first, for `z4`) took it as
+/// `alias1` (through `o3`).
+#[test]
+fn installation_set_names_do_not_depend_on_which_sets_came_first() {
+    let outcome = plan_text(
+        r#"
+plan "p" { stages "stage1"; }
+package "p0" { output "o0" { depends "o3" "o4"; }; }
+package "p1" { output "o1" { provides "alias1"; }; }
+package "p2" { output "o2" { depends "o1"; provides "alias2"; }; }
+package "p3" { output "o3" { depends "alias1"; }; }
+package "p4" { output "o4" { depends "o0" "alias2" "o3"; }; }
+package "y0" { build-depends "o0"; }
+package "z4" { build-depends "o4"; }
+"#,
+    );
+    let dag = outcome.dag.expect("plans");
+    let names = |action: &str| -> Vec<String> {
+        let a = dag.actions.iter().position(|a| a.id == action).unwrap_or_else(|| panic!("no action {action}"));
+        let mut names: Vec<String> = dag.inputs_of(a).iter().map(|i| i.name.to_string()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("y0@final"), ["alias2", "o0", "o1", "o3", "o4"]);
+    assert_eq!(names("z4@final"), ["alias1", "alias2", "o0", "o3", "o4"]);
+}
+
 #[test]
 fn stats_count_seed_builds_reduced_builds_and_redirect_targets() {
     // a and b build from the seed (b through a); x and doctool form a cycle that
