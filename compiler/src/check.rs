@@ -236,7 +236,7 @@ impl Checker<'_> {
                     self.error(kind, dep.name_span(i));
                 }
             }
-            if let Some(Pin::Stage(stage)) = &dep.pin
+            if let Some(Pin::Stage(stage)) = dep.pin.as_deref()
                 && &*stage.text != "final" && &*stage.text != "stage0"
             {
                 self.stage_name(stage);

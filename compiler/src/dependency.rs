@@ -25,7 +25,8 @@ pub struct Alternative {
     pub name: Box<str>,
     /// Byte range of the name within the dependency string.
     pub name_range: Range<u32>,
-    pub constraint: Option<Constraint>,
+    /// Boxed: most alternatives have none.
+    pub constraint: Option<Box<Constraint>>,
     /// Inline restriction lists; an alternative whose formula is false is left out.
     pub restrictions: Formula,
 }
@@ -128,7 +129,7 @@ fn parse_alternative(text: &str, start: usize) -> Result<(Alternative, usize), D
     let mut constraint = None;
     if bytes.get(pos) == Some(&b'(') {
         let (c, next) = parse_constraint(text, pos)?;
-        constraint = Some(c);
+        constraint = Some(Box::new(c));
         pos = skip_ws(bytes, next);
     }
     if bytes.get(pos) == Some(&b'[') {

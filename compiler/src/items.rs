@@ -149,7 +149,8 @@ pub struct DepEntry {
     pub text_start: Option<u32>,
     /// `when=` on the node.
     pub when: Formula,
-    pub pin: Option<Pin>,
+    /// Boxed: few entries have one, and every entry is copied into the merged plan.
+    pub pin: Option<Box<Pin>>,
 }
 
 impl DepEntry {

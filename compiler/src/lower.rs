@@ -592,11 +592,7 @@ impl<'a> Lower<'a> {
         let when = self.formula_prop(node, "when");
         let pin = if allow_pin {
             self.string_prop(node, "stage").map(|stage| {
-                if &*stage.text == "previous" {
-                    Pin::Previous(stage.span)
-                } else {
-                    Pin::Stage(stage)
-                }
+                Box::new(if &*stage.text == "previous" { Pin::Previous(stage.span) } else { Pin::Stage(stage) })
             })
         } else {
             None

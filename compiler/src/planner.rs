@@ -1079,7 +1079,7 @@ impl<'a> Planner<'a> {
     fn miss(&self, consumer: Option<u32>, stage: Stage, alt: &Alternative, list: &[Producer<'a>], at: Stage) -> Miss {
         let mut miss = Miss::Nothing;
         for producer in list {
-            if let Err(found) = self.satisfies(producer, alt.constraint.as_ref()) {
+            if let Err(found) = self.satisfies(producer, alt.constraint.as_deref()) {
                 let mut versions = match &miss {
                     Miss::Version(v) => v.clone(),
                     _ => Vec::new(),
@@ -1139,7 +1139,7 @@ impl<'a> Planner<'a> {
                 let mut first_miss: Option<(usize, Miss)> = None;
                 for &i in kept {
                     let alt = &dep.dep().alternatives[i];
-                    match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_ref(), overrides) {
+                    match self.resolve_alt(Some(pkg), stage, alt, dep.entry.pin.as_deref(), overrides) {
                         Ok((choice, output, name)) => return KeptChoice { slot, result: Ok((name, choice, output)) },
                         Err(miss) => {
                             if first_miss.as_ref().is_none_or(|(_, m)| miss > *m) {
@@ -1633,7 +1633,7 @@ impl<'a> Planner<'a> {
         }
         let alternative = &dep.dep().alternatives[alt];
         let name = alternative.name.to_string();
-        let pinned = match &dep.entry.pin {
+        let pinned = match dep.entry.pin.as_deref() {
             Some(Pin::Stage(pin)) => Some(pin.text.to_string()),
             Some(Pin::Previous(_)) => Some(self.stage_name(stage.saturating_sub(1)).to_string()),
             None => None,
@@ -1659,7 +1659,7 @@ impl<'a> Planner<'a> {
             },
         };
         let mut d = Diagnostic::new(kind, &dep.file, span);
-        if let (Some(Pin::Stage(pin)), true) = (&dep.entry.pin, matches!(d.kind, DiagnosticKind::StageMonotonicity { .. })) {
+        if let (Some(Pin::Stage(pin)), true) = (dep.entry.pin.as_deref(), matches!(d.kind, DiagnosticKind::StageMonotonicity { .. })) {
             d = d.with_related(&dep.file, pin.span, "the pin");
         }
         self.diagnostics.push(d);

@@ -44,7 +44,7 @@ package "libc" version="2.40" {
     assert_eq!(p.body.outputs[1].when.to_string(), "<!nodoc>");
     let stage = &p.body.stages[0];
     assert_eq!(&*stage.name.text, "stage1");
-    assert!(matches!(stage.build_depends.as_ref().unwrap()[0].pin, Some(Pin::Previous(_))));
+    assert!(matches!(stage.build_depends.as_ref().unwrap()[0].pin.as_deref(), Some(Pin::Previous(_))));
     assert_eq!(&*stage.drop[0].text, "make");
     assert_eq!(&*stage.profiles[0].text, "nocheck");
     assert_eq!(p.body.build.as_ref().unwrap().commands.len(), 1);

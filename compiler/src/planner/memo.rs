@@ -120,7 +120,7 @@ fn hash_dep(d: &DepEntry, h: &mut impl Hasher) {
     // Alternatives' name ranges are within the dependency's own string, not the file.
     d.dep.alternatives.hash(h);
     d.when.hash(h);
-    match &d.pin {
+    match d.pin.as_deref() {
         None => 0u8.hash(h),
         Some(Pin::Previous(_)) => 1u8.hash(h),
         Some(Pin::Stage(stage)) => {
