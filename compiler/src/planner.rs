@@ -1148,7 +1148,7 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                KeptChoice { slot, result: Err(Unresolved { kept: kept.to_vec(), miss: first_miss }) }
+                KeptChoice { slot, result: Err(Box::new(Unresolved { kept: kept.to_vec(), miss: first_miss })) }
             })
             .collect()
     }
@@ -1265,7 +1265,8 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                Err(Unresolved { kept, miss: first_miss }) => {
+                Err(unresolved) => {
+                    let Unresolved { kept, miss: first_miss } = &**unresolved;
                     let first_miss = first_miss.clone();
                     let own = kept.iter().copied().find(|&i| self.is_own_output(pkg, &dep.dep().alternatives[i].name));
                     match own {

@@ -282,7 +282,8 @@ pub(super) struct InterfaceCache(HashMap<usize, (Arc<FileItems>, Fingerprint)>);
 #[derive(Clone)]
 pub(super) struct KeptChoice {
     pub(super) slot: u32,
-    pub(super) result: Result<(Name, Choice, Name), Unresolved>,
+    /// Boxed: nearly every choice resolves, and an instance's choices are kept twice.
+    pub(super) result: Result<(Name, Choice, Name), Box<Unresolved>>,
 }
 
 /// Key of an instance's choices: package, stage, and the redirects applied to it.
