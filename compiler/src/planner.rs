@@ -334,6 +334,66 @@ struct Inst<'a> {
     cyclic: bool,
 }
 
+/// Each owner's output definitions by the names they answer to (their own and the ones
+/// they provide): one sorted run per owner in shared arrays, found by binary search (an
+/// archive's packages have a few outputs each; a map per package cost more to build
+/// than to search).
+struct OutputsByName<'a> {
+    names: Vec<&'a str>,
+    defs: Vec<&'a OutputDef>,
+    /// By package, then by seed: where its run starts (one more entry ends the last).
+    packages: Vec<u32>,
+    seeds: Vec<u32>,
+}
+
+impl<'a> OutputsByName<'a> {
+    /// Every seed's outputs, and every package's when `packages` (a re-check's planner
+    /// reads none).
+    fn new(plan: &'a MergedPlan, packages: bool) -> OutputsByName<'a> {
+        let mut by = OutputsByName { names: Vec::new(), defs: Vec::new(), packages: vec![0], seeds: Vec::new() };
+        let mut run: Vec<(&'a str, &'a OutputDef)> = Vec::new();
+        for p in plan.packages.iter().filter(|_| packages) {
+            for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
+                run.push((&od.name, od));
+                run.extend(od.provides.iter().map(|(name, _)| (&**name, od)));
+            }
+            let end = by.push_run(&mut run);
+            by.packages.push(end);
+        }
+        by.packages.resize(plan.packages.len() + 1, by.names.len() as u32);
+        by.seeds.push(by.names.len() as u32);
+        for seed in &plan.seeds {
+            run.extend(seed.outputs.iter().map(|od| (&*od.name, od)));
+            let end = by.push_run(&mut run);
+            by.seeds.push(end);
+        }
+        by
+    }
+
+    /// Appends one owner's run, sorted by name (stably: definitions of one name keep
+    /// their order); returns where it ends.
+    fn push_run(&mut self, run: &mut Vec<(&'a str, &'a OutputDef)>) -> u32 {
+        run.sort_by(|a, b| a.0.cmp(b.0));
+        self.names.extend(run.iter().map(|r| r.0));
+        self.defs.extend(run.drain(..).map(|r| r.1));
+        self.names.len() as u32
+    }
+
+    /// The output definitions of `owner` called `name` (or providing it).
+    fn get(&self, owner: Owner, name: &str) -> &[&'a OutputDef] {
+        let (starts, i) = match owner {
+            Owner::Package(p) => (&self.packages, p as usize),
+            Owner::Seed(s) => (&self.seeds, s as usize),
+        };
+        let (Some(&start), Some(&end)) = (starts.get(i), starts.get(i + 1)) else { return &[] };
+        let (start, end) = (start as usize, end as usize);
+        let names = &self.names[start..end];
+        let lo = start + names.partition_point(|n| *n < name);
+        let hi = start + names.partition_point(|n| *n <= name);
+        &self.defs[lo..hi]
+    }
+}
+
 /// Who declares an output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Owner {
@@ -448,7 +508,7 @@ struct Planner<'a> {
     names: Names,
     direct_memo: HashMap<(From, Name, Stage), Closure>,
     /// Output definitions by owner and by output or provided name.
-    outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>>,
+    outputs_by_name: OutputsByName<'a>,
     redirects: Vec<(InstId, Name, InstId, InstId)>,
     /// Parallel to `redirects`: (index into `level_graphs`, edge).
     redirect_edges: Vec<(usize, u32)>,
@@ -561,11 +621,19 @@ impl<'a> Planner<'a> {
         if rebuild_stage.is_some() {
             stage_names.push("rebuild".into());
         }
-        // Every name is interned from the start, so that hot paths need not intern.
-        let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::default();
+        // Every name is interned from the start, so that hot paths need not intern. The
+        // tables are made at their size at once: growing them rehashes every name again.
+        let count: usize = packages
+            .iter()
+            .flat_map(|(_, p)| p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)))
+            .map(|o| 1 + o.provides.len())
+            .sum::<usize>()
+            + plan.seeds.iter().map(|s| s.provides.len()).sum::<usize>();
+        let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::with_capacity_and_hasher(count, Default::default());
+        names.reserve(count);
         // Each producer's `Ranked` record, made while its definition is at hand, with its
         // name's number (`Candidates::ranked` holds it until the records are sorted).
-        let mut records: Vec<(u32, Ranked<'a>)> = Vec::new();
+        let mut records: Vec<(u32, Ranked<'a>)> = Vec::with_capacity(count);
         // Returns the name's number.
         let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
             let slot = producers.len() as u32;
@@ -620,20 +688,7 @@ impl<'a> Planner<'a> {
             candidates.ranked = ranges[candidates.ranked.start as usize].clone();
         }
         let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
-        let mut outputs_by_name: HashMap<Owner, HashMap<&'a str, Vec<&'a OutputDef>>> = HashMap::default();
-        for &(i, p) in packages.iter().filter(|_| wanted.is_none()) {
-            for od in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
-                outputs_by_name.entry(Owner::Package(i)).or_default().entry(&od.name).or_default().push(od);
-                for (name, _) in &od.provides {
-                    outputs_by_name.entry(Owner::Package(i)).or_default().entry(name).or_default().push(od);
-                }
-            }
-        }
-        for (i, seed) in plan.seeds.iter().enumerate() {
-            for od in &seed.outputs {
-                outputs_by_name.entry(Owner::Seed(i as u32)).or_default().entry(&od.name).or_default().push(od);
-            }
-        }
+        let outputs_by_name = OutputsByName::new(plan, wanted.is_none());
         let mut blocks = HashMap::default();
         for &(i, p) in &packages {
             for block in &p.stages {
@@ -1549,7 +1604,7 @@ impl<'a> Planner<'a> {
             From::Inst(i) => Owner::Package(self.insts[i as usize].pkg),
             From::Seed(s) => Owner::Seed(s),
         };
-        self.outputs_by_name.get(&owner).and_then(|m| m.get(name)).map_or(&[], Vec::as_slice)
+        self.outputs_by_name.get(owner, name)
     }
 
     /// The runtime dependencies of one output, resolved (not transitive), memoized.
@@ -1586,9 +1641,10 @@ impl<'a> Planner<'a> {
                 if let (From::Inst(i), Some(owner)) = (f, owner) {
                     let own = self
                         .outputs_by_name
-                        .get(&Owner::Package(owner))
-                        .and_then(|m| m.get(&*alt.name))
-                        .and_then(|defs| defs.iter().copied().find(|od| self.produces(owner, od, None, at)));
+                        .get(Owner::Package(owner), &alt.name)
+                        .iter()
+                        .copied()
+                        .find(|od| self.produces(owner, od, None, at));
                     if let Some(od) = own {
                         resolved = Some((self.intern(&alt.name), self.intern(&od.name), From::Inst(i)));
                         break;
@@ -1676,7 +1732,10 @@ impl<'a> Planner<'a> {
     /// name, whose answer for several names is the greatest stage all of theirs have.
     fn redirect_stages(&self, y: u32, stage: Stage, name: &str) -> StageMask {
         let lowest = if Some(stage) == self.rebuild_stage { self.final_stage } else { 1 };
-        let Some(defs) = self.outputs_by_name.get(&Owner::Package(y)).and_then(|by_name| by_name.get(name)) else { return 0 };
+        let defs = self.outputs_by_name.get(Owner::Package(y), name);
+        if defs.is_empty() {
+            return 0;
+        }
         let mut mask = 0;
         // A plan declares at most `lower::MAX_STAGES` stages, so all of them fit (the
         // bound only keeps a shift from overflowing, should that change).

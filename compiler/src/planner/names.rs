@@ -33,6 +33,12 @@ impl Names {
         name
     }
 
+    /// Makes room for `more` names.
+    pub(super) fn reserve(&mut self, more: usize) {
+        self.by_text.reserve(more);
+        self.texts.reserve(more);
+    }
+
     /// A name's text, shared (the DAG's inputs share it).
     pub(super) fn text(&self, name: Name) -> &Arc<str> {
         &self.texts[name.0 as usize]
