@@ -128,9 +128,45 @@ fn plan_relative(root_dir: &Path, file: &str, path: &str) -> String {
     if path.is_absolute() {
         return path.to_string_lossy().into_owned();
     }
+    // Names alone (`source path="p1"`, thousands of times in a file) below a file in the
+    // root's tree: the file's directory relative to the root, then the names.
+    if path.components().all(|c| matches!(c, Component::Normal(_)))
+        && let Some(mut out) = dir_below_root(root_dir, file)
+    {
+        out.extend(path.components());
+        return if out.as_os_str().is_empty() { ".".into() } else { out.to_string_lossy().into_owned() };
+    }
     let base = Path::new(file).parent().unwrap_or(Path::new(""));
     let full = normalize(&base.join(path));
     relative_to(root_dir, &full).to_string_lossy().into_owned()
+}
+
+/// The directory of `file` relative to `root_dir` (empty for the root's own), when it is
+/// at or below it. The last answer is kept on each thread: a merge asks for one file's
+/// packages one after another.
+fn dir_below_root(root_dir: &Path, file: &str) -> Option<PathBuf> {
+    type Last = Option<(PathBuf, String, Option<PathBuf>)>;
+    thread_local!(static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) });
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((root, f, dir)) = &*last
+            && root == root_dir
+            && f == file
+        {
+            return dir.clone();
+        }
+        let base = normalize(Path::new(file).parent().unwrap_or(Path::new("")));
+        let dir = relative_to(root_dir, &base);
+        let dir = if dir.components().any(|c| c == Component::ParentDir) {
+            None
+        } else if dir == Path::new(".") {
+            Some(PathBuf::new())
+        } else {
+            Some(dir)
+        };
+        *last = Some((root_dir.to_path_buf(), file.to_string(), dir.clone()));
+        dir
+    })
 }
 
 /// `target` relative to `base`, both lexically normalized and relative to the same place.

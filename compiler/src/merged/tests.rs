@@ -384,3 +384,28 @@ fn an_edit_keeps_the_unchanged_packages_of_its_file() {
     assert!(std::sync::Arc::ptr_eq(&first.packages[0], &second.packages[0]), "a is unchanged");
     assert!(!std::sync::Arc::ptr_eq(&first.packages[1], &second.packages[1]), "b needs make");
 }
+
+/// The shortcut for name-only paths gives what normalizing and relating the whole path
+/// gives, for files below, at and outside the root's directory.
+#[test]
+fn name_only_source_paths_are_relative_to_the_root_as_any_other() {
+    use std::path::Path;
+    let slow = |root: &str, file: &str, path: &str| {
+        let base = Path::new(file).parent().unwrap_or(Path::new(""));
+        let full = crate::plan_files::normalize(&base.join(path));
+        super::relative_to(Path::new(root), &full).to_string_lossy().into_owned()
+    };
+    let roots = ["", "plans", "plans/demo", "../up", "a/b"];
+    let files = ["plan.kdl", "plans/demo/plan.kdl", "plans/demo/pkgs/x.kdl", "plans/other/y.kdl", "./plans/./demo/../demo/z.kdl", "../up/q.kdl", "a/w.kdl", "a/b/c/v.kdl"];
+    let paths = ["p1", "src/p1", "p1/", "", "b/c", "demo/src"];
+    for root in roots {
+        for file in files {
+            for path in paths {
+                // Twice: the second answer comes from the kept one.
+                for _ in 0..2 {
+                    assert_eq!(super::plan_relative(Path::new(root), file, path), slow(root, file, path), "root {root:?}, file {file:?}, path {path:?}");
+                }
+            }
+        }
+    }
+}
