@@ -38,7 +38,10 @@ pub struct FileNames {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameIndex {
     pub packages: HashSet<Arc<str>>,
-    pub produced: HashSet<Arc<str>>,
+    /// Copied, not shared with the files' names: every dependency of every file is looked
+    /// up here, and copies made one after another sit together in memory (the files'
+    /// names lie among their items, a cache miss per lookup).
+    pub produced: HashSet<Box<str>>,
     pub templates: HashSet<Arc<str>>,
     /// Templates some package uses.
     pub used_templates: HashSet<Arc<str>>,
@@ -127,7 +130,7 @@ pub fn name_index(db: &dyn Db, root: PlanRoot) -> Arc<NameIndex> {
     for names in &all {
         outputs.extend(names.outputs.iter().map(|o| &**o));
         index.packages.extend(names.packages.iter().cloned());
-        index.produced.extend(names.produced.iter().cloned());
+        index.produced.extend(names.produced.iter().map(|n| Box::from(&**n)));
         index.templates.extend(names.templates.iter().cloned());
         index.used_templates.extend(names.used_templates.iter().cloned());
         index.images.extend(names.images.iter().cloned());
