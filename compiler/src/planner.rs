@@ -480,7 +480,10 @@ struct Planner<'a> {
     stage_names: Vec<Box<str>>,
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
-    producers: HashMap<&'a str, Candidates<'a>>,
+    /// By name number: the name's producers. Looked up through [`Names`], whose texts
+    /// were copied together when they were interned: a lookup per dependency compares
+    /// with those, not with texts spread through the merged plan.
+    producers: Vec<Option<Candidates<'a>>>,
     /// Every name's producers as choosing reads them (`Candidates::ranked`).
     ranked: Vec<Ranked<'a>>,
     /// Shared copies of output names, for `Producer::Output::out`.
@@ -629,16 +632,22 @@ impl<'a> Planner<'a> {
             .map(|o| 1 + o.provides.len())
             .sum::<usize>()
             + plan.seeds.iter().map(|s| s.provides.len()).sum::<usize>();
-        let mut producers: HashMap<&'a str, Candidates<'a>> = HashMap::with_capacity_and_hasher(count, Default::default());
+        let mut producers: Vec<Option<Candidates<'a>>> = Vec::with_capacity(count);
+        let mut distinct = 0;
         names.reserve(count);
         // Each producer's `Ranked` record, made while its definition is at hand, with its
         // name's number (`Candidates::ranked` holds it until the records are sorted).
         let mut records: Vec<(u32, Ranked<'a>)> = Vec::with_capacity(count);
         // Returns the name's number.
         let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
-            let slot = producers.len() as u32;
-            let candidates =
-                producers.entry(name).or_insert_with(|| Candidates { name: names.intern(name), list: Vec::new(), ranked: slot..slot });
+            let number = names.intern(name);
+            if producers.len() <= number.index() {
+                producers.resize_with(number.index() + 1, || None);
+            }
+            let candidates = producers[number.index()].get_or_insert_with(|| {
+                distinct += 1;
+                Candidates { name: number, list: Vec::new(), ranked: distinct - 1..distinct - 1 }
+            });
             candidates.list.push(producer);
             records.push((candidates.ranked.start, Planner::ranked(plan, &producer)));
             candidates.name
@@ -677,14 +686,14 @@ impl<'a> Planner<'a> {
         // names are only read to order the producers of one name.
         let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
         records.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y)))));
-        let mut ranges = vec![0..0; producers.len()];
+        let mut ranges = vec![0..0; distinct as usize];
         let mut start = 0;
         for group in records.chunk_by(|(a, _), (b, _)| a == b) {
             let end = start + group.len() as u32;
             ranges[group[0].0 as usize] = start..end;
             start = end;
         }
-        for candidates in producers.values_mut() {
+        for candidates in producers.iter_mut().flatten() {
             candidates.ranked = ranges[candidates.ranked.start as usize].clone();
         }
         let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
@@ -846,6 +855,11 @@ impl<'a> Planner<'a> {
             std::mem::take(&mut self.producers_of),
         );
         std::thread::spawn(move || drop((held, memos)));
+    }
+
+    /// The producers of a name.
+    fn candidates(&self, name: &str) -> Option<&Candidates<'a>> {
+        self.producers.get(self.names.get(name)?.index())?.as_ref()
     }
 
     /// The number of a name.
@@ -1072,7 +1086,7 @@ impl<'a> Planner<'a> {
         pin: Option<&Pin>,
         overrides: &[(u32, Stage, Stage)],
     ) -> Result<(Choice, Name, Name), Miss> {
-        let Some(candidates) = self.producers.get(&*alt.name) else {
+        let Some(candidates) = self.candidates(&alt.name) else {
             return Err(Miss::Nothing);
         };
         let pinned: Option<Stage> = match pin {
@@ -1403,7 +1417,7 @@ impl<'a> Planner<'a> {
     }
 
     fn is_own_output(&self, pkg: u32, name: &str) -> bool {
-        self.producers.get(name).is_some_and(|ps| ps.list.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
+        self.candidates(name).is_some_and(|ps| ps.list.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
     }
 
     /// A package needing its own output at the lowest stage, where nothing is below: an
@@ -2645,7 +2659,7 @@ impl<'a> Planner<'a> {
                             }
                         }
                     }
-                } else if let Some(producers) = self.producers.get(&*name.text) {
+                } else if let Some(producers) = self.candidates(&name.text) {
                     let found = producers.list.iter().find_map(|p| match p {
                         Producer::Output { pkg, out, .. } => self.image_instance(*pkg).map(|i| (i, self.output_names[*out as usize])),
                         Producer::Seed { .. } => None,

@@ -33,6 +33,11 @@ impl Names {
         name
     }
 
+    /// The number of a name already interned.
+    pub(super) fn get(&self, text: &str) -> Option<Name> {
+        self.by_text.get(text).copied()
+    }
+
     /// Makes room for `more` names.
     pub(super) fn reserve(&mut self, more: usize) {
         self.by_text.reserve(more);
