@@ -414,6 +414,8 @@ fn kdl_rejects_valid(input: &str) -> bool {
 /// - a slashdash of a slashdash: `/- /- a` (the spec excludes "other slashdashes");
 /// - a keyword glued to what follows inside a slashdashed node: `/- x #truerue`;
 /// - a bare `-inf`, which the grammar reserves like `inf`;
+/// - a slashdashed entry after a children block, `a {} /- b` (only slashdashed children
+///   may follow one, as the suite's `semicolon_missing_after_children_fail` implies);
 /// - more generally, slashdashed nodes are read leniently (`/- a {}. b` passes), so a
 ///   mutated document with a slashdashed node that kdl accepts is not held against us.
 fn kdl_accepts_invalid(input: &str, mutated: bool) -> bool {
@@ -448,7 +450,12 @@ fn kdl_accepts_invalid(input: &str, mutated: bool) -> bool {
             })
         });
     let bare_minus_inf = input.match_indices("-inf").any(|(i, _)| !input[..i].ends_with('#'));
+    // After a children block the grammar allows only slashdashed children blocks.
+    let slashdashed_entry_after_children = input.match_indices("/-").any(|(i, _)| {
+        input[..i].trim_end_matches([' ', '\t']).ends_with('}') && !input[i + 2..].trim_start_matches([' ', '\t']).starts_with('{')
+    });
     slashdashed_node
+        || slashdashed_entry_after_children
         || disallowed_in_comment
         || double_slashdash
         || glued_keyword
@@ -561,4 +568,12 @@ fn found_disagreements_stay_agreed() {
     agree(slashdash_comment_slashdash, true).unwrap();
     // Nested comments between the two.
     agree("a /- /* x /* y */ z */ /- b", true).unwrap();
+    // A slashdashed entry after children (found by the mutation test), and the valid
+    // slashdashed children block there.
+    for invalid in ["a {}/- b\n", "a {} /- \"b\" 1\n", "a {\n}/- #\"aaaa\"# -1 \\\n  \"\\\n   \"\n"] {
+        assert!(!parse(invalid).errors.is_empty(), "{invalid:?}");
+        agree(invalid, true).unwrap();
+    }
+    assert!(parse("a {} /- {}\n").errors.is_empty());
+    agree("a {} /- {}\n", true).unwrap();
 }
