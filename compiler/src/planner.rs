@@ -2171,15 +2171,24 @@ impl<'a> Planner<'a> {
             }
             stack.extend_from_slice(&all[i as usize]);
         }
+        // Each instance's users, in one array: counted, then placed.
         let mut indegree = vec![0u32; self.insts.len()];
-        let mut users: Vec<Vec<InstId>> = vec![Vec::new(); self.insts.len()];
-        for i in 0..self.insts.len() {
-            if !reachable[i] {
-                continue;
-            }
+        let mut starts = vec![0u32; self.insts.len() + 1];
+        for i in (0..self.insts.len()).filter(|&i| reachable[i]) {
             indegree[i] = all[i].len() as u32;
             for &j in &all[i] {
-                users[j as usize].push(i as InstId);
+                starts[j as usize + 1] += 1;
+            }
+        }
+        for j in 0..self.insts.len() {
+            starts[j + 1] += starts[j];
+        }
+        let mut placed = starts.clone();
+        let mut users = vec![0 as InstId; starts[self.insts.len()] as usize];
+        for i in (0..self.insts.len()).filter(|&i| reachable[i]) {
+            for &j in &all[i] {
+                users[placed[j as usize] as usize] = i as InstId;
+                placed[j as usize] += 1;
             }
         }
         let rank = self.package_name_ranks();
@@ -2194,7 +2203,7 @@ impl<'a> Planner<'a> {
         let mut order = Vec::new();
         while let Some((_, i)) = ready.pop() {
             order.push(i);
-            for &u in &users[i as usize] {
+            for &u in &users[starts[i as usize] as usize..starts[i as usize + 1] as usize] {
                 indegree[u as usize] -= 1;
                 if indegree[u as usize] == 0 {
                     ready.push((key(u), u));
@@ -2210,6 +2219,11 @@ impl<'a> Planner<'a> {
     /// places), so that orders by name compare integers.
     fn package_name_ranks(&self) -> Vec<u32> {
         let packages = &self.plan.packages;
+        // The merged plan keeps its packages sorted by name, each name once (it finds
+        // them by binary search): then a package's place is its number.
+        if packages.windows(2).all(|w| w[0].name < w[1].name) {
+            return (0..packages.len() as u32).collect();
+        }
         let mut by_name: Vec<u32> = (0..packages.len() as u32).collect();
         by_name.sort_unstable_by(|&a, &b| packages[a as usize].name.cmp(&packages[b as usize].name));
         let mut rank = vec![0u32; packages.len()];
