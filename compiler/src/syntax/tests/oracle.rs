@@ -392,7 +392,9 @@ fn normalize_nan(f: f64) -> u64 {
 ///   suite's `zero_space_before_slashdash_arg` allows it; kdl only takes it after a quoted
 ///   argument);
 /// - a slashdashed node ended by `;`: `/- a;`;
-/// - a raw multi-line string with a line that is a lone `"`: `#"""⏎"⏎"""#`;
+/// - a raw multi-line string with a line that is a lone `"`: `#"""⏎"⏎"""#` (any newline,
+///   a lone CR too);
+/// - an exponent beyond `i128::MAX`: `1e770141183460469231731687303715884105727`;
 /// - `i128::MIN` (kept out of the generator).
 fn kdl_rejects_valid(input: &str) -> bool {
     let slashdash_after_bare_value = input.match_indices("/-").any(|(i, _)| {
@@ -402,8 +404,20 @@ fn kdl_rejects_valid(input: &str) -> bool {
             .is_some_and(|c| crate::syntax::chars::is_ident_char(c) || c == '"' || c == '#')
     });
     let slashdashed_node_and_semicolon = input.contains("/-") && input.contains(';');
-    let lone_quote_in_raw = input.contains("#\"\"\"") && input.lines().any(|l| l.trim() == "\"");
-    slashdash_after_bare_value || slashdashed_node_and_semicolon || lone_quote_in_raw
+    // Lines as KDL ends them: a lone CR ends one too.
+    let lone_quote_in_raw =
+        input.contains("#\"\"\"") && input.split(crate::syntax::chars::is_newline).any(|l| l.trim() == "\"");
+    slashdash_after_bare_value || slashdashed_node_and_semicolon || lone_quote_in_raw || exponent_beyond_i128(input)
+}
+
+/// An exponent of more than `i128::MAX` (39 digits or more), which kdl reads as an
+/// `i128` and rejects.
+fn exponent_beyond_i128(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    input.match_indices(['e', 'E']).any(|(i, _)| {
+        let digits = bytes[i + 1..].iter().skip_while(|&&b| b == b'+' || b == b'-').take_while(|&&b| b.is_ascii_digit() || b == b'_');
+        i > 0 && bytes[i - 1].is_ascii_digit() && digits.filter(|&&b| b != b'_').count() >= 39
+    })
 }
 
 /// Invalid KDL that kdl accepts:
@@ -576,4 +590,10 @@ fn found_disagreements_stay_agreed() {
     }
     assert!(parse("a {} /- {}\n").errors.is_empty());
     agree("a {} /- {}\n", true).unwrap();
+    // Valid KDL kdl rejects (found by the mutation test): a raw string's lone-quote line
+    // ended by a lone CR, and an exponent beyond i128.
+    for valid in ["a #\"\"\"\r\"\r\n\"\"\"# 1\n", "a 1e770141183460469231731687303715884105727\n"] {
+        assert!(parse(valid).errors.is_empty(), "{valid:?}");
+        agree(valid, true).unwrap();
+    }
 }
