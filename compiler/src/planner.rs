@@ -1295,8 +1295,10 @@ impl<'a> Planner<'a> {
             carry.kept.insert((pkg, stage, overrides.clone()), choices.clone());
         }
         let list = self.dep_list(pkg, stage);
-        let mut inputs: Vec<Input> = Vec::new();
-        let mut entries = Vec::new();
+        // Each resolved entry makes one input and at most one set: sized once.
+        let mut inputs: Vec<Input> = Vec::with_capacity(choices.len());
+        let mut entries = Vec::with_capacity(choices.len());
+        closures.reserve(choices.len());
         for (dep_index, KeptChoice { slot, result }) in choices.iter().enumerate() {
             let dep = &list[*slot as usize];
             match result {
