@@ -486,6 +486,8 @@ struct Planner<'a> {
     producers: Vec<Option<Candidates<'a>>>,
     /// Every name's producers as choosing reads them (`Candidates::ranked`).
     ranked: Vec<Ranked<'a>>,
+    /// By name number: its range of `ranked` (`Candidates::ranked`, packed).
+    ranked_by_name: Vec<(u32, u32)>,
     /// Shared copies of output names, for `Producer::Output::out`.
     output_names: Vec<Name>,
     /// Suggested breaks applied while computing more of them.
@@ -697,6 +699,7 @@ impl<'a> Planner<'a> {
             candidates.ranked = ranges[candidates.ranked.start as usize].clone();
         }
         let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
+        let ranked_by_name = producers.iter().map(|c| c.as_ref().map_or((0, 0), |c| (c.ranked.start, c.ranked.end))).collect();
         let outputs_by_name = OutputsByName::new(plan, wanted.is_none());
         let mut blocks = HashMap::default();
         for &(i, p) in &packages {
@@ -729,6 +732,7 @@ impl<'a> Planner<'a> {
             rebuild_stage,
             producers,
             ranked,
+            ranked_by_name,
             output_names,
             insts: Vec::new(),
             inst_pkg: Vec::new(),
@@ -1086,9 +1090,14 @@ impl<'a> Planner<'a> {
         pin: Option<&Pin>,
         overrides: &[(u32, Stage, Stage)],
     ) -> Result<(Choice, Name, Name), Miss> {
-        let Some(candidates) = self.candidates(&alt.name) else {
+        let Some(name) = self.names.get(&alt.name) else {
             return Err(Miss::Nothing);
         };
+        // The name's records, without reading its `Candidates` (a miss only reads those).
+        let (start, end) = self.ranked_by_name.get(name.index()).copied().unwrap_or((0, 0));
+        if start == end {
+            return Err(Miss::Nothing);
+        }
         let pinned: Option<Stage> = match pin {
             Some(Pin::Previous(_)) => Some(stage.saturating_sub(1)),
             Some(Pin::Stage(name)) => match self.stage_of(&name.text) {
@@ -1103,8 +1112,8 @@ impl<'a> Planner<'a> {
         let at = pinned.unwrap_or(stage);
         // The ranked order breaks ties, so a producer wins only at a greater stage than
         // the best so far, and none can beat one at `at`.
-        let mut best: Option<(Stage, Choice, &Name)> = None;
-        for r in &self.ranked[candidates.ranked.start as usize..candidates.ranked.end as usize] {
+        let mut best: Option<(Stage, Choice, Name)> = None;
+        for r in &self.ranked[start as usize..end as usize] {
             if let Some(c) = &alt.constraint
                 && !r.host_tool
                 && !r.version.is_some_and(|v| c.allows(v))
@@ -1112,7 +1121,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let (ranked, choice, output) = if r.seed {
-                (0, Choice::Seed(r.owner), &candidates.name)
+                (0, Choice::Seed(r.owner), name)
             } else {
                 let pkg = r.owner;
                 // Own outputs always come from strictly below the consumer.
@@ -1121,7 +1130,7 @@ impl<'a> Planner<'a> {
                 // Rank by where the producer resolved; a redirect then substitutes its
                 // earlier instance without letting another producer win instead.
                 let to = overrides.iter().find(|(p, from, _)| *p == pkg && *from == t).map_or(t, |&(_, _, to)| to);
-                (t, Choice::Package(pkg, to), &self.output_names[r.out as usize])
+                (t, Choice::Package(pkg, to), self.output_names[r.out as usize])
             };
             if best.is_none_or(|(b, _, _)| ranked > b) {
                 best = Some((ranked, choice, output));
@@ -1131,8 +1140,11 @@ impl<'a> Planner<'a> {
             }
         }
         match best {
-            Some((_, choice, output)) => Ok((choice, *output, candidates.name)),
-            None => Err(self.miss(consumer, stage, alt, &candidates.list, at)),
+            Some((_, choice, output)) => Ok((choice, output, name)),
+            None => {
+                let list = self.producers[name.index()].as_ref().map_or(&[][..], |c| &c.list[..]);
+                Err(self.miss(consumer, stage, alt, list, at))
+            }
         }
     }
 
