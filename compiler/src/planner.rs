@@ -95,6 +95,10 @@ impl Sets {
         &self.sets[id as usize]
     }
 
+    fn len(&self) -> usize {
+        self.sets.len()
+    }
+
     /// Whether set `id` has an instance of package `pkg` among its members.
     fn holds_package(&self, id: SetId, pkg: u32, inst_pkg: &[u32]) -> bool {
         self.packages[id as usize] & 1 << (pkg % 64) != 0
@@ -401,20 +405,10 @@ enum Owner {
     Seed(u32),
 }
 
-/// Everything that can produce one name, and the name's number.
-struct Candidates<'a> {
-    name: Name,
-    /// In the order the plan declares them (the order misses are reported in).
-    list: Vec<Producer<'a>>,
-    /// The same producers as `Planner::resolve_alt` reads them, best first among those
-    /// that resolve at the same stage: a range of `Planner::ranked`.
-    ranked: std::ops::Range<u32>,
-}
-
 /// A producer flattened into what choosing reads, so that it need not follow the
 /// pointers into the merged plan that `Producer` holds: on an archive, reading the
 /// output's `when=` and the package's name for every candidate were the cost of
-/// choosing (cache misses). `Candidates::ranked` is sorted by what breaks ties between
+/// choosing (cache misses). Each name's run of them in `Planner::ranked` is sorted by what breaks ties between
 /// producers at the same stage (output before provided before seed, then the package's
 /// or seed's name), the plan's order kept among equals, so that the first producer at
 /// the greatest stage is the one chosen.
@@ -483,10 +477,13 @@ struct Planner<'a> {
     /// By name number: the name's producers. Looked up through [`Names`], whose texts
     /// were copied together when they were interned: a lookup per dependency compares
     /// with those, not with texts spread through the merged plan.
-    producers: Vec<Option<Candidates<'a>>>,
-    /// Every name's producers as choosing reads them (`Candidates::ranked`).
+    /// In the order the plan declares them (the order misses are reported in); empty for
+    /// a name nothing produces.
+    producers: Vec<Vec<Producer<'a>>>,
+    /// Every name's producers as choosing reads them, grouped by name, best first among
+    /// those that resolve at the same stage.
     ranked: Vec<Ranked<'a>>,
-    /// By name number: its range of `ranked` (`Candidates::ranked`, packed).
+    /// By name number: its run of `ranked`.
     ranked_by_name: Vec<(u32, u32)>,
     /// Shared copies of output names, for `Producer::Output::out`.
     output_names: Vec<Name>,
@@ -634,25 +631,20 @@ impl<'a> Planner<'a> {
             .map(|o| 1 + o.provides.len())
             .sum::<usize>()
             + plan.seeds.iter().map(|s| s.provides.len()).sum::<usize>();
-        let mut producers: Vec<Option<Candidates<'a>>> = Vec::with_capacity(count);
-        let mut distinct = 0;
+        let mut producers: Vec<Vec<Producer<'a>>> = Vec::with_capacity(count);
         names.reserve(count);
         // Each producer's `Ranked` record, made while its definition is at hand, with its
-        // name's number (`Candidates::ranked` holds it until the records are sorted).
+        // name's number.
         let mut records: Vec<(u32, Ranked<'a>)> = Vec::with_capacity(count);
         // Returns the name's number.
         let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
             let number = names.intern(name);
             if producers.len() <= number.index() {
-                producers.resize_with(number.index() + 1, || None);
+                producers.resize_with(number.index() + 1, Vec::new);
             }
-            let candidates = producers[number.index()].get_or_insert_with(|| {
-                distinct += 1;
-                Candidates { name: number, list: Vec::new(), ranked: distinct - 1..distinct - 1 }
-            });
-            candidates.list.push(producer);
-            records.push((candidates.ranked.start, Planner::ranked(plan, &producer)));
-            candidates.name
+            producers[number.index()].push(producer);
+            records.push((number.index() as u32, Planner::ranked(plan, &producer)));
+            number
         };
         let mut output_names: Vec<Name> = Vec::new();
         for &(i, p) in &packages {
@@ -688,18 +680,14 @@ impl<'a> Planner<'a> {
         // names are only read to order the producers of one name.
         let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
         records.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y)))));
-        let mut ranges = vec![0..0; distinct as usize];
+        let mut ranked_by_name = vec![(0, 0); producers.len()];
         let mut start = 0;
         for group in records.chunk_by(|(a, _), (b, _)| a == b) {
             let end = start + group.len() as u32;
-            ranges[group[0].0 as usize] = start..end;
+            ranked_by_name[group[0].0 as usize] = (start, end);
             start = end;
         }
-        for candidates in producers.iter_mut().flatten() {
-            candidates.ranked = ranges[candidates.ranked.start as usize].clone();
-        }
         let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
-        let ranked_by_name = producers.iter().map(|c| c.as_ref().map_or((0, 0), |c| (c.ranked.start, c.ranked.end))).collect();
         let outputs_by_name = OutputsByName::new(plan, wanted.is_none());
         let mut blocks = HashMap::default();
         for &(i, p) in &packages {
@@ -861,9 +849,9 @@ impl<'a> Planner<'a> {
         std::thread::spawn(move || drop((held, memos)));
     }
 
-    /// The producers of a name.
-    fn candidates(&self, name: &str) -> Option<&Candidates<'a>> {
-        self.producers.get(self.names.get(name)?.index())?.as_ref()
+    /// The producers of a name, in the plan's order (empty when nothing produces it).
+    fn producers_of_name(&self, name: &str) -> &[Producer<'a>] {
+        self.names.get(name).and_then(|n| self.producers.get(n.index())).map_or(&[], Vec::as_slice)
     }
 
     /// The number of a name.
@@ -1093,7 +1081,7 @@ impl<'a> Planner<'a> {
         let Some(name) = self.names.get(&alt.name) else {
             return Err(Miss::Nothing);
         };
-        // The name's records, without reading its `Candidates` (a miss only reads those).
+        // The name's records (only a miss reads its producers' list).
         let (start, end) = self.ranked_by_name.get(name.index()).copied().unwrap_or((0, 0));
         if start == end {
             return Err(Miss::Nothing);
@@ -1142,8 +1130,7 @@ impl<'a> Planner<'a> {
         match best {
             Some((_, choice, output)) => Ok((choice, output, name)),
             None => {
-                let list = self.producers[name.index()].as_ref().map_or(&[][..], |c| &c.list[..]);
-                Err(self.miss(consumer, stage, alt, list, at))
+                Err(self.miss(consumer, stage, alt, &self.producers[name.index()], at))
             }
         }
     }
@@ -1431,7 +1418,7 @@ impl<'a> Planner<'a> {
     }
 
     fn is_own_output(&self, pkg: u32, name: &str) -> bool {
-        self.candidates(name).is_some_and(|ps| ps.list.iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg)))
+        self.producers_of_name(name).iter().any(|p| matches!(p, Producer::Output { pkg: q, .. } if *q == pkg))
     }
 
     /// A package needing its own output at the lowest stage, where nothing is below: an
@@ -1502,11 +1489,7 @@ impl<'a> Planner<'a> {
     /// did, so a set kept from the last plan could differ from the same set made afresh.
     fn closure(&mut self, from: From, output: Name, consumer_stage: Stage, me: InstId) -> SetId {
         // Seeds' runtime dependencies resolve at the consumer's stage, so a closure is
-        // memoized per consumer stage; direct dependency lists of instances are not.
-        let direct_key = |f: From| match f {
-            From::Seed(_) => consumer_stage,
-            From::Inst(_) => 0,
-        };
+        // memoized per consumer stage (direct lists of instances are not: `direct_stage`).
         let key = (from, output, consumer_stage);
         if let Some(&hit) = self.closure_memo.get(&key) {
             return hit;
@@ -1524,7 +1507,7 @@ impl<'a> Planner<'a> {
         let mut complete = true;
         while let Some((f, o)) = queue.pop() {
             let direct = self.direct_deps(f, o, consumer_stage, me);
-            complete &= !self.incomplete.contains(&(f, o, direct_key(f)));
+            complete &= !self.incomplete.contains(&(f, o, Self::direct_stage(f, consumer_stage)));
             for m in direct.iter() {
                 if seen.insert((m.2, m.1)) {
                     out.push(*m);
@@ -1635,13 +1618,18 @@ impl<'a> Planner<'a> {
         self.outputs_by_name.get(owner, name)
     }
 
-    /// The runtime dependencies of one output, resolved (not transitive), memoized.
-    fn direct_deps(&mut self, f: From, output: Name, consumer_stage: Stage, me: InstId) -> Closure {
-        let at_key = match f {
+    /// The stage a direct dependency list is memoized at: a seed's resolves at its
+    /// consumer's stage, an instance's at its own (whatever the consumer's).
+    fn direct_stage(f: From, consumer_stage: Stage) -> Stage {
+        match f {
             From::Seed(_) => consumer_stage,
             From::Inst(_) => 0,
-        };
-        let key = (f, output, at_key);
+        }
+    }
+
+    /// The runtime dependencies of one output, resolved (not transitive), memoized.
+    fn direct_deps(&mut self, f: From, output: Name, consumer_stage: Stage, me: InstId) -> Closure {
+        let key = (f, output, Self::direct_stage(f, consumer_stage));
         let o: &str = self.names.text(output);
         if let Some(hit) = self.direct_memo.get(&key) {
             return hit.clone();
@@ -1812,7 +1800,7 @@ impl<'a> Planner<'a> {
         let same_stage = |y: InstId| pos[y as usize] != u32::MAX;
         let n = nodes.len() as u32;
         // By set: its node number, once taken.
-        let mut set_node: Vec<u32> = vec![u32::MAX; self.sets.sets.len()];
+        let mut set_node: Vec<u32> = vec![u32::MAX; self.sets.len()];
         let mut sets: Vec<SetId> = Vec::new();
         // Each node's successors in one array, node by node: the instances (numbered by
         // position), then the sets (numbered from `n` as they were first taken).
@@ -2484,13 +2472,13 @@ impl<'a> Planner<'a> {
     /// actions or more (the others are listed in their one action's inputs), numbered
     /// in order of first use.
     fn shared_sets(&self, order: &[InstId]) -> (Vec<Option<u32>>, Vec<SetId>) {
-        let mut uses: Vec<u32> = vec![0; self.sets.sets.len()];
+        let mut uses: Vec<u32> = vec![0; self.sets.len()];
         for &i in order {
             for &(_, c) in &self.insts[i as usize].closures {
                 uses[c as usize] += 1;
             }
         }
-        let mut index: Vec<Option<u32>> = vec![None; self.sets.sets.len()];
+        let mut index: Vec<Option<u32>> = vec![None; self.sets.len()];
         let mut sets = Vec::new();
         for &i in order {
             for &(_, c) in &self.insts[i as usize].closures {
@@ -2687,8 +2675,8 @@ impl<'a> Planner<'a> {
                             }
                         }
                     }
-                } else if let Some(producers) = self.candidates(&name.text) {
-                    let found = producers.list.iter().find_map(|p| match p {
+                } else {
+                    let found = self.producers_of_name(&name.text).iter().find_map(|p| match p {
                         Producer::Output { pkg, out, .. } => self.image_instance(*pkg).map(|i| (i, self.output_names[*out as usize])),
                         Producer::Seed { .. } => None,
                     });
