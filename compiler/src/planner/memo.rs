@@ -375,6 +375,16 @@ pub(super) struct KeptClosures {
     pub(super) instances: Instances,
 }
 
+impl KeptClosures {
+    /// The set kept for `key` (in the kept plan's instance numbers), when it was complete.
+    pub(super) fn complete(&self, key: (From, Name, Stage)) -> Option<&Closure> {
+        if self.incomplete.contains(&key) {
+            return None;
+        }
+        Some(&self.sets[*self.memo.get(&key)? as usize])
+    }
+}
+
 /// By a plan's instance number: the instance's package and stage.
 pub(super) type Instances = Arc<[(u32, Stage)]>;
 
@@ -415,11 +425,7 @@ impl Reusable {
             }
             seed @ From::Seed(_) => seed,
         };
-        let key = (from, key.1, key.2);
-        if kept.incomplete.contains(&key) {
-            return None;
-        }
-        Some((kept.sets[*kept.memo.get(&key)? as usize].clone(), kept.instances.clone()))
+        Some((kept.complete((from, key.1, key.2))?.clone(), kept.instances.clone()))
     }
 
     pub(super) fn get(&self, key: &ChoiceKey) -> Option<&Arc<Vec<KeptChoice>>> {

@@ -23,7 +23,7 @@ pub(super) struct Names {
 impl Names {
     /// The number of a name, interned now if it was not.
     pub(super) fn intern(&mut self, text: &str) -> Name {
-        if let Some(&name) = self.by_text.get(text) {
+        if let Some(name) = self.get(text) {
             return name;
         }
         let name = Name(self.texts.len() as u32);

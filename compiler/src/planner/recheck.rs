@@ -176,11 +176,7 @@ fn final_producers(
                 From::Inst(i)
             }
         };
-        let key = (from, *output, final_stage);
-        if kept.incomplete.contains(&key) {
-            return None;
-        }
-        for (_, _, member) in kept.sets[*kept.memo.get(&key)? as usize].iter() {
+        for (_, _, member) in kept.complete((from, *output, final_stage))?.iter() {
             if let From::Inst(i) = *member {
                 take(i)?;
             }
