@@ -1,8 +1,6 @@
 //! The starting ordering for large components: Eades–Lin–Smyth's greedy heuristic with
 //! edge costs and unremovable edges.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use super::component::Component;
 use super::order::Order;
@@ -58,17 +56,20 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
         delta[tail as usize] += weight(e.cost);
         delta[head as usize] -= weight(e.cost);
     }
-    // Candidate lists are checked when popped, so stale entries are harmless.
+    // Sink and source lists are checked when popped, so stale entries are harmless.
     let mut sinks: Vec<u32> = (0..n as u32)
         .filter(|&v| out_left[v as usize] == 0)
         .collect();
     let mut sources: Vec<u32> = (0..n as u32)
         .filter(|&v| in_left[v as usize] == 0)
         .collect();
-    let mut heap: BinaryHeap<(i64, Reverse<u32>)> = (0..n as u32)
-        .filter(|&v| hard_in_left[v as usize] == 0)
-        .map(|v| (delta[v as usize], Reverse(v)))
-        .collect();
+    // The nodes that may be taken by delta: unplaced, no unremovable in-edge left.
+    let mut eligible = Eligible::new(n);
+    for v in 0..n as u32 {
+        if hard_in_left[v as usize] == 0 {
+            eligible.insert(v, &delta);
+        }
+    }
     sinks.reverse();
     sources.reverse();
 
@@ -82,19 +83,12 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
             left.push(v);
             v
         } else {
-            let v = loop {
-                let (d, Reverse(v)) = heap
-                    .pop()
-                    .expect("an unplaced node has no unremovable in-edge left");
-                let vi = v as usize;
-                if !placed[vi] && hard_in_left[vi] == 0 && delta[vi] == d {
-                    break v;
-                }
-            };
+            let v = eligible.best().expect("an unplaced node has no unremovable in-edge left");
             left.push(v);
             v
         };
         placed[v as usize] = true;
+        eligible.remove(v, &delta);
         for a in outgoing(v) {
             let u = a.node as usize;
             if placed[u] {
@@ -109,7 +103,7 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
                 sources.push(u as u32);
             }
             if hard_in_left[u] == 0 {
-                heap.push((delta[u], Reverse(u as u32)));
+                eligible.insert_or_raise(u as u32, &delta);
             }
         }
         for a in incoming(v) {
@@ -122,9 +116,7 @@ pub(super) fn greedy_order(c: &Component, reversed: bool) -> Order {
             if out_left[u] == 0 {
                 sinks.push(u as u32);
             }
-            if hard_in_left[u] == 0 {
-                heap.push((delta[u], Reverse(u as u32)));
-            }
+            eligible.lower(u as u32, &delta);
         }
     }
     right.reverse();
@@ -142,4 +134,110 @@ fn pop_valid(stack: &mut Vec<u32>, valid: impl Fn(usize) -> bool) -> Option<u32>
         }
     }
     None
+}
+
+/// The nodes the greedy ordering may take by delta, as a max-heap on (delta, lowest node
+/// number first) that holds each node once and moves it when its delta changes: a heap
+/// of every update instead (stale entries skipped when popped) held one entry per edge
+/// and most of the ordering's time went into popping them.
+struct Eligible {
+    /// The heap, by node.
+    heap: Vec<u32>,
+    /// `slot[v]`: where node `v` is in `heap`, `u32::MAX` when it is not.
+    slot: Vec<u32>,
+}
+
+impl Eligible {
+    fn new(n: usize) -> Eligible {
+        Eligible { heap: Vec::with_capacity(n), slot: vec![u32::MAX; n] }
+    }
+
+    /// Whether `a` comes before `b`: the greater delta, then the lower number.
+    fn before(delta: &[i64], a: u32, b: u32) -> bool {
+        (delta[a as usize], std::cmp::Reverse(a)) > (delta[b as usize], std::cmp::Reverse(b))
+    }
+
+    /// The best node, left in the heap (taking it removes it, as any placed node).
+    fn best(&self) -> Option<u32> {
+        self.heap.first().copied()
+    }
+
+    fn insert(&mut self, v: u32, delta: &[i64]) {
+        self.slot[v as usize] = self.heap.len() as u32;
+        self.heap.push(v);
+        self.up(self.heap.len() - 1, delta);
+    }
+
+    /// Inserts `v`, or moves it up after its delta grew.
+    fn insert_or_raise(&mut self, v: u32, delta: &[i64]) {
+        match self.slot[v as usize] {
+            u32::MAX => self.insert(v, delta),
+            at => self.up(at as usize, delta),
+        }
+    }
+
+    /// Moves `v` down after its delta fell (nothing when it is not in the heap).
+    fn lower(&mut self, v: u32, delta: &[i64]) {
+        if let Some(at) = self.position(v) {
+            self.down(at, delta);
+        }
+    }
+
+    fn remove(&mut self, v: u32, delta: &[i64]) {
+        let Some(at) = self.position(v) else { return };
+        self.slot[v as usize] = u32::MAX;
+        let last = self.heap.pop().expect("a node in the heap");
+        if at < self.heap.len() {
+            self.heap[at] = last;
+            self.slot[last as usize] = at as u32;
+            // The moved node may belong above or below its new place.
+            self.up(at, delta);
+            let at = self.slot[last as usize] as usize;
+            self.down(at, delta);
+        }
+    }
+
+    fn position(&self, v: u32) -> Option<usize> {
+        match self.slot[v as usize] {
+            u32::MAX => None,
+            at => Some(at as usize),
+        }
+    }
+
+    fn up(&mut self, mut at: usize, delta: &[i64]) {
+        let v = self.heap[at];
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            let p = self.heap[parent];
+            if !Self::before(delta, v, p) {
+                break;
+            }
+            self.heap[at] = p;
+            self.slot[p as usize] = at as u32;
+            at = parent;
+        }
+        self.heap[at] = v;
+        self.slot[v as usize] = at as u32;
+    }
+
+    fn down(&mut self, mut at: usize, delta: &[i64]) {
+        let v = self.heap[at];
+        loop {
+            let left = 2 * at + 1;
+            if left >= self.heap.len() {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < self.heap.len() && Self::before(delta, self.heap[right], self.heap[left]) { right } else { left };
+            let c = self.heap[child];
+            if !Self::before(delta, c, v) {
+                break;
+            }
+            self.heap[at] = c;
+            self.slot[c as usize] = at as u32;
+            at = child;
+        }
+        self.heap[at] = v;
+        self.slot[v as usize] = at as u32;
+    }
 }

@@ -98,8 +98,15 @@ pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: 
     let cost_of = |o: &Order| o.removable_back_cost(c);
     let mut budget = Budget::new(budget_units);
     let mut witnesses = Witnesses::new(c);
+    // One sifter for the whole loop: the passes after sifting move few nodes, and a new
+    // sifter would look at every node again (most of a round's time on a large
+    // component).
+    let mut sifter = Sifter::new(c);
+    let mut sifted: Option<Vec<u32>> = None;
     while !budget.exhausted() {
-        let mut sifter = Sifter::new(c);
+        if let Some(before) = &sifted {
+            sifter.unsettle_moved(c, before, order);
+        }
         loop {
             let (saved, moves) = sifter.round(c, order, &mut budget);
             run.sift_moves += moves;
@@ -107,6 +114,7 @@ pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: 
                 break;
             }
         }
+        sifted = Some(order.nodes.clone());
         if budget.exhausted() {
             break;
         }
@@ -126,7 +134,7 @@ pub(super) fn improve(c: &Component, order: &mut Order, budget_units: u64, run: 
         if budget.exhausted() {
             break;
         }
-        let swaps = swap_pass(c, order, &witnesses, &mut budget);
+        let swaps = swap_pass(c, order, &mut witnesses, &mut budget);
         run.swaps += swaps;
         if swaps == 0 {
             break;

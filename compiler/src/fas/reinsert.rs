@@ -8,18 +8,32 @@ use super::order::Order;
 use super::search::{Outcome, Search};
 
 /// Cycles found by earlier passes, so that a removal proven necessary once is proven
-/// again by checking its cycle's edges are still kept instead of by searching.
+/// again by checking its cycle's edges are still kept instead of by searching; and the
+/// search that finds them, whose adjacency is made once per component rather than once
+/// per pass.
 pub(super) struct Witnesses {
     /// `paths[e]`: local edges leading from the head of removed edge `e` back to its
     /// tail; empty when unknown.
     paths: Vec<Vec<u32>>,
+    search: Option<Search>,
 }
 
 impl Witnesses {
     pub(super) fn new(c: &Component) -> Witnesses {
         Witnesses {
             paths: vec![Vec::new(); c.edges.len()],
+            search: None,
         }
+    }
+
+    /// The component's search, made on first use; give it back with
+    /// [`Witnesses::keep_search`].
+    pub(super) fn take_search(&mut self, c: &Component) -> Search {
+        self.search.take().unwrap_or_else(|| Search::new(c))
+    }
+
+    pub(super) fn keep_search(&mut self, search: Search) {
+        self.search = Some(search);
     }
 
     /// The last path found from the head of removed edge `e` back to its tail (possibly
@@ -56,7 +70,7 @@ pub(super) fn reinsert(
             e.id,
         )
     });
-    let mut search = Search::new(c);
+    let mut search = witnesses.take_search(c);
     budget.spend(2 * c.edges.len() as u64);
 
     let (mut saved, mut put_back) = (0u64, 0u64);
@@ -95,5 +109,6 @@ pub(super) fn reinsert(
         put_back += 1;
         budget.spend(work);
     }
+    witnesses.keep_search(search);
     (saved, put_back)
 }

@@ -10,8 +10,8 @@ pub(super) fn sift_round(c: &Component, order: &mut Order, budget: &mut Budget) 
     Sifter::new(c).round(c, order, budget)
 }
 
-/// Sifting state kept across the rounds of one run of sifting, while nothing else
-/// changes the ordering.
+/// Sifting state kept across the rounds of one run of sifting, and across runs when
+/// what the passes between them moved is forgotten ([`Sifter::unsettle_moved`]).
 pub(super) struct Sifter {
     /// `settled[v]`: sifting `v` now would leave it where it is. Where a node goes (and
     /// whether it moves) depends only on the relative order of it and its neighbours,
@@ -48,6 +48,25 @@ impl Sifter {
         }
     }
 
+    /// Forgets what other passes may have made unsettled since sifting last stopped at
+    /// ordering `before` (its nodes by position). Whether a node is settled depends only
+    /// on the relative order of it and its neighbours. The nodes outside a longest run
+    /// that keeps its relative order from `before` to `order` (a longest increasing
+    /// subsequence of new positions) are the ones that moved; everything else kept its
+    /// relative order, so only the moved nodes and their neighbours are sifted again.
+    pub(super) fn unsettle_moved(&mut self, c: &Component, before: &[u32], order: &Order) {
+        let new_pos: Vec<u32> = before.iter().map(|&v| order.pos[v as usize]).collect();
+        let kept = longest_increasing(&new_pos);
+        for (i, &v) in before.iter().enumerate() {
+            if !kept[i] {
+                self.settled[v as usize] = false;
+                for a in c.out_arcs(v).iter().chain(c.in_arcs(v)) {
+                    self.settled[a.node as usize] = false;
+                }
+            }
+        }
+    }
+
     /// One round of sifting (Brandenburg and Hanauer, "Sorting heuristics for the
     /// feedback arc set problem", 2011): each node in turn, in the order of the round's
     /// start, is taken out and put back at the position where its edges cost least, if
@@ -55,7 +74,7 @@ impl Sifter {
     /// pointing forwards are considered. Returns the total cost saved and the nodes
     /// moved; stops early when the budget runs out. Costs one unit of work per edge
     /// looked at and per position shifted. `order` must be the ordering the last round
-    /// of this run left.
+    /// left, unless [`Sifter::unsettle_moved`] was told what changed since.
     pub(super) fn round(
         &mut self,
         c: &Component,
@@ -174,3 +193,55 @@ impl Sifter {
     }
 }
 
+
+/// Marks the items of a longest strictly increasing subsequence of `seq`.
+fn longest_increasing(seq: &[u32]) -> Vec<bool> {
+    // tails[k]: index of the smallest last item of an increasing run of length k + 1.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev = vec![usize::MAX; seq.len()];
+    for (i, &x) in seq.iter().enumerate() {
+        let k = tails.partition_point(|&t| seq[t] < x);
+        if k > 0 {
+            prev[i] = tails[k - 1];
+        }
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
+    }
+    let mut on = vec![false; seq.len()];
+    let mut at = tails.last().copied().unwrap_or(usize::MAX);
+    while at != usize::MAX {
+        on[at] = true;
+        at = prev[at];
+    }
+    on
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::longest_increasing;
+
+    proptest! {
+        /// The marked items increase, and there are as many as the longest increasing
+        /// subsequence has (found by the quadratic recurrence).
+        #[test]
+        fn marks_a_longest_increasing_subsequence(seq in prop::collection::vec(0u32..40, 0..60)) {
+            let on = longest_increasing(&seq);
+            let marked: Vec<u32> = seq.iter().zip(&on).filter(|(_, on)| **on).map(|(x, _)| *x).collect();
+            prop_assert!(marked.windows(2).all(|w| w[0] < w[1]));
+            let mut best = vec![1usize; seq.len()];
+            for i in 0..seq.len() {
+                for j in 0..i {
+                    if seq[j] < seq[i] {
+                        best[i] = best[i].max(best[j] + 1);
+                    }
+                }
+            }
+            prop_assert_eq!(marked.len(), best.iter().copied().max().unwrap_or(0));
+        }
+    }
+}

@@ -6,7 +6,7 @@ use super::budget::Budget;
 use super::component::Component;
 use super::order::Order;
 use super::reinsert::Witnesses;
-use super::search::{Outcome, Search};
+use super::search::Outcome;
 
 /// For each removed edge `x → y`, most expensive first: putting it back closes exactly
 /// the cycles made of it and a kept path from `y` to `x`, and the cheapest way to break
@@ -24,7 +24,7 @@ use super::search::{Outcome, Search};
 pub(super) fn swap_pass(
     c: &Component,
     order: &mut Order,
-    witnesses: &Witnesses,
+    witnesses: &mut Witnesses,
     budget: &mut Budget,
 ) -> u64 {
     let m = c.edges.len();
@@ -37,7 +37,7 @@ pub(super) fn swap_pass(
         (Reverse(e.cost), e.id)
     });
     let mut flow = Flow::new(c);
-    let mut search = Search::new(c);
+    let mut search = witnesses.take_search(c);
     budget.spend(m as u64);
     let mut swaps = 0u64;
     for e in candidates {
@@ -83,6 +83,7 @@ pub(super) fn swap_pass(
         flow.reset();
         budget.spend(work);
     }
+    witnesses.keep_search(search);
     swaps
 }
 

@@ -8,7 +8,8 @@ use super::component::Component;
 use super::graph::Adjacency;
 use super::order::Order;
 use super::reinsert::{Witnesses, reinsert};
-use super::sift::sift_round;
+use super::greedy::greedy_order;
+use super::sift::{Sifter, sift_round};
 use super::solve::{fallback_removal, is_acyclic_removal};
 use super::swap::swap_pass;
 use super::window::window_pass;
@@ -504,7 +505,7 @@ fn swap_exchanges_a_removed_edge_for_a_cheaper_cut() {
     let swaps = swap_pass(
         &c,
         &mut order,
-        &Witnesses::new(&c),
+        &mut Witnesses::new(&c),
         &mut Budget::new(u64::MAX),
     );
     assert_eq!((swaps, order.back_cost(&c)), (1, Some(1)));
@@ -526,7 +527,7 @@ fn swap_exchanges_a_removed_edge_for_a_cheaper_cut() {
     let swaps = swap_pass(
         &c,
         &mut order,
-        &Witnesses::new(&c),
+        &mut Witnesses::new(&c),
         &mut Budget::new(u64::MAX),
     );
     assert_eq!((swaps, order.back_cost(&c)), (0, Some(10)));
@@ -546,7 +547,7 @@ fn swap_exchanges_a_removed_edge_for_a_cheaper_cut() {
     let swaps = swap_pass(
         &c,
         &mut order,
-        &Witnesses::new(&c),
+        &mut Witnesses::new(&c),
         &mut Budget::new(u64::MAX),
     );
     assert_eq!((swaps, order.back_cost(&c)), (0, Some(10)));
@@ -1121,5 +1122,150 @@ proptest! {
             starts.push(successors.len() as u32);
         }
         prop_assert_eq!(crate::fas::sccs_of_successors(&starts, &successors), sccs(&g));
+    }
+}
+
+// ------------------------------------------------------ faster passes, same answers
+
+/// The greedy ordering as first written: a binary heap of every delta update, stale
+/// entries skipped when popped. [`greedy_order`] keeps each node in its heap once; the
+/// orderings must be the same.
+fn greedy_by_lazy_heap(c: &Component, reversed: bool) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = c.len();
+    let arcs = |v: u32| if reversed { (c.in_arcs(v), c.out_arcs(v)) } else { (c.out_arcs(v), c.in_arcs(v)) };
+    let hard = i64::from(c.max_cost()) + 1;
+    let weight = |cost: Option<u32>| cost.map_or(hard, i64::from);
+    let (mut out_left, mut in_left, mut hard_in, mut delta) = (vec![0u32; n], vec![0u32; n], vec![0u32; n], vec![0i64; n]);
+    for e in &c.edges {
+        let (tail, head) = if reversed { (e.to, e.from) } else { (e.from, e.to) };
+        out_left[tail as usize] += 1;
+        in_left[head as usize] += 1;
+        hard_in[head as usize] += u32::from(e.cost.is_none());
+        delta[tail as usize] += weight(e.cost);
+        delta[head as usize] -= weight(e.cost);
+    }
+    let mut placed = vec![false; n];
+    let mut sinks: Vec<u32> = (0..n as u32).rev().filter(|&v| out_left[v as usize] == 0).collect();
+    let mut sources: Vec<u32> = (0..n as u32).rev().filter(|&v| in_left[v as usize] == 0).collect();
+    let mut heap: BinaryHeap<(i64, Reverse<u32>)> =
+        (0..n as u32).filter(|&v| hard_in[v as usize] == 0).map(|v| (delta[v as usize], Reverse(v))).collect();
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    while left.len() + right.len() < n {
+        let pop = |stack: &mut Vec<u32>, ok: &dyn Fn(usize) -> bool| {
+            while let Some(v) = stack.pop() {
+                if ok(v as usize) {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        let v = if let Some(v) = pop(&mut sinks, &|v| !placed[v] && out_left[v] == 0) {
+            right.push(v);
+            v
+        } else if let Some(v) = pop(&mut sources, &|v| !placed[v] && in_left[v] == 0) {
+            left.push(v);
+            v
+        } else {
+            let v = loop {
+                let (d, Reverse(v)) = heap.pop().expect("a node is eligible");
+                if !placed[v as usize] && hard_in[v as usize] == 0 && delta[v as usize] == d {
+                    break v;
+                }
+            };
+            left.push(v);
+            v
+        };
+        placed[v as usize] = true;
+        for a in arcs(v).0 {
+            let u = a.node as usize;
+            if placed[u] {
+                continue;
+            }
+            in_left[u] -= 1;
+            delta[u] += weight(a.cost);
+            hard_in[u] -= u32::from(a.cost.is_none());
+            if in_left[u] == 0 {
+                sources.push(u as u32);
+            }
+            if hard_in[u] == 0 {
+                heap.push((delta[u], Reverse(u as u32)));
+            }
+        }
+        for a in arcs(v).1 {
+            let u = a.node as usize;
+            if placed[u] {
+                continue;
+            }
+            out_left[u] -= 1;
+            delta[u] -= weight(a.cost);
+            if out_left[u] == 0 {
+                sinks.push(u as u32);
+            }
+            if hard_in[u] == 0 {
+                heap.push((delta[u], Reverse(u as u32)));
+            }
+        }
+    }
+    right.reverse();
+    left.extend(right);
+    if reversed {
+        left.reverse();
+    }
+    left
+}
+
+/// Sifts until a round saves nothing; returns what each round saved and moved.
+fn sift_to_the_end(sifter: &mut Sifter, c: &Component, order: &mut Order, budget: &mut Budget) -> Vec<(u64, u64)> {
+    let mut rounds = Vec::new();
+    loop {
+        let (saved, moves) = sifter.round(c, order, budget);
+        rounds.push((saved, moves));
+        if saved == 0 || budget.exhausted() {
+            return rounds;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn greedy_matches_a_heap_of_every_update(g in arb_breakable(80, 4)) {
+        let c = whole(&g);
+        for reversed in [false, true] {
+            prop_assert_eq!(greedy_order(&c, reversed).nodes, greedy_by_lazy_heap(&c, reversed));
+        }
+    }
+
+    /// A sifter kept across other passes, told what they moved, sifts exactly as a new
+    /// one would, and charges the same work.
+    #[test]
+    fn a_kept_sifter_sifts_as_a_new_one(
+        g in arb_breakable(60, 4),
+        shuffle in prop::collection::vec(any::<u32>(), 60),
+        moves in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..6),
+    ) {
+        let c = whole(&g);
+        let n = c.len();
+        let mut nodes: Vec<u32> = (0..n as u32).collect();
+        nodes.sort_by_key(|&v| shuffle[v as usize % shuffle.len()]);
+        let mut order = Order::new(nodes);
+        let mut kept = Sifter::new(&c);
+        sift_to_the_end(&mut kept, &c, &mut order, &mut Budget::new(u64::MAX));
+        // Another pass reorders some nodes.
+        let before = order.nodes.clone();
+        for (from, to) in &moves {
+            order.move_node(from.index(n), to.index(n));
+        }
+        let mut again = order.clone();
+        let (mut budget, mut new_budget) = (Budget::new(u64::MAX), Budget::new(u64::MAX));
+        kept.unsettle_moved(&c, &before, &order);
+        let rounds = sift_to_the_end(&mut kept, &c, &mut order, &mut budget);
+        let new_rounds = sift_to_the_end(&mut Sifter::new(&c), &c, &mut again, &mut new_budget);
+        prop_assert_eq!(rounds, new_rounds);
+        prop_assert_eq!(order.nodes, again.nodes);
+        prop_assert_eq!(budget.spent(), new_budget.spent());
     }
 }
