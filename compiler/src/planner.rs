@@ -523,6 +523,9 @@ struct Planner<'a> {
     level_ranks: HashMap<u32, u32>,
     /// By instance: producers chosen ahead on several threads, taken when it is resolved.
     chosen: Vec<Option<Vec<KeptChoice>>>,
+    /// By package and stage: producers chosen ahead for instances not made yet (see
+    /// [`Planner::choose_made`]), taken when one is resolved.
+    predicted: HashMap<(u32, Stage), Vec<KeptChoice>>,
     /// From how many instances waiting at once on their producers are chosen ahead...
     choose_ahead_min: usize,
     /// ...and on how many threads.
@@ -743,6 +746,7 @@ impl<'a> Planner<'a> {
             exact: true,
             level_ranks: HashMap::default(),
             chosen: Vec::new(),
+            predicted: HashMap::default(),
             choose_ahead_min: PARALLEL_CHOICE_MIN,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             memo: None,
@@ -1261,10 +1265,50 @@ impl<'a> Planner<'a> {
             let inst = &this.insts[i as usize];
             this.dep_choices(inst.pkg, inst.stage, &inst.profiles, &inst.overrides)
         });
+        self.choose_made(&chosen);
         self.chosen.resize_with(self.insts.len(), || None);
         for (i, choices) in pending.into_iter().zip(chosen) {
             self.chosen[i as usize] = Some(choices);
         }
+    }
+
+    /// Chooses ahead for the instances that resolving instances with the choices `chosen`
+    /// will make (a producer chosen at a stage where it has no instance yet), then for
+    /// those theirs will make, wave after wave while a wave fills more than one share of
+    /// the threads' work: the instances cycle breaking adds below a level are mostly made
+    /// this way, and resolving them would otherwise choose theirs one at a time. An
+    /// instance is made with no redirects and its stage's profiles, so its choices are
+    /// known before it exists.
+    fn choose_made(&mut self, chosen: &[Vec<KeptChoice>]) {
+        let smallest = self.choose_ahead_min.clamp(1, PARALLEL_SHARE);
+        let mut made = self.made_by(chosen.iter());
+        while made.len() >= smallest {
+            let this = &*self;
+            let wave = map_in_shares(self.threads, PARALLEL_SHARE, &made, || (), |(), &(q, t)| {
+                this.dep_choices(q, t, &this.profiles(q, t), &[])
+            });
+            for (&key, choices) in made.iter().zip(wave) {
+                self.predicted.insert(key, choices);
+            }
+            made = self.made_by(made.iter().map(|key| &self.predicted[key]));
+        }
+    }
+
+    /// The instances, not made nor chosen for yet, that resolving instances with these
+    /// choices makes; sorted.
+    fn made_by<'c>(&self, chosen: impl Iterator<Item = &'c Vec<KeptChoice>>) -> Vec<(u32, Stage)> {
+        let mut made: Vec<(u32, Stage)> = chosen
+            .flatten()
+            .filter_map(|k| match k.result {
+                Ok((_, Choice::Package(q, t), _)) => Some((q, t)),
+                _ => None,
+            })
+            .filter(|&(q, t)| self.index.get(q, t).is_none() && !self.predicted.contains_key(&(q, t)))
+            .collect();
+        made.sort_unstable();
+        made.dedup();
+        made.retain(|&(q, t)| self.reusable_choices(q, t, &[]).is_none());
+        made
     }
 
     /// Resolves every dependency of one instance, with installation sets.
@@ -1281,7 +1325,10 @@ impl<'a> Planner<'a> {
             (None, Some(kept)) => kept,
             (None, None) => match &self.insts[id as usize].base_choices {
                 Some(base) if !overrides.is_empty() => Arc::new(redirected_choices(base, &overrides)),
-                _ => Arc::new(self.dep_choices(pkg, stage, &self.insts[id as usize].profiles, &overrides)),
+                _ => match overrides.is_empty().then(|| self.predicted.remove(&(pkg, stage))).flatten() {
+                    Some(choices) => Arc::new(choices),
+                    None => Arc::new(self.dep_choices(pkg, stage, &self.insts[id as usize].profiles, &overrides)),
+                },
             },
         };
         if overrides.is_empty() {
@@ -1979,6 +2026,7 @@ impl<'a> Planner<'a> {
                     self.choose_pending();
                     self.resolve_pending();
                     self.chosen = Vec::new();
+                    self.predicted = HashMap::default();
                 });
                 true
             }
@@ -2337,6 +2385,7 @@ impl<'a> Planner<'a> {
             crate::timing::pass("plan: choose producers ahead", || self.choose_pending());
             self.resolve_pending();
             self.chosen = Vec::new();
+            self.predicted = HashMap::default();
         });
         let ok = crate::timing::pass("plan: break cycles", || {
             let mut ok = true;

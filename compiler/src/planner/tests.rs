@@ -444,6 +444,42 @@ package "z" version="1.0" { build-depends "x" stage="stage2"; }
     assert_eq!(codes, ["planc::version-unsatisfied"], "{:?}", outcome.diagnostics);
 }
 
+/// A plan planned choosing each instance's producers when it is resolved, and choosing
+/// ahead on two threads for every wave of instances however small.
+fn planned_one_at_a_time_and_ahead(text: &str) -> (PlanOutcome, PlanOutcome) {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("plan.kdl"), text).unwrap();
+    let session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let merged = crate::merged::merged_plan(session.db(), session.root());
+    let planner = || super::Planner::new(merged, Vec::new(), super::ExtraDrops::default());
+    let one_at_a_time = planner().run();
+    let mut ahead = planner();
+    (ahead.choose_ahead_min, ahead.threads) = (1, 2);
+    (one_at_a_time, ahead.run())
+}
+
+/// The instances that resolving a redirect target makes (here `e@stage2`, which `b@stage2`
+/// needs) have their producers chosen before they exist, with their stage's profiles:
+/// `e` needs `x` everywhere but at `stage2`, where it needs `y`.
+#[test]
+fn instances_made_below_a_level_are_chosen_ahead_with_their_profiles() {
+    let (one_at_a_time, ahead) = planned_one_at_a_time_and_ahead(
+        r#"plan "p" { stages "stage1" "stage2" }
+seed "base" { from-host "cc" }
+package "a" { build-depends "cc" "b"; }
+package "b" { build-depends "cc" "e" "a <!stage1>"; }
+package "e" { build-depends "cc" "x <!stage2>" "y <stage2>"; }
+package "x" { build-depends "cc"; }
+package "y" { build-depends "cc"; }
+"#,
+    );
+    let dag = ahead.dag.as_ref().expect("the plan has a DAG");
+    let e2 = dag.actions.iter().find(|a| a.package == "e" && a.stage == "stage2").expect("e@stage2 is made");
+    let inputs: Vec<&str> = e2.inputs.iter().map(|i| &*i.name).collect();
+    assert!(inputs.contains(&"y") && !inputs.contains(&"x"), "{inputs:?}");
+    assert_eq!(one_at_a_time, ahead);
+}
+
 // ----- random plans -----------------------------------------------------------------
 
 #[derive(Clone, Debug)]
@@ -580,15 +616,8 @@ proptest! {
     #[test]
     fn producers_chosen_ahead_plan_the_same(plan in random_plan(7)) {
         let order: Vec<usize> = (0..plan.deps.len()).collect();
-        let dir = TempDir::new();
-        std::fs::write(dir.0.join("plan.kdl"), plan.text(&order)).unwrap();
-        let session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
-        let merged = crate::merged::merged_plan(session.db(), session.root());
-        let planner = || super::Planner::new(merged, Vec::new(), super::ExtraDrops::default());
-        let one_at_a_time = planner().run();
-        let mut ahead = planner();
-        (ahead.choose_ahead_min, ahead.threads) = (1, 2);
-        prop_assert_eq!(one_at_a_time, ahead.run());
+        let (one_at_a_time, ahead) = planned_one_at_a_time_and_ahead(&plan.text(&order));
+        prop_assert_eq!(one_at_a_time, ahead);
     }
 
     /// Declaration order and the split into files never change the DAG.
