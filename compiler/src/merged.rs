@@ -185,7 +185,12 @@ fn relative_to(base: &Path, target: &Path) -> PathBuf {
 }
 
 fn deps(file: &FileName, entries: &[DepEntry]) -> Vec<Dep> {
-    entries.iter().map(|e| Dep { file: file.clone(), entry: e.clone() }).collect()
+    with_file(file, entries).collect()
+}
+
+/// Each entry with the file it was written in.
+fn with_file<'e>(file: &'e FileName, entries: &'e [DepEntry]) -> impl ExactSizeIterator<Item = Dep> + 'e {
+    entries.iter().map(|e| Dep { file: file.clone(), entry: e.clone() })
 }
 
 fn output_def(file: &FileName, o: &Output) -> OutputDef {
@@ -233,7 +238,8 @@ fn merge_stage(stages: &mut Vec<StageDef>, new: StageDef) {
 /// Adds a body's lists to a package definition (templates first, then the package, then
 /// extensions); scalar fields are set by the later layer when it has them.
 fn apply_body(def: &mut PackageDef, file: &FileName, body: &PackageBody, root_dir: &Path) {
-    def.deps.extend(deps(file, &body.build_depends));
+    // Straight into the package's list: a list of its own first was one more allocation.
+    def.deps.extend(with_file(file, &body.build_depends));
     def.outputs.extend(body.outputs.iter().map(|o| output_def(file, o)));
     for stage in &body.stages {
         merge_stage(&mut def.stages, stage_def(file, stage));

@@ -474,12 +474,13 @@ struct Planner<'a> {
     stage_names: Vec<Box<str>>,
     final_stage: Stage,
     rebuild_stage: Option<Stage>,
-    /// By name number: the name's producers. Looked up through [`Names`], whose texts
-    /// were copied together when they were interned: a lookup per dependency compares
-    /// with those, not with texts spread through the merged plan.
-    /// In the order the plan declares them (the order misses are reported in); empty for
-    /// a name nothing produces.
-    producers: Vec<Vec<Producer<'a>>>,
+    /// Every name's producers, grouped by name number, each name's in the order the plan
+    /// declares them (the order misses are reported in). Names are looked up through
+    /// [`Names`], whose texts were copied together when they were interned: a lookup per
+    /// dependency compares with those, not with texts spread through the merged plan.
+    producers: Vec<Producer<'a>>,
+    /// By name number: its run of `producers` (empty for a name nothing produces).
+    producers_by_name: Vec<(u32, u32)>,
     /// Every name's producers as choosing reads them, grouped by name, best first among
     /// those that resolve at the same stage.
     ranked: Vec<Ranked<'a>>,
@@ -587,6 +588,19 @@ fn redirected_choices(base: &[KeptChoice], overrides: &[(u32, Stage, Stage)]) ->
         .collect()
 }
 
+/// By name number (below `names`): the range of `items` (grouped by name number) holding
+/// that name's; empty for a name with none.
+fn runs_by_name<T>(items: &[(u32, T)], names: usize) -> Vec<(u32, u32)> {
+    let mut runs = vec![(0, 0); names];
+    let mut start = 0;
+    for group in items.chunk_by(|(a, _), (b, _)| a == b) {
+        let end = start + group.len() as u32;
+        runs[group[0].0 as usize] = (start, end);
+        start = end;
+    }
+    runs
+}
+
 /// Sorted, without repeats.
 fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
     v.sort();
@@ -634,7 +648,8 @@ impl<'a> Planner<'a> {
             .map(|o| 1 + o.provides.len())
             .sum::<usize>()
             + plan.seeds.iter().map(|s| s.provides.len()).sum::<usize>();
-        let mut producers: Vec<Vec<Producer<'a>>> = Vec::with_capacity(count);
+        // Every producer with its name's number, in the plan's order.
+        let mut producers: Vec<(u32, Producer<'a>)> = Vec::with_capacity(count);
         names.reserve(count);
         // Each producer's `Ranked` record, made while its definition is at hand, with its
         // name's number.
@@ -642,10 +657,7 @@ impl<'a> Planner<'a> {
         // Returns the name's number.
         let mut add_producer = |name: &'a str, producer: Producer<'a>| -> Name {
             let number = names.intern(name);
-            if producers.len() <= number.index() {
-                producers.resize_with(number.index() + 1, Vec::new);
-            }
-            producers[number.index()].push(producer);
+            producers.push((number.index() as u32, producer));
             records.push((number.index() as u32, Planner::ranked(plan, &producer)));
             number
         };
@@ -683,14 +695,15 @@ impl<'a> Planner<'a> {
         // names are only read to order the producers of one name.
         let owner = |r: &Ranked| if r.seed { &*plan.seeds[r.owner as usize].name } else { &*plan.packages[r.owner as usize].name };
         records.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| (x.kind(), owner(x)).cmp(&(y.kind(), owner(y)))));
-        let mut ranked_by_name = vec![(0, 0); producers.len()];
-        let mut start = 0;
-        for group in records.chunk_by(|(a, _), (b, _)| a == b) {
-            let end = start + group.len() as u32;
-            ranked_by_name[group[0].0 as usize] = (start, end);
-            start = end;
-        }
+        let named = producers.iter().map(|&(n, _)| n as usize + 1).max().unwrap_or(0);
+        let ranked_by_name = runs_by_name(&records, named);
         let ranked: Vec<Ranked<'a>> = records.into_iter().map(|(_, r)| r).collect();
+        // Likewise the producers, in one vector rather than one per name. Names are
+        // numbered as first met, so the list is nearly sorted already; the sort is stable,
+        // keeping the plan's order among a name's producers.
+        producers.sort_by_key(|&(n, _)| n);
+        let producers_by_name = runs_by_name(&producers, named);
+        let producers: Vec<Producer<'a>> = producers.into_iter().map(|(_, p)| p).collect();
         let outputs_by_name = OutputsByName::new(plan, wanted.is_none());
         let mut blocks = HashMap::default();
         for &(i, p) in &packages {
@@ -722,6 +735,7 @@ impl<'a> Planner<'a> {
             final_stage,
             rebuild_stage,
             producers,
+            producers_by_name,
             ranked,
             ranked_by_name,
             output_names,
@@ -855,7 +869,13 @@ impl<'a> Planner<'a> {
 
     /// The producers of a name, in the plan's order (empty when nothing produces it).
     fn producers_of_name(&self, name: &str) -> &[Producer<'a>] {
-        self.names.get(name).and_then(|n| self.producers.get(n.index())).map_or(&[], Vec::as_slice)
+        self.names.get(name).map_or(&[], |n| self.name_producers(n))
+    }
+
+    /// The producers of a numbered name, in the plan's order.
+    fn name_producers(&self, name: Name) -> &[Producer<'a>] {
+        let (start, end) = self.producers_by_name.get(name.index()).copied().unwrap_or((0, 0));
+        &self.producers[start as usize..end as usize]
     }
 
     /// The number of a name.
@@ -969,7 +989,9 @@ impl<'a> Planner<'a> {
         let block = if stage < self.final_stage { self.block(pkg, stage) } else { None };
         let list = self.dep_list(pkg, stage);
         let active = |p: &str| profiles.iter().any(|a| &**a == p);
-        let mut out = Vec::new();
+        // Sized once (nearly every entry stays, most with one alternative).
+        let mut out = Vec::with_capacity(list.len());
+        kept.reserve(list.len());
         for (slot, dep) in list.iter().enumerate() {
             if let Some(block) = block
                 && dep.dep().alternatives.iter().any(|a| block.drop.contains(&a.name))
@@ -1134,7 +1156,7 @@ impl<'a> Planner<'a> {
         match best {
             Some((_, choice, output)) => Ok((choice, output, name)),
             None => {
-                Err(self.miss(consumer, stage, alt, &self.producers[name.index()], at))
+                Err(self.miss(consumer, stage, alt, self.name_producers(name), at))
             }
         }
     }
