@@ -213,6 +213,9 @@ type ComponentReport = (Vec<EdgeId>, Vec<(usize, String)>);
 const PARALLEL_EMIT_MIN: usize = 4096;
 /// Instances in one share of the work done on several threads (see [`map_in_shares`]).
 const PARALLEL_SHARE: usize = 256;
+/// Instances chosen at a time while resolving (see [`Planner::resolve_choosing_alongside`]):
+/// small, because the resolving thread waits for the share holding its next instance.
+const ALONGSIDE_SHARE: usize = 64;
 
 /// From this many instances waiting at once on, their producers are chosen on several
 /// threads (`Planner::choose_pending`): an archive's final instances at the start, and
@@ -527,6 +530,9 @@ struct Planner<'a> {
     /// By package and stage: producers chosen ahead for instances not made yet (see
     /// [`Planner::choose_made`]), taken when one is resolved.
     predicted: HashMap<(u32, Stage), Vec<KeptChoice>>,
+    /// A second planner indexed from the same plan and names, to choose producers on
+    /// another thread while this one resolves ([`Planner::resolve_choosing_alongside`]).
+    chooser: Option<Box<Planner<'a>>>,
     /// From how many instances waiting at once on their producers are chosen ahead...
     choose_ahead_min: usize,
     /// ...and on how many threads.
@@ -609,6 +615,31 @@ fn sorted_dedup(mut v: Vec<Box<str>>) -> Vec<Box<str>> {
 }
 
 impl<'a> Planner<'a> {
+    /// [`Planner::index`] of the whole plan; with `chooser`, and more than one thread, a
+    /// second planner indexed alike at the same time on another thread, for
+    /// [`Planner::resolve_choosing_alongside`]. Both intern the same names in the same
+    /// order from the same `names`, so they number them alike.
+    fn index_with_chooser(
+        plan: &'a MergedPlan,
+        global_profiles: Vec<Box<str>>,
+        extra_drops: ExtraDrops,
+        names: Names,
+        chooser: bool,
+    ) -> Planner<'a> {
+        let parallel = chooser && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        if !parallel {
+            return Planner::index(plan, global_profiles, extra_drops, names, None);
+        }
+        let (profiles, drops, copy) = (global_profiles.clone(), extra_drops.clone(), names.clone());
+        let (chooser, mut planner) = join(
+            true,
+            || Planner::index(plan, profiles, drops, copy, None),
+            || Planner::index(plan, global_profiles, extra_drops, names, None),
+        );
+        planner.chooser = Some(Box::new(chooser));
+        planner
+    }
+
     /// A planner without a memo (tests compare it with the memo's).
     #[cfg(test)]
     fn new(plan: &'a MergedPlan, global_profiles: Vec<Box<str>>, extra_drops: ExtraDrops) -> Planner<'a> {
@@ -761,6 +792,7 @@ impl<'a> Planner<'a> {
             level_ranks: HashMap::default(),
             chosen: Vec::new(),
             predicted: HashMap::default(),
+            chooser: None,
             choose_ahead_min: PARALLEL_CHOICE_MIN,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             memo: None,
@@ -797,8 +829,12 @@ impl<'a> Planner<'a> {
             }
             None => (Names::default(), None, None),
         };
-        let mut planner =
-            crate::timing::pass("plan: index producers", || Planner::index(plan, global_profiles, extra_drops, names, None));
+        // With nothing to reuse, every instance's producers are chosen: index a second
+        // planner to choose with, at the same time on the other thread.
+        let alongside = reusable.is_none();
+        let mut planner = crate::timing::pass("plan: index producers", || {
+            Planner::index_with_chooser(plan, global_profiles, extra_drops, names, alongside)
+        });
         planner.memo = Some(memo);
         planner.carry = keeps.then(|| Carry {
             options,
@@ -1331,6 +1367,94 @@ impl<'a> Planner<'a> {
         made.dedup();
         made.retain(|&(q, t)| self.reusable_choices(q, t, &[]).is_none());
         made
+    }
+
+    /// Resolves the pending instances while another thread chooses their producers, in
+    /// the order they are resolved, a share at a time; this thread chooses a share too
+    /// whenever it would otherwise wait. Choosing every instance's first on both threads
+    /// ([`Planner::choose_pending`]) left one of them idle while this one resolved.
+    ///
+    /// The other thread chooses with a planner of its own, indexed from the same plan
+    /// and names (all interned already), so its choices are the ones this planner would
+    /// make. Only instances without redirects or kept choices are chosen there: the
+    /// plan's first instances, before cycle breaking.
+    fn resolve_choosing_alongside(&mut self) {
+        let order: Vec<InstId> = self
+            .pending
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&i| {
+                let inst = &self.insts[i as usize];
+                !inst.resolved && inst.overrides.is_empty() && self.reusable_choices(inst.pkg, inst.stage, &[]).is_none()
+            })
+            .collect();
+        if self.threads < 2 || order.len() < self.choose_ahead_min.max(1) {
+            self.chooser = None;
+            self.resolve_pending();
+            return;
+        }
+        let jobs: Vec<(u32, Stage)> = order.iter().map(|&i| (self.insts[i as usize].pkg, self.insts[i as usize].stage)).collect();
+        let mut slot_of = vec![u32::MAX; self.insts.len()];
+        for (k, &i) in order.iter().enumerate() {
+            slot_of[i as usize] = k as u32;
+        }
+        let slots: Vec<Mutex<Option<Vec<KeptChoice>>>> = (0..jobs.len()).map(|_| Mutex::new(None)).collect();
+        let shares = jobs.len().div_ceil(ALONGSIDE_SHARE);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // Chooses one share into its slots; false when none is left.
+        let choose_share = |planner: &Planner, share: usize| {
+            for k in share * ALONGSIDE_SHARE..jobs.len().min((share + 1) * ALONGSIDE_SHARE) {
+                let (pkg, stage) = jobs[k];
+                let choices = planner.dep_choices(pkg, stage, &planner.profiles(pkg, stage), &[]);
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(choices);
+            }
+        };
+        let claim = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Indexed beside this planner when it was made, or now on the other thread.
+        let chooser = self.chooser.take();
+        let (plan, profiles, drops) = (self.plan, self.global_profiles.clone(), self.extra_drops.clone());
+        let names = if chooser.is_some() { Names::default() } else { self.names.clone() };
+        self.chosen.resize_with(self.insts.len(), || None);
+        std::thread::scope(|scope| {
+            let helper = scope.spawn(|| {
+                let chooser = chooser.unwrap_or_else(|| Box::new(Planner::index(plan, profiles, drops, names, None)));
+                loop {
+                    let share = claim();
+                    if share >= shares {
+                        return;
+                    }
+                    choose_share(&chooser, share);
+                }
+            });
+            while let Some(id) = self.pending.pop() {
+                if self.insts[id as usize].resolved {
+                    continue;
+                }
+                if let Some(&k) = slot_of.get(id as usize).filter(|&&k| k != u32::MAX) {
+                    let k = k as usize;
+                    let choices = loop {
+                        if let Some(choices) = slots[k].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                            break choices;
+                        }
+                        // Not chosen yet: choose the next share not taken here (the one
+                        // holding this instance, or one needed later) rather than wait.
+                        let share = claim();
+                        if share < shares {
+                            choose_share(self, share);
+                        } else if helper.is_finished() {
+                            // The other thread stopped short (it panicked): choose here.
+                            let (pkg, stage) = jobs[k];
+                            break self.dep_choices(pkg, stage, &self.profiles(pkg, stage), &[]);
+                        } else {
+                            std::thread::yield_now();
+                        }
+                    };
+                    self.chosen[id as usize] = Some(choices);
+                }
+                self.resolve(id);
+            }
+        });
     }
 
     /// Resolves every dependency of one instance, with installation sets.
@@ -2404,10 +2528,8 @@ impl<'a> Planner<'a> {
             }
         }
         crate::timing::pass("plan: resolve", || {
-            crate::timing::pass("plan: choose producers ahead", || self.choose_pending());
-            self.resolve_pending();
+            self.resolve_choosing_alongside();
             self.chosen = Vec::new();
-            self.predicted = HashMap::default();
         });
         let ok = crate::timing::pass("plan: break cycles", || {
             let mut ok = true;
@@ -2825,3 +2947,4 @@ mod recheck;
 pub use memo::PlanMemo;
 use memo::KeptChoice;
 use names::{Name, Names};
+

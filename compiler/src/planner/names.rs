@@ -14,7 +14,7 @@ pub(super) struct Name(u32);
 
 /// Every name a planner interned, with its text; kept from one plan to the next in a
 /// session, so that kept choices and sets keep their meaning.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Names {
     by_text: HashMap<Arc<str>, Name>,
     texts: Vec<Arc<str>>,

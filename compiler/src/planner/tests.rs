@@ -445,7 +445,9 @@ package "z" version="1.0" { build-depends "x" stage="stage2"; }
 }
 
 /// A plan planned choosing each instance's producers when it is resolved, and choosing
-/// ahead on two threads for every wave of instances however small.
+/// ahead on two threads for every wave of instances however small: with the producers
+/// chosen beside resolving by a planner indexed on that thread, and by one indexed beside
+/// this one as a cold plan does.
 fn planned_one_at_a_time_and_ahead(text: &str) -> (PlanOutcome, PlanOutcome) {
     let dir = TempDir::new();
     std::fs::write(dir.0.join("plan.kdl"), text).unwrap();
@@ -455,7 +457,11 @@ fn planned_one_at_a_time_and_ahead(text: &str) -> (PlanOutcome, PlanOutcome) {
     let one_at_a_time = planner().run();
     let mut ahead = planner();
     (ahead.choose_ahead_min, ahead.threads) = (1, 2);
-    (one_at_a_time, ahead.run())
+    let ahead = ahead.run();
+    let mut beside = super::Planner::index_with_chooser(merged, Vec::new(), super::ExtraDrops::default(), Default::default(), true);
+    (beside.choose_ahead_min, beside.threads) = (1, 2);
+    assert_eq!(ahead, beside.run(), "a chooser indexed beside the planner chooses alike");
+    (one_at_a_time, ahead)
 }
 
 /// The instances that resolving a redirect target makes (here `e@stage2`, which `b@stage2`
