@@ -829,9 +829,10 @@ impl<'a> Planner<'a> {
             }
             None => (Names::default(), None, None),
         };
-        // With nothing to reuse, every instance's producers are chosen: index a second
-        // planner to choose with, at the same time on the other thread.
-        let alongside = reusable.is_none();
+        // With nothing to reuse, every instance's producers are chosen: on a plan large
+        // enough to choose them beside resolving, index a second planner to choose with,
+        // at the same time on the other thread.
+        let alongside = reusable.is_none() && plan.packages.len() >= PARALLEL_CHOICE_MIN;
         let mut planner = crate::timing::pass("plan: index producers", || {
             Planner::index_with_chooser(plan, global_profiles, extra_drops, names, alongside)
         });
