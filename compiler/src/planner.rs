@@ -1999,7 +1999,10 @@ impl<'a> Planner<'a> {
         // Each node's successors in one array, node by node: the instances (numbered by
         // position), then the sets (numbered from `n` as they were first taken).
         let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + 1);
-        let mut successors: Vec<u32> = Vec::new();
+        // Sized for the instances' lists at once (a final level's are millions long).
+        let mut successors: Vec<u32> = Vec::with_capacity(
+            nodes.iter().map(|&x| self.insts[x as usize].inputs.len() + self.insts[x as usize].closures.len()).sum(),
+        );
         for &x in &nodes {
             starts.push(successors.len() as u32);
             let inst = &self.insts[x as usize];
