@@ -1403,7 +1403,7 @@ impl<'a> Planner<'a> {
         let slots: Vec<Mutex<Option<Vec<KeptChoice>>>> = (0..jobs.len()).map(|_| Mutex::new(None)).collect();
         let shares = jobs.len().div_ceil(ALONGSIDE_SHARE);
         let next = std::sync::atomic::AtomicUsize::new(0);
-        // Chooses one share into its slots; false when none is left.
+        // Chooses one share into its slots.
         let choose_share = |planner: &Planner, share: usize| {
             for k in share * ALONGSIDE_SHARE..jobs.len().min((share + 1) * ALONGSIDE_SHARE) {
                 let (pkg, stage) = jobs[k];
@@ -1444,7 +1444,12 @@ impl<'a> Planner<'a> {
                         if share < shares {
                             choose_share(self, share);
                         } else if helper.is_finished() {
-                            // The other thread stopped short (it panicked): choose here.
+                            // Every share is taken and the other thread is done: it filled
+                            // this slot just now, or it panicked (chosen here then; the
+                            // scope raises its panic when it ends).
+                            if let Some(choices) = slots[k].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                                break choices;
+                            }
                             let (pkg, stage) = jobs[k];
                             break self.dep_choices(pkg, stage, &self.profiles(pkg, stage), &[]);
                         } else {
@@ -1999,7 +2004,8 @@ impl<'a> Planner<'a> {
         // Each node's successors in one array, node by node: the instances (numbered by
         // position), then the sets (numbered from `n` as they were first taken).
         let mut starts: Vec<u32> = Vec::with_capacity(nodes.len() + 1);
-        // Sized for the instances' lists at once (a final level's are millions long).
+        // Sized for the instances' lists at once (an archive's final level has hundreds of
+        // thousands).
         let mut successors: Vec<u32> = Vec::with_capacity(
             nodes.iter().map(|&x| self.insts[x as usize].inputs.len() + self.insts[x as usize].closures.len()).sum(),
         );
@@ -2951,4 +2957,3 @@ mod recheck;
 pub use memo::PlanMemo;
 use memo::KeptChoice;
 use names::{Name, Names};
-
