@@ -411,10 +411,10 @@ enum Owner {
 /// A producer flattened into what choosing reads, so that it need not follow the
 /// pointers into the merged plan that `Producer` holds: on an archive, reading the
 /// output's `when=` and the package's name for every candidate were the cost of
-/// choosing (cache misses). Each name's run of them in `Planner::ranked` is sorted by what breaks ties between
-/// producers at the same stage (output before provided before seed, then the package's
-/// or seed's name), the plan's order kept among equals, so that the first producer at
-/// the greatest stage is the one chosen.
+/// choosing (cache misses). Each name's run of them in `Planner::ranked` is sorted by
+/// what breaks ties between producers at the same stage (output before provided before
+/// seed, then the package's or seed's name), the plan's order kept among equals, so that
+/// the first producer at the greatest stage is the one chosen.
 #[derive(Clone, Copy, Debug)]
 struct Ranked<'a> {
     /// The version it offers for the name.
@@ -1192,9 +1192,7 @@ impl<'a> Planner<'a> {
         }
         match best {
             Some((_, choice, output)) => Ok((choice, output, name)),
-            None => {
-                Err(self.miss(consumer, stage, alt, self.name_producers(name), at))
-            }
+            None => Err(self.miss(consumer, stage, alt, self.name_producers(name), at)),
         }
     }
 
@@ -1299,6 +1297,13 @@ impl<'a> Planner<'a> {
         reusable.get(&(pkg, stage, overrides.to_vec())).cloned()
     }
 
+    /// [`Planner::dep_choices`] of P@s as it is made: with its stage's profiles and no
+    /// redirects. What choosing ahead for instances not made yet, or on another planner,
+    /// relies on.
+    fn first_choices(&self, pkg: u32, stage: Stage) -> Vec<KeptChoice> {
+        self.dep_choices(pkg, stage, &self.profiles(pkg, stage), &[])
+    }
+
     /// [`Planner::dep_choices`] of every instance waiting to be resolved, on several
     /// threads, for [`Planner::resolve`] to take. Only worth it for many instances (see
     /// [`PARALLEL_CHOICE_MIN`]).
@@ -1343,9 +1348,7 @@ impl<'a> Planner<'a> {
         let mut made = self.made_by(chosen.iter());
         while made.len() >= smallest {
             let this = &*self;
-            let wave = map_in_shares(self.threads, PARALLEL_SHARE, &made, || (), |(), &(q, t)| {
-                this.dep_choices(q, t, &this.profiles(q, t), &[])
-            });
+            let wave = map_in_shares(self.threads, PARALLEL_SHARE, &made, || (), |(), &(q, t)| this.first_choices(q, t));
             for (&key, choices) in made.iter().zip(wave) {
                 self.predicted.insert(key, choices);
             }
@@ -1403,12 +1406,12 @@ impl<'a> Planner<'a> {
         let slots: Vec<Mutex<Option<Vec<KeptChoice>>>> = (0..jobs.len()).map(|_| Mutex::new(None)).collect();
         let shares = jobs.len().div_ceil(ALONGSIDE_SHARE);
         let next = std::sync::atomic::AtomicUsize::new(0);
+        let slot = |k: usize| slots[k].lock().unwrap_or_else(|e| e.into_inner());
         // Chooses one share into its slots.
         let choose_share = |planner: &Planner, share: usize| {
-            for k in share * ALONGSIDE_SHARE..jobs.len().min((share + 1) * ALONGSIDE_SHARE) {
-                let (pkg, stage) = jobs[k];
-                let choices = planner.dep_choices(pkg, stage, &planner.profiles(pkg, stage), &[]);
-                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(choices);
+            let start = share * ALONGSIDE_SHARE;
+            for (k, &(pkg, stage)) in jobs.iter().enumerate().skip(start).take(ALONGSIDE_SHARE) {
+                *slot(k) = Some(planner.first_choices(pkg, stage));
             }
         };
         let claim = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1435,7 +1438,7 @@ impl<'a> Planner<'a> {
                 if let Some(&k) = slot_of.get(id as usize).filter(|&&k| k != u32::MAX) {
                     let k = k as usize;
                     let choices = loop {
-                        if let Some(choices) = slots[k].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                        if let Some(choices) = slot(k).take() {
                             break choices;
                         }
                         // Not chosen yet: choose the next share not taken here (the one
@@ -1447,11 +1450,11 @@ impl<'a> Planner<'a> {
                             // Every share is taken and the other thread is done: it filled
                             // this slot just now, or it panicked (chosen here then; the
                             // scope raises its panic when it ends).
-                            if let Some(choices) = slots[k].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                            if let Some(choices) = slot(k).take() {
                                 break choices;
                             }
                             let (pkg, stage) = jobs[k];
-                            break self.dep_choices(pkg, stage, &self.profiles(pkg, stage), &[]);
+                            break self.first_choices(pkg, stage);
                         } else {
                             std::thread::yield_now();
                         }

@@ -193,7 +193,6 @@ impl Sifter {
     }
 }
 
-
 /// Marks the items of a longest strictly increasing subsequence of `seq`.
 fn longest_increasing(seq: &[u32]) -> Vec<bool> {
     // tails[k]: index of the smallest last item of an increasing run of length k + 1.
