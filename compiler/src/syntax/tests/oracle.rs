@@ -390,24 +390,89 @@ fn normalize_nan(f: f64) -> u64 {
 /// Valid KDL that kdl rejects:
 /// - a slashdash right after a bare value or a node name: `a/-b`, `1/-2`, `n"x"/-1` (the
 ///   suite's `zero_space_before_slashdash_arg` allows it; kdl only takes it after a quoted
-///   argument);
+///   argument). Where kdl takes it, it may read it wrongly: `a #false/-⏎⏎"x" 3` is
+///   `a #false` to it (the slashdash, which may be followed by newlines, comments out
+///   `"x"` alone), so the meaning of such input is not compared either;
 /// - a slashdashed node ended by `;`: `/- a;`;
+/// - a slashdashed children block right after another: `a /-{x}/-{y}` (the grammar's
+///   `node-space* slashdash node-children` allows no space; kdl takes `{}/-{}`);
 /// - a raw multi-line string with a line that is a lone `"`: `#"""⏎"⏎"""#` (any newline,
 ///   a lone CR too);
 /// - an exponent beyond `i128::MAX`: `1e770141183460469231731687303715884105727`;
+/// - a decimal whose integer part is beyond `i128::MAX`, whatever follows it:
+///   `170141183460469231731687303715884105728.5`, `9999999999999999999999999999999999999999e1`
+///   (KDL 2.0 puts no bound on decimals; an integer that large is invalid, and both
+///   reject it);
 /// - `i128::MIN` (kept out of the generator).
 fn kdl_rejects_valid(input: &str) -> bool {
-    let slashdash_after_bare_value = input.match_indices("/-").any(|(i, _)| {
-        input[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| crate::syntax::chars::is_ident_char(c) || c == '"' || c == '#')
-    });
     let slashdashed_node_and_semicolon = input.contains("/-") && input.contains(';');
     // Lines as KDL ends them: a lone CR ends one too.
     let lone_quote_in_raw =
         input.contains("#\"\"\"") && input.split(crate::syntax::chars::is_newline).any(|l| l.trim() == "\"");
-    slashdash_after_bare_value || slashdashed_node_and_semicolon || lone_quote_in_raw || exponent_beyond_i128(input)
+    slashdash_after_bare_value(input)
+        || slashdashed_node_and_semicolon
+        || lone_quote_in_raw
+        || exponent_beyond_i128(input)
+        || integer_part_beyond_i128(input)
+        || slashdashed_block_after_slashdashed_block(input)
+}
+
+/// A slashdash with no space before it after a value or a name.
+fn slashdash_after_bare_value(input: &str) -> bool {
+    input.match_indices("/-").any(|(i, _)| {
+        input[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| crate::syntax::chars::is_ident_char(c) || c == '"' || c == '#')
+    })
+}
+
+/// `}/-` where the block that `}` closes was slashdashed itself (braces counted, strings
+/// not told apart: a matcher for exceptions, not a parser).
+fn slashdashed_block_after_slashdashed_block(input: &str) -> bool {
+    input.match_indices("}/-").any(|(close, _)| {
+        let mut depth = 0;
+        for (i, c) in input[..=close].char_indices().rev() {
+            match c {
+                '}' => depth += 1,
+                '{' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return input[..i].trim_end_matches([' ', '\t']).ends_with("/-");
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+/// A decimal number (digits then `.` or an exponent) whose integer part, with its sign,
+/// does not fit an `i128`, which kdl reads as one and rejects.
+fn integer_part_beyond_i128(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let signed = start > 0 && matches!(bytes[start - 1], b'-' | b'+');
+        let sign_at = if signed { start - 1 } else { start };
+        // A number starts a token: nothing but a separator before it.
+        let starts_token = input[..sign_at].chars().next_back().is_none_or(|c| !crate::syntax::chars::is_ident_char(c));
+        let decimal = matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+        let digits: String = input[sign_at..i].chars().filter(|&c| c != '_').collect();
+        if starts_token && decimal && digits.parse::<i128>().is_err() {
+            return true;
+        }
+    }
+    false
 }
 
 /// An exponent of more than `i128::MAX` (39 digits or more), which kdl reads as an
@@ -505,6 +570,8 @@ fn agree(input: &str, mutated: bool) -> Result<(), TestCaseError> {
     let ours = parse(input);
     let theirs = KdlDocument::parse_v2(input);
     match (&ours.errors[..], theirs) {
+        // kdl's reading of these is not to be trusted (see `kdl_rejects_valid`).
+        ([], Ok(_)) if slashdash_after_bare_value(input) => {}
         ([], Ok(theirs)) => {
             prop_assert_eq!(
                 to_canonical(&ours),
@@ -591,9 +658,24 @@ fn found_disagreements_stay_agreed() {
     assert!(parse("a {} /- {}\n").errors.is_empty());
     agree("a {} /- {}\n", true).unwrap();
     // Valid KDL kdl rejects (found by the mutation test): a raw string's lone-quote line
-    // ended by a lone CR, and an exponent beyond i128.
-    for valid in ["a #\"\"\"\r\"\r\n\"\"\"# 1\n", "a 1e770141183460469231731687303715884105727\n"] {
+    // ended by a lone CR, an exponent beyond i128, a decimal whose integer part is, and
+    // a slashdashed children block right after another.
+    for valid in [
+        "a #\"\"\"\r\"\r\n\"\"\"# 1\n",
+        "a 1e770141183460469231731687303715884105727\n",
+        "a x= 170141701411834604692317316873037158841e05727 -000.0\n",
+        "a -170141183460469231731687303715884105729.5\n",
+        "a /-{ gone }/- {\n}\n",
+    ] {
         assert!(parse(valid).errors.is_empty(), "{valid:?}");
         agree(valid, true).unwrap();
     }
+    // A slashdash after a bare value, then newlines: kdl reads the entry after them as
+    // the end of the node (found by the mutation test); the grammar's slashdash takes
+    // the newlines and comments out that entry alone.
+    let after_keyword = "a #false/-\n\n\"x\" /* c */ 3\r\n";
+    assert_eq!(to_canonical(&parse(after_keyword)), "a #false 3\n");
+    agree(after_keyword, true).unwrap();
 }
+
+
