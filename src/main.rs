@@ -162,6 +162,8 @@ fn main() -> ExitCode {
 }
 
 /// Planning an archive allocates millions of small strings and vectors; mimalloc serves
-/// them at a fraction of the C library allocator's cost (see ARCHITECTURE.md).
+/// them at a fraction of the C library allocator's cost. It is built without
+/// transparent huge pages, which are slow to fault on virtual machines that return freed
+/// memory to their host (see ARCHITECTURE.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
