@@ -312,9 +312,14 @@ impl<'a> Layers<'a> {
             env: BTreeMap::new(),
             timeout_secs: None,
         };
-        if let Some(t) = &p.template
-            && let Some((tfile, body)) = self.templates.get(&*t.text)
-        {
+        let template = p.template.as_ref().and_then(|t| self.templates.get(&*t.text));
+        let extends = self.extends.get(&*p.name.text).map_or(&[][..], Vec::as_slice);
+        // Sized once: grown layer by layer, the lists of the 30,000-package bench plan
+        // held a quarter more than their entries.
+        let bodies = || template.map(|(_, b)| *b).into_iter().chain([&p.body]).chain(extends.iter().map(|(_, b)| *b));
+        def.deps.reserve_exact(bodies().map(|b| b.build_depends.len()).sum());
+        def.outputs.reserve_exact(bodies().map(|b| b.outputs.len()).sum::<usize>().max(1));
+        if let Some((tfile, body)) = template {
             apply_body(&mut def, tfile, body, root_dir);
         }
         apply_body(&mut def, file, &p.body, root_dir);
@@ -331,7 +336,7 @@ impl<'a> Layers<'a> {
                 provides: Vec::new(),
             });
         }
-        for (efile, body) in self.extends.get(&*p.name.text).into_iter().flatten() {
+        for (efile, body) in extends {
             apply_body(&mut def, efile, body, root_dir);
         }
         def
