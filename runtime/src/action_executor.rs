@@ -238,9 +238,10 @@ impl ActionExecutor<'_> {
     pub fn consumed(&self, action: usize, results: &crate::agent::Results) -> Result<Vec<(usize, OutputDigest)>, String> {
         let a = &self.dag.actions[action];
         let mut out = Vec::new();
-        // (producer, name) of what is in `out`: an archive's action has hundreds of inputs.
-        // FxHash: SipHash of a pair per input of every action was a visible part of a
-        // fully cached run.
+        // (producer, output) of what is in `out`, each listed once however many of the
+        // names an action asks for it provides (an output and a name it provides are two
+        // inputs): an archive's action has hundreds of inputs. FxHash: SipHash of a pair
+        // per input of every action was a visible part of a fully cached run.
         let mut taken: rustc_hash::FxHashSet<(usize, &str)> = Default::default();
         for input in self.dag.inputs_of(action) {
             if let Producer::Action { action: p, output } = &input.from {
@@ -250,8 +251,7 @@ impl ActionExecutor<'_> {
                     .ok_or_else(|| {
                         format!("`{}` needs output `{output}` of `{}`, which did not produce it", a.id, self.dag.actions[*p].id)
                     })?;
-                if !taken.contains(&(*p, &**output)) {
-                    taken.insert((*p, &*input.name));
+                if taken.insert((*p, &**output)) {
                     out.push((*p, OutputDigest { name: String::from(&*input.name), digest: digest.digest }));
                 }
             }

@@ -1,5 +1,7 @@
 //! Tests of `ActionExecutor` with the fake runner and the memory store.
 
+use compiler::dag::Input;
+
 use super::*;
 use crate::action_key::ConsumedDigest;
 use crate::command_runner::{CommandOutcome, FakeRunner};
@@ -85,4 +87,25 @@ fn corrupt_input_blob_asks_for_the_producer() {
     store.corrupt(&outputs[0].digest);
     let r = ex.execute(&job(&ex, c, vec![(a, outputs[0].clone())]));
     assert!(matches!(r, JobResult::InputLost { producer, .. } if producer == a), "{r:?}");
+}
+
+#[test]
+fn an_output_asked_for_under_two_names_is_consumed_once() {
+    let t = TestDir::new("exec-consumed");
+    let mut b = DagBuilder::new();
+    let p = b.action("p", &[], &[]);
+    let c = b.action("c", &[], &[p]);
+    // `c` asks for `p`'s output by its name and by a name it provides; the provided name
+    // sorts first.
+    b.get(p).outputs[0].provides = vec!["a-abi".into()];
+    let by_name = b.get(c).inputs[0].clone();
+    b.get(c).inputs.insert(0, Input { name: "a-abi".into(), from: by_name.from.clone() });
+    let store = Arc::new(MemoryStore::new());
+    let (ex, _) = executor(&t, b.build(), FakeRunner::default(), store);
+    let JobResult::Built { outputs, .. } = ex.execute(&job(&ex, p, vec![])) else { panic!() };
+    let mut results: Vec<Option<Vec<OutputDigest>>> = vec![None; 2];
+    results[p] = Some(outputs.clone());
+    let consumed = ex.consumed(c, &results).unwrap();
+    assert_eq!(consumed.len(), 1, "one output, unpacked and keyed once: {consumed:?}");
+    assert_eq!((consumed[0].0, consumed[0].1.digest), (p, outputs[0].digest));
 }
