@@ -98,8 +98,8 @@ fn an_output_asked_for_under_two_names_is_consumed_once() {
     // `c` asks for `p`'s output by its name and by a name it provides; the provided name
     // sorts first.
     b.get(p).outputs[0].provides = vec!["a-abi".into()];
-    let by_name = b.get(c).inputs[0].clone();
-    b.get(c).inputs.insert(0, Input { name: "a-abi".into(), from: by_name.from.clone() });
+    let from = b.get(c).inputs[0].from.clone();
+    b.get(c).inputs.insert(0, Input { name: "a-abi".into(), from });
     let store = Arc::new(MemoryStore::new());
     let (ex, _) = executor(&t, b.build(), FakeRunner::default(), store);
     let JobResult::Built { outputs, .. } = ex.execute(&job(&ex, p, vec![])) else { panic!() };
