@@ -552,8 +552,6 @@ struct Carry {
     options: memo::Fingerprint,
     files: Arc<memo::Files>,
     plan: Arc<MergedPlan>,
-    /// The last clean plan's packages by name produced, when they still hold.
-    producers: Option<HashMap<Box<str>, Vec<u32>>>,
     reusable: Option<memo::Reusable>,
     kept: HashMap<memo::ChoiceKey, Arc<Vec<KeptChoice>>>,
     reused: u64,
@@ -817,17 +815,14 @@ impl<'a> Planner<'a> {
         // what planning an archive holds at once.
         let keeps = extra_drops.is_empty();
         let carried = if keeps { memo.lock().ok().and_then(|mut m| m.take(options)) } else { None };
-        let (names, reusable, producers) = match carried {
+        let (names, reusable) = match carried {
             Some(c) => {
                 let reusable = crate::timing::pass("plan: what the last plan left", || {
                     memo::Reusable::new(c.choices, c.closures, &c.files, plan, files)
                 });
-                // Which packages produce each name holds while the interface does, as it
-                // does when the last plan's choices may be reused.
-                let producers = c.clean.and_then(|clean| clean.producers).filter(|_| reusable.is_some());
-                (c.names, reusable, producers)
+                (c.names, reusable)
             }
-            None => (Names::default(), None, None),
+            None => (Names::default(), None),
         };
         // With nothing to reuse, every instance's producers are chosen: on a plan large
         // enough to choose them beside resolving, index a second planner to choose with,
@@ -841,7 +836,6 @@ impl<'a> Planner<'a> {
             options,
             files: files.clone(),
             plan: plan.clone(),
-            producers,
             reusable,
             kept: HashMap::default(),
             reused: 0,
@@ -873,7 +867,7 @@ impl<'a> Planner<'a> {
                 clean: clean.then(|| memo::Clean {
                     plan: carry.plan,
                     overrides: self.insts.iter_mut().map(|i| std::mem::take(&mut i.overrides)).collect(),
-                    producers: carry.producers,
+                    producers: self.packages_by_name(),
                     final_level: self.final_level.take(),
                 }),
                 closures: memo::KeptClosures {
@@ -886,6 +880,28 @@ impl<'a> Planner<'a> {
             };
             memo.keep(carried, carry.reused, carry.made);
         }
+    }
+
+    /// By name number: the packages producing it, from the producers indexed by name
+    /// (each name's in the plan's order, so its packages ascending).
+    fn packages_by_name(&self) -> memo::PackagesByName {
+        let mut by_name = memo::PackagesByName {
+            starts: Vec::with_capacity(self.producers_by_name.len() + 1),
+            packages: Vec::with_capacity(self.producers.len()),
+        };
+        for &(start, end) in &self.producers_by_name {
+            let first = by_name.packages.len();
+            by_name.starts.push(first as u32);
+            for producer in &self.producers[start as usize..end as usize] {
+                if let Producer::Output { pkg, .. } = *producer
+                    && by_name.packages[first..].last() != Some(&pkg)
+                {
+                    by_name.packages.push(pkg);
+                }
+            }
+        }
+        by_name.starts.push(by_name.packages.len() as u32);
+        by_name
     }
 
     /// Hands what the planner holds longest, its instances' inputs and installation sets

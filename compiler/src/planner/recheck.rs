@@ -93,8 +93,8 @@ fn same_graph(plan: &MergedPlan, profiles: &[Box<str>], files: &Files, carried: 
         wanted.extend(lists.flatten().flat_map(|d| d.dep().alternatives.iter().map(|a| &*a.name)));
     }
     // The packages to index: those producing a wanted name, and the changed ones.
-    let producers = clean.producers.get_or_insert_with(|| producers_by_name(old));
-    let mut packages: Vec<u32> = wanted.iter().filter_map(|name| producers.get(*name)).flatten().copied().chain(differ.iter().copied()).collect();
+    let producers = wanted.iter().filter_map(|name| names.get(name)).flat_map(|name| clean.producers.of(name));
+    let mut packages: Vec<u32> = producers.copied().chain(differ.iter().copied()).collect();
     packages.sort_unstable();
     packages.dedup();
     // The planner takes the kept names, so that its choices name what the kept ones do
@@ -207,23 +207,6 @@ fn closes_no_cycle(level: &KeptLevel, edited: &[(InstId, Vec<InstId>)]) -> bool 
         successors.insert(x, producers);
     }
     successors.iter().all(|(&x, producers)| !level.reaches(producers, x, &successors))
-}
-
-/// By output or provided name (of outputs and stage blocks' outputs): the packages
-/// producing it, ascending.
-fn producers_by_name(plan: &MergedPlan) -> HashMap<Box<str>, Vec<u32>> {
-    let mut by_name: HashMap<Box<str>, Vec<u32>> = HashMap::default();
-    for (i, p) in plan.packages.iter().enumerate() {
-        for output in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
-            for name in std::iter::once(&output.name).chain(output.provides.iter().map(|(name, _)| name)) {
-                let list = by_name.entry(name.clone()).or_default();
-                if list.last() != Some(&(i as u32)) {
-                    list.push(i as u32);
-                }
-            }
-        }
-    }
-    by_name
 }
 
 /// The dependency list of P@s in `plan` (the kept plan), as [`Planner::dep_list`] reads it

@@ -1118,3 +1118,69 @@ package "c" { build-depends "libt" "cc"; output "libc"; stage "stage1" { drop "l
 }
 
 
+
+/// The packages producing each name, read from the merged plan (of outputs and stage
+/// blocks' outputs, by their names and provided names), ascending, each once: the oracle
+/// for the table a clean plan keeps for re-checks.
+fn producers_read_from(plan: &crate::merged::MergedPlan) -> std::collections::BTreeMap<&str, Vec<u32>> {
+    let mut by_name: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+    for (i, p) in plan.packages.iter().enumerate() {
+        for output in p.outputs.iter().chain(p.stages.iter().flat_map(|s| &s.outputs)) {
+            for name in std::iter::once(&output.name).chain(output.provides.iter().map(|(name, _)| name)) {
+                let list = by_name.entry(name).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
+    }
+    by_name
+}
+
+/// Whether the table of packages by name a planner keeps for re-checks is the oracle's.
+fn packages_by_name_agree(text: &str) -> Result<(), TestCaseError> {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("plan.kdl"), text).unwrap();
+    let session = Session::open(&dir.0, &SessionConfig::default()).unwrap();
+    let merged = crate::merged::merged_plan(session.db(), session.root());
+    let planner = super::Planner::new(merged, Vec::new(), super::ExtraDrops::default());
+    let table = planner.packages_by_name();
+    let expected = producers_read_from(merged);
+    for (name, packages) in &expected {
+        let number = planner.names.get(name);
+        prop_assert!(number.is_some(), "`{}` is numbered", name);
+        prop_assert_eq!(table.of(number.unwrap()), &packages[..], "the packages producing `{}`", name);
+    }
+    // And no more: every listed package is one of a name above.
+    prop_assert_eq!(table.packages.len(), expected.values().map(Vec::len).sum::<usize>());
+    Ok(())
+}
+
+/// Names produced by several packages, by one package twice (an output's provided name
+/// and a stage block's), by stage blocks alone, and by a seed alone.
+#[test]
+fn packages_by_name_list_every_producing_package_once() {
+    packages_by_name_agree(
+        r#"plan "p" { stages "stage1" }
+seed "base" { from-host "cc"; provides "x" "only-seed"; }
+package "a" {
+    build-depends "cc"
+    output "a" { provides "x" "v"; }
+    stage "stage1" { output "a-mini" { provides "v"; } }
+}
+package "b" { build-depends "cc"; output "b" { provides "x"; } }
+package "c" { build-depends "cc"; stage "stage1" { output "c-mini" { provides "x"; } } }
+"#,
+    )
+    .unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn packages_by_name_agree_on_random_plans(plan in random_plan(7)) {
+        let order: Vec<usize> = (0..plan.deps.len()).collect();
+        packages_by_name_agree(&plan.text(&order))?;
+    }
+}
