@@ -1,5 +1,6 @@
 //! The integration tests of the `planc` package: one binary, one module per concern.
 
+mod allocator;
 mod check;
 mod debian;
 mod cli;
