@@ -885,23 +885,20 @@ impl<'a> Planner<'a> {
     /// By name number: the packages producing it, from the producers indexed by name
     /// (each name's in the plan's order, so its packages ascending).
     fn packages_by_name(&self) -> memo::PackagesByName {
-        let mut by_name = memo::PackagesByName {
-            starts: Vec::with_capacity(self.producers_by_name.len() + 1),
-            packages: Vec::with_capacity(self.producers.len()),
-        };
-        for &(start, end) in &self.producers_by_name {
-            let first = by_name.packages.len();
-            by_name.starts.push(first as u32);
+        let mut named: Vec<(u32, u32)> = Vec::with_capacity(self.producers.len());
+        for (name, &(start, end)) in self.producers_by_name.iter().enumerate() {
             for producer in &self.producers[start as usize..end as usize] {
                 if let Producer::Output { pkg, .. } = *producer
-                    && by_name.packages[first..].last() != Some(&pkg)
+                    && named.last() != Some(&(name as u32, pkg))
                 {
-                    by_name.packages.push(pkg);
+                    named.push((name as u32, pkg));
                 }
             }
         }
-        by_name.starts.push(by_name.packages.len() as u32);
-        by_name
+        memo::PackagesByName {
+            runs: runs_by_name(&named, self.producers_by_name.len()),
+            packages: named.into_iter().map(|(_, pkg)| pkg).collect(),
+        }
     }
 
     /// Hands what the planner holds longest, its instances' inputs and installation sets

@@ -323,9 +323,8 @@ pub(super) struct Clean {
 /// A map by text made by the first re-check was most of that re-check's time (12 ms of
 /// 13 on the 30,000-package bench plan).
 pub(super) struct PackagesByName {
-    /// By name number: where its packages start in `packages`; one more entry ends the
-    /// last name's.
-    pub(super) starts: Vec<u32>,
+    /// By name number: its run of `packages`, as the planner keeps its producers'.
+    pub(super) runs: Vec<(u32, u32)>,
     pub(super) packages: Vec<u32>,
 }
 
@@ -333,10 +332,8 @@ impl PackagesByName {
     /// The packages producing `name`; none for a name numbered after the plan was kept
     /// (whose interface, which every re-check keeps, names no such output).
     pub(super) fn of(&self, name: Name) -> &[u32] {
-        match (self.starts.get(name.index()), self.starts.get(name.index() + 1)) {
-            (Some(&start), Some(&end)) => &self.packages[start as usize..end as usize],
-            _ => &[],
-        }
+        let (start, end) = self.runs.get(name.index()).copied().unwrap_or((0, 0));
+        &self.packages[start as usize..end as usize]
     }
 }
 
