@@ -1,7 +1,6 @@
 //! The starting ordering for large components: Eades–Lin–Smyth's greedy heuristic with
 //! edge costs and unremovable edges.
 
-
 use super::component::Component;
 use super::order::Order;
 
@@ -170,9 +169,9 @@ impl Eligible {
 
     /// Inserts `v`, or moves it up after its delta grew.
     fn insert_or_raise(&mut self, v: u32, delta: &[i64]) {
-        match self.slot[v as usize] {
-            u32::MAX => self.insert(v, delta),
-            at => self.up(at as usize, delta),
+        match self.position(v) {
+            None => self.insert(v, delta),
+            Some(at) => self.up(at, delta),
         }
     }
 
